@@ -1,0 +1,425 @@
+/* build: `bpfpack build` turns a project into one static binary per tool:
+ * vmlinux.h -> clang -target bpf -> bpftool gen object -> gen skeleton ->
+ * cc user space -> cc -static link. The graph runs in lib/jobs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "build.h"
+#include "../btfhub/btf_source.h"
+#include "../btfhub/vmlinux_header.h"
+#include <bpf/btf.h>
+
+#include "../lib/compdb.h"
+#include "../lib/fs.h"
+#include "../lib/jobs.h"
+#include "../lib/project.h"
+#include "../lib/report.h"
+#include "../lib/toolchain.h"
+
+/* The libraries every tool links statically, in link order. */
+static const char *const static_libs[] = { "-lbpf", "-lelf", "-lzstd", "-lz" };
+
+static const char *target_arch(void)
+{
+	static struct utsname u;
+
+	if (uname(&u) < 0)
+		return "x86";
+	if (!strcmp(u.machine, "x86_64") || !strncmp(u.machine, "i", 1))
+		return "x86";
+	if (!strcmp(u.machine, "aarch64"))
+		return "arm64";
+	if (!strncmp(u.machine, "arm", 3))
+		return "arm";
+	if (!strncmp(u.machine, "ppc", 3))
+		return "powerpc";
+	if (!strncmp(u.machine, "riscv", 5))
+		return "riscv";
+	if (!strcmp(u.machine, "s390x"))
+		return "s390";
+	return u.machine;
+}
+
+/* One lock per project: a second build waits instead of racing the first. */
+int build_lock(const char *out_dir)
+{
+	char *path = fs_path_join(out_dir, ".lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		int err = errno;
+
+		report_error("cannot open %s: %s", path, strerror(err));
+		free(path);
+		return -err;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "bpfpack: build: waiting for another build of this project to finish\n");
+		if (flock(fd, LOCK_EX) < 0) {
+			int err = errno;
+
+			report_error("cannot lock %s: %s", path, strerror(err));
+			close(fd);
+			free(path);
+			return -err;
+		}
+	}
+	free(path);
+	return fd;
+}
+
+/* Temp files left by a build killed with SIGKILL are recognisable by their
+ * mark; under the lock nobody else can be writing them. */
+static void sweep_stale_temps(const char *dir)
+{
+	struct strv names = {0};
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (strstr(e->d_name, FS_TEMP_MARK))
+			strv_push(&names, e->d_name);
+	closedir(d);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = fs_path_join(dir, names.v[i]);
+
+		unlink(p);
+		free(p);
+	}
+	strv_free(&names);
+}
+
+static int write_vmlinux_h(const char *path)
+{
+	struct btf *btf = NULL;
+	char *tmp = NULL;
+	FILE *f;
+	int fd, rc;
+
+	report_step("VMLINUX", "vmlinux.h (running kernel)");
+	rc = btf_source_load(NULL, &btf);
+	if (rc < 0)
+		return rc;
+	fd = fs_temp_beside(path, &tmp);
+	if (fd < 0) {
+		btf__free(btf);
+		return fd;
+	}
+	f = fdopen(fd, "w");
+	rc = f ? vmlinux_header_write(btf, f, tmp) : -errno;
+	if (f && fclose(f) != 0 && rc == 0) {
+		rc = -errno;
+		report_error("cannot write %s: %s", path, strerror(-rc));
+	}
+	if (rc == 0)
+		rc = fs_commit_temp(tmp, path, 0644);
+	else
+		unlink(tmp);
+	free(tmp);
+	btf__free(btf);
+	return rc;
+}
+
+static void add_clang_includes(struct strv *argv, const struct build_ctx *b)
+{
+	strv_pushf(argv, "-I%s", b->out_dir);
+	strv_pushf(argv, "-I%s", b->p->root);
+	if (b->include_dir)
+		strv_pushf(argv, "-I%s", b->include_dir);
+	for (size_t i = 0; i < b->tc->clang_sys_includes.n; i++) {
+		strv_push(argv, "-idirafter");
+		strv_push(argv, b->tc->clang_sys_includes.v[i]);
+	}
+}
+
+/* NAME.bpf.c -> .output/NAME.tmp.bpf.o -> .output/NAME.bpf.o -> .output/NAME.skel.h */
+static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
+{
+	char *src = xasprintf("%s/%s.bpf.c", b->p->root, name);
+	char *tmp_obj = xasprintf("%s/%s.tmp.bpf.o", b->out_dir, name);
+	char *obj = xasprintf("%s/%s.bpf.o", b->out_dir, name);
+	char *skel = xasprintf("%s/%s.skel.h", b->out_dir, name);
+	char *what = xasprintf("%s.bpf.c", name);
+	size_t compile, link, gen;
+	struct job *j;
+
+	compile = jobs_add(b->jobs, "BPF", what, tmp_obj);
+	j = &b->jobs->v[compile];
+	strv_push(&j->argv, b->tc->clang);
+	strv_push(&j->argv, "-g");
+	strv_push(&j->argv, "-O2");
+	strv_push(&j->argv, "-target");
+	strv_push(&j->argv, "bpf");
+	strv_pushf(&j->argv, "-D__TARGET_ARCH_%s", target_arch());
+	add_clang_includes(&j->argv, b);
+	strv_push_all(&j->argv, &b->p->bpf_cflags);
+	strv_push(&j->argv, "-c");
+	strv_push(&j->argv, src);
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	compdb_add(b->db, b->p->root, src, j->argv.v, tmp_obj);
+	strv_push(&j->argv, "-MD");
+	strv_push(&j->argv, "-MF");
+	j->depfile = xasprintf("%s.d", tmp_obj);
+	strv_push(&j->argv, j->depfile);
+	j->color = true;
+	strv_push(&j->inputs, src);
+	if (b->vmlinux_h)
+		strv_push(&j->inputs, b->vmlinux_h);
+
+	free(what);
+	what = xasprintf("%s.bpf.o", name);
+	link = jobs_add(b->jobs, "GEN-OBJ", what, obj);
+	j = &b->jobs->v[link];
+	strv_push(&j->argv, b->tc->bpftool);
+	strv_push(&j->argv, "gen");
+	strv_push(&j->argv, "object");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	strv_push(&j->argv, tmp_obj);
+	jobs_add_dep(b->jobs, link, compile);
+
+	free(what);
+	what = xasprintf("%s.skel.h", name);
+	gen = jobs_add(b->jobs, "GEN-SKEL", what, skel);
+	j = &b->jobs->v[gen];
+	strv_push(&j->argv, b->tc->bpftool);
+	strv_push(&j->argv, "gen");
+	strv_push(&j->argv, "skeleton");
+	strv_push(&j->argv, obj);
+	j->stdout_is_output = true;
+	jobs_add_dep(b->jobs, gen, link);
+
+	free(what);
+	free(src);
+	free(tmp_obj);
+	free(obj);
+	free(skel);
+	return gen;
+}
+
+/* FILE.c -> .output/FILE.o */
+static size_t add_cc_job(struct build_ctx *b, const char *file)
+{
+	char *src = fs_path_join(b->p->root, file);
+	char *obj = xasprintf("%s/%.*s.o", b->out_dir, (int)(strlen(file) - 2), file);
+	size_t idx = jobs_add(b->jobs, "CC", file, obj);
+	struct job *j = &b->jobs->v[idx];
+
+	strv_push(&j->argv, b->tc->cc);
+	strv_push(&j->argv, "-g");
+	strv_push(&j->argv, b->debug ? "-O0" : "-O2");
+	strv_push(&j->argv, "-Wall");
+	strv_pushf(&j->argv, "-I%s", b->out_dir);
+	strv_pushf(&j->argv, "-I%s", b->p->root);
+	if (b->include_dir)
+		strv_pushf(&j->argv, "-I%s", b->include_dir);
+	strv_push_all(&j->argv, &b->p->cflags);
+	strv_push(&j->argv, "-c");
+	strv_push(&j->argv, src);
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	compdb_add(b->db, b->p->root, src, j->argv.v, obj);
+	strv_push(&j->argv, "-MD");
+	strv_push(&j->argv, "-MF");
+	j->depfile = xasprintf("%s.d", obj);
+	strv_push(&j->argv, j->depfile);
+	j->color = true;
+	strv_push(&j->inputs, src);
+	free(src);
+	free(obj);
+	return idx;
+}
+
+static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_obj_job,
+			   const size_t *helper_jobs)
+{
+	char *bin = fs_path_join(b->p->root, name);
+	size_t idx = jobs_add(b->jobs, "LD", name, bin);
+	struct job *j = &b->jobs->v[idx];
+
+	j->mode = 0755;
+	strv_push(&j->argv, b->tc->cc);
+	strv_push(&j->argv, "-static");
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	strv_push(&j->argv, b->jobs->v[tool_obj_job].output);
+	jobs_add_dep(b->jobs, idx, tool_obj_job);
+	for (size_t i = 0; i < b->p->helpers.n; i++) {
+		j = &b->jobs->v[idx];	/* jobs_add_dep never moves jobs, but stay safe */
+		strv_push(&j->argv, b->jobs->v[helper_jobs[i]].output);
+		jobs_add_dep(b->jobs, idx, helper_jobs[i]);
+	}
+	j = &b->jobs->v[idx];
+	strv_push_all(&j->argv, &b->p->ldlibs);
+	for (size_t i = 0; i < sizeof(static_libs) / sizeof(static_libs[0]); i++)
+		strv_push(&j->argv, static_libs[i]);
+	j->color = true;
+	free(bin);
+	return idx;
+}
+
+int build_project(struct build_ctx *b)
+{
+	struct project *p = b->p;
+	size_t *helper_jobs = xcalloc(p->helpers.n, sizeof(*helper_jobs));
+	char *compdb_path;
+	struct jobs_stats stats;
+	int rc;
+
+	if (!p->has_vmlinux_h) {
+		b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
+		/* Generated once: the running kernel does not change under a build. */
+		if (!fs_exists(b->vmlinux_h) && (rc = write_vmlinux_h(b->vmlinux_h)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < p->helpers.n; i++)
+		helper_jobs[i] = add_cc_job(b, p->helpers.v[i]);
+	for (size_t i = 0; i < p->tools.n; i++) {
+		const char *name = p->tools.v[i];
+		size_t skel = add_bpf_jobs(b, name);
+		char *user = xasprintf("%s.c", name);
+		size_t obj = add_cc_job(b, user);
+
+		jobs_add_dep(b->jobs, obj, skel);
+		add_link_job(b, name, obj, helper_jobs);
+		free(user);
+	}
+	compdb_path = fs_path_join(p->root, "compile_commands.json");
+	rc = compdb_write(b->db, compdb_path);
+	free(compdb_path);
+	if (rc < 0)
+		goto out;
+	rc = jobs_run(b->jobs, b->parallel, &stats);
+	if (rc == 0 && stats.ran == 0)
+		fprintf(stderr, "bpfpack: build: no work to do\n");
+out:
+	free(b->vmlinux_h);
+	b->vmlinux_h = NULL;
+	free(helper_jobs);
+	return rc;
+}
+
+static long cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'C' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct build_ctx b = { .parallel = (int)cpu_count() };
+	struct project p;
+	struct toolchain tc;
+	struct jobs jobs = {0};
+	struct compdb db = {0};
+	const char *dir = ".";
+	int c, rc, lock_fd = -1;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "C:j:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			dir = optarg;
+			break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || n < 1 || n > 1024) {
+				report_error("-j takes a number of jobs from 1 to 1024, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			b.parallel = (int)n;
+			break;
+		}
+		case 'v':
+			report_set_verbose(report_verbose() + 1);
+			break;
+		case 'D':
+			b.debug = true;
+			break;
+		case 'h':
+			cmd_usage("build", 0);
+			return EXIT_OK;
+		default:
+			report_error("unknown option '%s'", argv[optind - 1]);
+			cmd_usage("build", 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s'", argv[optind]);
+		cmd_usage("build", 1);
+		return EXIT_USAGE;
+	}
+	if (project_discover(dir, &p) < 0)
+		return EXIT_FAIL;
+	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
+		project_free(&p);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < p.lone_bpf.n; i++)
+		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
+	if (toolchain_find(&tc) < 0) {
+		project_free(&p);
+		return EXIT_FAIL;
+	}
+	b.p = &p;
+	b.tc = &tc;
+	b.jobs = &jobs;
+	b.db = &db;
+	b.out_dir = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
+	b.include_dir = fs_path_join(toolchain_data_dir(), "include");
+	if (!fs_is_dir(b.include_dir)) {
+		free(b.include_dir);
+		b.include_dir = NULL;
+	}
+	jobs.sig_dir = b.out_dir;
+	rc = fs_mkdir_p(b.out_dir, 0755);
+	if (rc == 0)
+		rc = lock_fd = build_lock(b.out_dir);
+	if (rc >= 0) {
+		sweep_stale_temps(b.out_dir);
+		sweep_stale_temps(p.root);
+		char *cache = fs_path_join(b.out_dir, ".clang-includes");
+
+		rc = toolchain_probe_includes(&tc, cache);
+		free(cache);
+	}
+	if (rc >= 0)
+		rc = build_project(&b);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	jobs_free(&jobs);
+	compdb_free(&db);
+	free(b.out_dir);
+	free(b.include_dir);
+	toolchain_free(&tc);
+	project_free(&p);
+	if (rc == -EINTR) {
+		report_error("interrupted");
+		return EXIT_INTERRUPTED;
+	}
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,837 @@
+/* doctor: `bpfpack doctor` checks, one line each, everything a build and a
+ * built tool need on this machine: clang and its BPF target, bpftool, the C
+ * compiler, libbpf's headers and static libraries, the running kernel's BTF,
+ * the permission to load BPF and tracefs. Each check does the real thing
+ * (compiles, links, parses, loads) rather than looking for file names, because
+ * a file being present says little about whether the build will work. A failing
+ * check says how to fix it; the exit status is 1 if any failed. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
+#include "../lib/report.h"
+#include "../lib/toolchain.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247	/* older <elf.h> lack it */
+#endif
+
+#define DOCTOR_VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define DOCTOR_FIX_CLANG "install clang-19 (./build.sh does) or set CLANG to a clang binary"
+#define DOCTOR_FIX_BPFTOOL "install bpftool from bookworm-backports (./build.sh does) or set BPFTOOL to a bpftool binary"
+#define DOCTOR_FIX_LIBBPF "install libbpf-dev from bookworm-backports (apt-get install -t bookworm-backports libbpf-dev; ./build.sh does)"
+
+/* Linux capability numbers (linux/capability.h), spelled out so the check
+ * does not depend on the headers knowing CAP_BPF (added in 5.8). */
+#define DOCTOR_CAP_SYS_ADMIN 21
+#define DOCTOR_CAP_PERFMON 38
+#define DOCTOR_CAP_BPF 39
+
+struct doctor {
+	char *tmpdir;	/* scratch for the compile and link checks; NULL if it could not be made */
+	char *clang;	/* NULL when no clang was found */
+	char *cc;	/* NULL when no C compiler was found */
+	int failed;	/* number of failed checks */
+};
+
+/* The smallest program that exercises what every bpfpack tool needs from
+ * clang: the BPF backend, libbpf's SEC() and helper declarations, and BTF
+ * from -g. A socket filter, so the same kind the permission check loads. */
+static const char doctor_bpf_src[] =
+	"#include <linux/bpf.h>\n"
+	"#include <bpf/bpf_helpers.h>\n"
+	"\n"
+	"SEC(\"socket\")\n"
+	"int doctor_prog(struct __sk_buff *skb)\n"
+	"{\n"
+	"\treturn skb->len + (bpf_get_prandom_u32() & 1);\n"
+	"}\n"
+	"\n"
+	"char LICENSE[] SEC(\"license\") = \"GPL\";\n";
+
+/* The headers a tool's user-space side includes. */
+static const char doctor_headers_src[] =
+	"#include <bpf/libbpf.h>\n"
+	"#include <bpf/btf.h>\n"
+	"#include <bpf/bpf.h>\n"
+	"\n"
+	"int doctor_headers(void);\n"
+	"int doctor_headers(void) { return (int)libbpf_major_version(); }\n";
+
+/* Preprocessed with -E -P, the marker line carries the version numbers. */
+static const char doctor_version_src[] =
+	"#include <bpf/libbpf_version.h>\n"
+	"bpfpack_libbpf_version LIBBPF_MAJOR_VERSION LIBBPF_MINOR_VERSION\n";
+
+/* Opening an object pulls libbpf's loader, and with it libelf and zlib, into
+ * the static link; a program calling only a trivial function would link even
+ * when those archives are missing. */
+static const char doctor_static_src[] =
+	"#include <stdio.h>\n"
+	"#include <bpf/libbpf.h>\n"
+	"\n"
+	"int main(int argc, char **argv)\n"
+	"{\n"
+	"\tstruct bpf_object *obj = argc > 1 ? bpf_object__open_file(argv[1], NULL) : NULL;\n"
+	"\n"
+	"\tif (libbpf_get_error(obj))\n"
+	"\t\treturn 1;\n"
+	"\tbpf_object__close(obj);\n"
+	"\tprintf(\"%s\\n\", libbpf_version_string());\n"
+	"\treturn 0;\n"
+	"}\n";
+
+static void doctor_ok(struct doctor *d, const char *check, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void doctor_fail(struct doctor *d, const char *check, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void doctor_ok(struct doctor *d, const char *check, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)d;
+	printf("ok    %s: ", check);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	/* Children may write to our stderr between checks; keep lines in order. */
+	fflush(stdout);
+}
+
+static void doctor_fail(struct doctor *d, const char *check, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->failed++;
+	printf("FAIL  %s: ", check);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" — fix: %s\n", fix);
+	fflush(stdout);
+}
+
+/* strndup that aborts on OOM like the rest of buf.h's x* helpers. */
+static char *doctor_strndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static const char *doctor_str(const struct buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+/* Runs ARGV capturing both streams; with -v the command is shown first. */
+static int doctor_run(char *const argv[], struct buf *out, struct buf *err)
+{
+	if (report_verbose()) {
+		struct buf line = {0};
+
+		proc_format_argv(argv, &line);
+		report_debug("running %s", line.data);
+		buf_free(&line);
+	}
+	return proc_run_capture(argv, out, err);
+}
+
+/* The first line of TEXT containing NEEDLE (or, when NEEDLE is NULL or absent,
+ * the first non-empty line), without DIR's prefix so temp paths do not clutter
+ * the one-line report. malloc'd; "" when TEXT is empty. */
+static char *doctor_pick_line(const char *text, const char *needle, const char *dir)
+{
+	const char *start = NULL, *p, *end;
+	size_t dlen = dir ? strlen(dir) : 0;
+
+	if (needle && (p = strstr(text, needle))) {
+		while (p > text && p[-1] != '\n')
+			p--;
+		start = p;
+	}
+	if (!start) {
+		start = text;
+		while (*start == '\n')
+			start++;
+	}
+	end = strchr(start, '\n');
+	if (!end)
+		end = start + strlen(start);
+	if (dir && (size_t)(end - start) > dlen && strncmp(start, dir, dlen) == 0 && start[dlen] == '/')
+		start += dlen + 1;
+	return doctor_strndup(start, (size_t)(end - start));
+}
+
+/* Reads a small /proc or /sys file into BUF without reporting: a missing file
+ * is an answer for the checks, not an error. Returns 0 or -errno. */
+static int doctor_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Writes SRC into the scratch directory; returns the path (malloc'd) or NULL. */
+static char *doctor_write_source(struct doctor *d, const char *name, const char *src)
+{
+	char *path;
+
+	if (!d->tmpdir)
+		return NULL;
+	path = fs_path_join(d->tmpdir, name);
+	if (fs_write_atomic(path, src, strlen(src), 0644) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void doctor_check_clang(struct doctor *d)
+{
+	const char *env = getenv("CLANG");
+	int major;
+
+	d->clang = toolchain_find_clang();
+	if (!d->clang) {
+		if (env && *env)
+			doctor_fail(d, "clang", DOCTOR_FIX_CLANG, "CLANG=%s is not an executable program", env);
+		else
+			doctor_fail(d, "clang", DOCTOR_FIX_CLANG, "no clang-NN or clang in PATH");
+		return;
+	}
+	major = toolchain_clang_major(d->clang);
+	if (major < 0)
+		doctor_fail(d, "clang", DOCTOR_FIX_CLANG,
+			    "%s --version failed or does not say \"clang version N\"", d->clang);
+	else if (major < 11)
+		doctor_fail(d, "clang", DOCTOR_FIX_CLANG,
+			    "%s is clang %d; BTF CO-RE relocations need clang 11 or newer", d->clang, major);
+	else
+		doctor_ok(d, "clang", "%s, version %d", d->clang, major);
+}
+
+/* e_machine of the ELF file at PATH, or -errno (-ENOEXEC: not ELF). */
+static int doctor_elf_machine(const char *path)
+{
+	unsigned char h[EI_NIDENT + 4];	/* e_ident, e_type, e_machine: same in ELF32 and ELF64 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return -ENOEXEC;
+	if (h[EI_DATA] == ELFDATA2MSB)
+		return h[EI_NIDENT + 2] << 8 | h[EI_NIDENT + 3];
+	return h[EI_NIDENT + 2] | h[EI_NIDENT + 3] << 8;
+}
+
+/* toolchain_probe_includes() leaves `clang -E`'s stdout to ours, which would
+ * put a preprocessed empty file into the report; send it to /dev/null. */
+static int doctor_probe_includes(struct toolchain *tc)
+{
+	int saved, null, rc;
+
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDOUT_FILENO);
+	rc = toolchain_probe_includes(tc, NULL);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, STDOUT_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	return rc;
+}
+
+static void doctor_check_clang_bpf(struct doctor *d)
+{
+	const char *check = "clang-bpf";
+	struct toolchain tc = {0};
+	struct strv argv = {0};
+	struct buf err = {0};
+	char *src = NULL, *obj = NULL, *line = NULL;
+	struct btf *btf;
+	int rc, machine;
+
+	if (!d->clang) {
+		doctor_fail(d, check, DOCTOR_FIX_CLANG, "no clang to compile with (see the clang check)");
+		return;
+	}
+	src = doctor_write_source(d, "doctor.bpf.c", doctor_bpf_src);
+	if (!src) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot write a test program to a temp directory");
+		return;
+	}
+	obj = fs_path_join(d->tmpdir, "doctor.bpf.o");
+	/* Same include setup as the build: clang's own system dirs after the
+	 * user's, so <linux/bpf.h> finds <asm/types.h> in the multiarch dir that
+	 * the bpf target does not search by itself. */
+	tc.clang = xstrdup(d->clang);
+	if (doctor_probe_includes(&tc) < 0) {
+		doctor_fail(d, check, DOCTOR_FIX_CLANG, "%s -v -E failed: cannot learn its include directories",
+			    d->clang);
+		goto out;
+	}
+	strv_push(&argv, d->clang);
+	strv_push(&argv, "-target");
+	strv_push(&argv, "bpf");
+	strv_push(&argv, "-O2");
+	strv_push(&argv, "-g");
+	for (size_t i = 0; i < tc.clang_sys_includes.n; i++) {
+		strv_push(&argv, "-idirafter");
+		strv_push(&argv, tc.clang_sys_includes.v[i]);
+	}
+	strv_push(&argv, "-c");
+	strv_push(&argv, src);
+	strv_push(&argv, "-o");
+	strv_push(&argv, obj);
+	rc = doctor_run(argv.v, NULL, &err);
+	if (rc != 0) {
+		line = doctor_pick_line(doctor_str(&err), "error", d->tmpdir);
+		if (strstr(line, "bpf/bpf_helpers.h"))
+			doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "clang -target bpf cannot find libbpf's headers: %s", line);
+		else
+			doctor_fail(d, check, DOCTOR_FIX_CLANG, "clang -target bpf failed (exit %d): %s", rc,
+				    *line ? line : "no message");
+		goto out;
+	}
+	machine = doctor_elf_machine(obj);
+	if (machine != EM_BPF) {
+		if (machine < 0)
+			doctor_fail(d, check, DOCTOR_FIX_CLANG, "clang -target bpf wrote no ELF object: %s",
+				    strerror(-machine));
+		else
+			doctor_fail(d, check, DOCTOR_FIX_CLANG,
+				    "clang -target bpf wrote an ELF for machine %d, not EM_BPF (%d)", machine, EM_BPF);
+		goto out;
+	}
+	/* CO-RE needs the object's BTF; -g must have produced a .BTF section
+	 * that libbpf can read. */
+	btf = btf__parse_elf(obj, NULL);
+	if (!btf) {
+		doctor_fail(d, check, DOCTOR_FIX_CLANG, "the BPF object has no BTF libbpf can read: %s",
+			    strerror(errno));
+		goto out;
+	}
+	doctor_ok(d, check, "compiled a socket filter with <bpf/bpf_helpers.h>: ELF EM_BPF, .BTF with %u types",
+		  btf__type_cnt(btf) - 1);
+	btf__free(btf);
+out:
+	free(line);
+	buf_free(&err);
+	strv_free(&argv);
+	toolchain_free(&tc);
+	free(obj);
+	free(src);
+}
+
+/* "7.5.0" from a `bpftool version` first line ("bpftool v7.5.0", or older
+ * "/usr/sbin/bpftool v5.10.0"); NULL when there is none. malloc'd. */
+static char *doctor_parse_version(const char *text, const char *after)
+{
+	const char *p = text;
+
+	if (after && !(p = strstr(text, after)))
+		return NULL;
+	for (; *p && *p != '\n'; p++) {
+		if (p[0] == 'v' && (p == text || p[-1] == ' ') && p[1] >= '0' && p[1] <= '9')
+			return doctor_strndup(p + 1, strspn(p + 1, "0123456789."));
+	}
+	return NULL;
+}
+
+static void doctor_check_bpftool(struct doctor *d)
+{
+	const char *check = "bpftool";
+	const char *env = getenv("BPFTOOL");
+	struct buf out = {0}, err = {0};
+	char *bpftool = toolchain_find_bpftool(), *ver = NULL, *libver = NULL;
+	int rc;
+
+	if (!bpftool) {
+		if (env && *env)
+			doctor_fail(d, check, DOCTOR_FIX_BPFTOOL, "BPFTOOL=%s is not an executable program", env);
+		else
+			doctor_fail(d, check, DOCTOR_FIX_BPFTOOL, "no bpftool in PATH or /usr/sbin");
+		return;
+	}
+	char *version_argv[] = { bpftool, "version", NULL };
+
+	rc = doctor_run(version_argv, &out, &err);
+	if (rc != 0 || !(ver = doctor_parse_version(doctor_str(&out), NULL))) {
+		doctor_fail(d, check, DOCTOR_FIX_BPFTOOL, "`%s version` failed (exit %d) or printed no version",
+			    bpftool, rc);
+		goto out;
+	}
+	libver = doctor_parse_version(doctor_str(&out), "using libbpf ");
+
+	/* Usage goes to stderr; look at both streams. */
+	char *help_argv[] = { bpftool, "gen", "help", NULL };
+
+	rc = doctor_run(help_argv, &out, &err);
+	buf_append_str(&out, doctor_str(&err));
+	if (rc < 0 || !strstr(doctor_str(&out), "gen skeleton")) {
+		doctor_fail(d, check, DOCTOR_FIX_BPFTOOL, "%s v%s has no `gen skeleton`", bpftool, ver);
+		goto out;
+	}
+	if (!strstr(doctor_str(&out), "gen min_core_btf")) {
+		doctor_fail(d, check, DOCTOR_FIX_BPFTOOL,
+			    "%s v%s has no `gen min_core_btf` (needed to minimize BTF for embedding)", bpftool, ver);
+		goto out;
+	}
+	doctor_ok(d, check, "%s v%s%s%s%s, has gen skeleton and gen min_core_btf", bpftool, ver,
+		  libver ? " (libbpf v" : "", libver ? libver : "", libver ? ")" : "");
+out:
+	free(libver);
+	free(ver);
+	buf_free(&out);
+	buf_free(&err);
+	free(bpftool);
+}
+
+static void doctor_check_cc(struct doctor *d)
+{
+	const char *env = getenv("CC");
+	const char *fix = "install gcc (./build.sh does) or set CC to a C compiler";
+	struct buf out = {0};
+	char *line = NULL;
+	int rc;
+
+	d->cc = toolchain_find_cc();
+	if (!d->cc) {
+		if (env && *env)
+			doctor_fail(d, "cc", fix, "CC=%s is not an executable program", env);
+		else
+			doctor_fail(d, "cc", fix, "no cc in PATH");
+		return;
+	}
+	char *argv[] = { d->cc, "--version", NULL };
+
+	rc = doctor_run(argv, &out, NULL);
+	if (rc != 0) {
+		doctor_fail(d, "cc", fix, "`%s --version` failed (exit %d)", d->cc, rc);
+		free(d->cc);
+		d->cc = NULL;
+	} else {
+		line = doctor_pick_line(doctor_str(&out), NULL, NULL);
+		doctor_ok(d, "cc", "%s (%s)", d->cc, line);
+	}
+	free(line);
+	buf_free(&out);
+}
+
+static void doctor_check_libbpf_headers(struct doctor *d)
+{
+	const char *check = "libbpf-headers";
+	struct buf out = {0}, err = {0};
+	char *src = NULL, *vsrc = NULL, *line = NULL, *dir = NULL, *helpers = NULL;
+	const char *p;
+	int rc, major, minor;
+
+	if (!d->cc) {
+		doctor_fail(d, check, "fix the cc check first", "no C compiler to compile with (see the cc check)");
+		return;
+	}
+	src = doctor_write_source(d, "headers.c", doctor_headers_src);
+	vsrc = doctor_write_source(d, "version.c", doctor_version_src);
+	if (!src || !vsrc) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot write a test program to a temp directory");
+		goto out;
+	}
+	/* -H lists every header opened, so the compiler itself says where
+	 * <bpf/libbpf.h> comes from. */
+	char *syntax_argv[] = { d->cc, "-fsyntax-only", "-H", src, NULL };
+
+	rc = doctor_run(syntax_argv, NULL, &err);
+	if (rc != 0) {
+		line = doctor_pick_line(doctor_str(&err), "error", d->tmpdir);
+		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "%s cannot compile with <bpf/libbpf.h>: %s", d->cc,
+			    *line ? line : "no message");
+		goto out;
+	}
+	p = strstr(doctor_str(&err), "/bpf/libbpf.h\n");
+	if (p) {
+		const char *start = p;
+
+		while (start > err.data && start[-1] != ' ')
+			start--;
+		dir = doctor_strndup(start, (size_t)(p - start) + strlen("/bpf"));
+	}
+	helpers = dir ? fs_path_join(dir, "bpf_helpers.h") : NULL;
+	if (!helpers || !fs_exists(helpers)) {
+		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "bpf_helpers.h is not beside %s/libbpf.h",
+			    dir ? dir : "the compiler's");
+		goto out;
+	}
+	char *version_argv[] = { d->cc, "-E", "-P", vsrc, NULL };
+
+	rc = doctor_run(version_argv, &out, &err);
+	if (rc != 0 || !(p = strstr(doctor_str(&out), "bpfpack_libbpf_version ")) ||
+	    sscanf(p, "bpfpack_libbpf_version %d %d", &major, &minor) != 2) {
+		/* libbpf_version.h appeared in libbpf 0.6. */
+		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "no LIBBPF_MAJOR_VERSION in <bpf/libbpf_version.h>: libbpf is older than 0.6");
+		goto out;
+	}
+	if (major < 1) {
+		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "libbpf headers are v%d.%d; bpfpack needs 1.0 or newer",
+			    major, minor);
+		goto out;
+	}
+	doctor_ok(d, check, "%s (libbpf.h, bpf_helpers.h), version %d.%d", dir, major, minor);
+out:
+	free(helpers);
+	free(dir);
+	free(line);
+	free(vsrc);
+	free(src);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+/* The Debian package that ships lib<NAME>.a. */
+static const char *doctor_lib_package(const char *name)
+{
+	static const struct { const char *lib, *pkg; } map[] = {
+		{ "bpf", "libbpf-dev" }, { "elf", "libelf-dev" },
+		{ "z", "zlib1g-dev" }, { "zstd", "libzstd-dev" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].lib, name) == 0)
+			return map[i].pkg;
+	return NULL;
+}
+
+/* Which package most likely provides SYMBOL, from the library's prefix. */
+static const char *doctor_symbol_package(const char *symbol)
+{
+	if (!strncmp(symbol, "elf", 3) || !strncmp(symbol, "gelf", 4))
+		return "libelf-dev";
+	if (!strncmp(symbol, "gz", 2) || !strncmp(symbol, "inflate", 7) || !strncmp(symbol, "deflate", 7))
+		return "zlib1g-dev";
+	if (!strncmp(symbol, "ZSTD", 4))
+		return "libzstd-dev";
+	if (!strncmp(symbol, "bpf", 3) || !strncmp(symbol, "btf", 3) || !strncmp(symbol, "libbpf", 6))
+		return "libbpf-dev";
+	return NULL;
+}
+
+/* Explains a failed static link from the linker's messages. */
+static void doctor_fail_static_link(struct doctor *d, const char *check, const char *text, int rc)
+{
+	struct buf libs = {0}, pkgs = {0}, archives = {0};
+	const char *p = text;
+	char *line;
+
+	/* ld: "cannot find -lzstd" (newer binutils add ": No such file or directory"). */
+	while ((p = strstr(p, "cannot find -l"))) {
+		char name[64];
+		size_t n;
+		const char *pkg;
+
+		p += strlen("cannot find -l");
+		n = strcspn(p, ": \n");
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		buf_printf(&libs, "%s-l%s", libs.len ? ", " : "", name);
+		pkg = doctor_lib_package(name);
+		buf_printf(&pkgs, "%s%s", pkgs.len ? " " : "", pkg ? pkg : name);
+		buf_printf(&archives, "%slib%s.a", archives.len ? " " : "", name);
+	}
+	if (libs.len) {
+		char *fix = xasprintf("install %s (for %s)", pkgs.data, archives.data);
+
+		doctor_fail(d, check, fix, "cc -static cannot find %s", libs.data);
+		free(fix);
+		goto out;
+	}
+	if ((p = strstr(text, "undefined reference to `"))) {
+		const char *sym = p + strlen("undefined reference to `");
+		size_t n = strcspn(sym, "'\n");
+		char *name = doctor_strndup(sym, n);
+		const char *pkg = doctor_symbol_package(name);
+		char *fix = xasprintf("install %s with its static library (libbpf-dev, libelf-dev, zlib1g-dev, libzstd-dev)",
+				      pkg ? pkg : "the library that defines it");
+
+		doctor_fail(d, check, fix, "cc -static: undefined reference to %s", name);
+		free(fix);
+		free(name);
+		goto out;
+	}
+	line = doctor_pick_line(text, "error", d->tmpdir);
+	doctor_fail(d, check, "install libbpf-dev libelf-dev zlib1g-dev libzstd-dev",
+		    "cc -static failed (exit %d): %s", rc, *line ? line : "no message");
+	free(line);
+out:
+	buf_free(&libs);
+	buf_free(&pkgs);
+	buf_free(&archives);
+}
+
+static void doctor_check_static_libs(struct doctor *d)
+{
+	const char *check = "static-libs";
+	struct buf out = {0}, err = {0};
+	char *src, *exe = NULL, *ver = NULL;
+	int rc;
+
+	if (!d->cc) {
+		doctor_fail(d, check, "fix the cc check first", "no C compiler to link with (see the cc check)");
+		return;
+	}
+	src = doctor_write_source(d, "static.c", doctor_static_src);
+	if (!src) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot write a test program to a temp directory");
+		return;
+	}
+	exe = fs_path_join(d->tmpdir, "static");
+	/* The exact libraries and order the build links every tool with. */
+	char *link_argv[] = { d->cc, "-static", "-o", exe, src, "-lbpf", "-lelf", "-lz", "-lzstd", NULL };
+
+	rc = doctor_run(link_argv, NULL, &err);
+	if (rc != 0) {
+		doctor_fail_static_link(d, check, doctor_str(&err), rc);
+		goto out;
+	}
+	/* Running it proves the archives make a working binary; a TMPDIR
+	 * mounted noexec only costs us the version. */
+	char *run_argv[] = { exe, NULL };
+
+	rc = doctor_run(run_argv, &out, NULL);
+	if (rc == 0)
+		ver = doctor_pick_line(doctor_str(&out), NULL, NULL);
+	if (rc > 0)
+		doctor_fail(d, check, "reinstall libbpf-dev libelf-dev zlib1g-dev libzstd-dev",
+			    "a program linked with -static -lbpf -lelf -lz -lzstd exits %d", rc);
+	else if (ver && *ver)
+		doctor_ok(d, check, "cc -static -lbpf -lelf -lz -lzstd links and runs (libbpf.a %s)", ver);
+	else
+		doctor_ok(d, check, "cc -static -lbpf -lelf -lz -lzstd links (could not run it from %s)", d->tmpdir);
+out:
+	free(ver);
+	free(exe);
+	free(src);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+static void doctor_check_kernel_btf(struct doctor *d)
+{
+	const char *check = "kernel-btf";
+	const char *fix = "the kernel has no BTF: CO-RE tools need BTF from elsewhere (BPFPACK_BTF=path)";
+	struct utsname u;
+	struct btf *btf;
+
+	if (uname(&u) < 0)
+		strcpy(u.release, "unknown");
+	if (!fs_exists(DOCTOR_VMLINUX_BTF)) {
+		doctor_fail(d, check, fix, "%s does not exist (kernel %s built without CONFIG_DEBUG_INFO_BTF)",
+			    DOCTOR_VMLINUX_BTF, u.release);
+		return;
+	}
+	btf = btf__parse(DOCTOR_VMLINUX_BTF, NULL);
+	if (!btf) {
+		int err = errno;
+
+		doctor_fail(d, check, err == EACCES ? "run as root, or make /sys/kernel/btf/vmlinux readable" : fix,
+			    "%s does not parse (kernel %s): %s", DOCTOR_VMLINUX_BTF, u.release, strerror(err));
+		return;
+	}
+	doctor_ok(d, check, "%s: %u types, kernel %s", DOCTOR_VMLINUX_BTF, btf__type_cnt(btf) - 1, u.release);
+	btf__free(btf);
+}
+
+/* Whether the effective capability set holds CAP (from /proc/self/status). */
+static int doctor_has_cap(int cap)
+{
+	char status[8192];
+	const char *p;
+	unsigned long long eff;
+
+	if (doctor_read_small("/proc/self/status", status, sizeof(status)) < 0 ||
+	    !(p = strstr(status, "\nCapEff:")) || sscanf(p + strlen("\nCapEff:"), "%llx", &eff) != 1)
+		return 0;
+	return (eff >> cap) & 1;
+}
+
+static void doctor_check_bpf_permission(struct doctor *d)
+{
+	const char *check = "bpf-permission";
+	const char *fix = "run as root or grant CAP_BPF+CAP_PERFMON (e.g. setcap cap_bpf,cap_perfmon+ep TOOL)";
+	struct buf who = {0}, sysctl = {0};
+	char val[32];
+	int ret, err;
+
+	buf_printf(&who, "uid %u", (unsigned)geteuid());
+	if (doctor_has_cap(DOCTOR_CAP_BPF))
+		buf_append_str(&who, ", CAP_BPF");
+	if (doctor_has_cap(DOCTOR_CAP_PERFMON))
+		buf_append_str(&who, ", CAP_PERFMON");
+	if (doctor_has_cap(DOCTOR_CAP_SYS_ADMIN))
+		buf_append_str(&who, ", CAP_SYS_ADMIN");
+	if (!doctor_has_cap(DOCTOR_CAP_BPF) && !doctor_has_cap(DOCTOR_CAP_SYS_ADMIN))
+		buf_append_str(&who, ", no CAP_BPF or CAP_SYS_ADMIN");
+	if (doctor_read_small("/proc/sys/kernel/unprivileged_bpf_disabled", val, sizeof(val)) == 0) {
+		int v = atoi(val);
+
+		buf_printf(&sysctl, "; kernel.unprivileged_bpf_disabled=%d (%s)", v,
+			   v == 0 ? "unprivileged users may load some programs" :
+			   v == 1 ? "only privileged loads, until reboot" : "only privileged loads");
+	}
+
+	/* libbpf loads a trivial socket filter for real. It returns 0, not an
+	 * error, when the load is refused; the reason is left in errno. */
+	errno = 0;
+	ret = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCKET_FILTER, NULL);
+	err = ret < 0 ? -ret : errno;
+	if (ret == 1)
+		doctor_ok(d, check, "loaded a socket filter (%s)%s", who.data, doctor_str(&sysctl));
+	else if (err == EPERM && geteuid() == 0 && doctor_has_cap(DOCTOR_CAP_SYS_ADMIN))
+		doctor_fail(d, check, "allow bpf() for this process: run outside the container/sandbox, or lift kernel lockdown",
+			    "cannot load a BPF program: EPERM although privileged (%s)%s: lockdown, seccomp or a container blocks bpf()",
+			    who.data, doctor_str(&sysctl));
+	else if (err == EPERM || err == EACCES)
+		doctor_fail(d, check, fix, "cannot load a BPF program: %s (%s)%s", err == EPERM ? "EPERM" : "EACCES",
+			    who.data, doctor_str(&sysctl));
+	else if (err == ENOSYS)
+		doctor_fail(d, check, "use a kernel built with CONFIG_BPF_SYSCALL=y",
+			    "the kernel has no bpf() system call (ENOSYS)");
+	else
+		doctor_fail(d, check, "use a kernel built with CONFIG_BPF_SYSCALL=y",
+			    "the kernel refused a trivial socket filter: %s (%s)%s",
+			    err ? strerror(err) : "no reason given", who.data, doctor_str(&sysctl));
+	buf_free(&who);
+	buf_free(&sysctl);
+}
+
+static void doctor_check_tracefs(struct doctor *d)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	const char *check = "tracefs";
+	struct stat st;
+	int denied = 0;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (access(dirs[i], R_OK | X_OK) == 0) {
+				doctor_ok(d, check, "%s", dirs[i]);
+				return;
+			}
+			denied = 1;
+		} else if (errno == EACCES) {
+			denied = 1;
+		}
+	}
+	if (denied)
+		doctor_fail(d, check, "run as root", "tracefs is mounted but uid %u cannot read its events",
+			    (unsigned)geteuid());
+	else
+		doctor_fail(d, check, "mount -t tracefs nodev /sys/kernel/tracing",
+			    "tracefs is not mounted (no /sys/kernel/tracing/events)");
+}
+
+/* libbpf's own warnings (a failed parse, a refused load) would repeat what the
+ * check lines already say; show them only with -v. */
+static int doctor_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!report_verbose() || (level == LIBBPF_DEBUG && report_verbose() < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct doctor d = {0};
+	libbpf_print_fn_t old_print;
+	int c;
+
+	optind = 1;
+	opterr = 0;	/* one error line of our own, not getopt's */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cmd_usage("doctor", 0);
+			return EXIT_OK;
+		default:
+			if (optopt)
+				report_error("unknown option '-%c'", optopt);
+			else
+				report_error("unknown option '%s'", argv[optind - 1]);
+			cmd_usage("doctor", 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		report_error("unexpected argument '%s'", argv[optind]);
+		cmd_usage("doctor", 1);
+		return EXIT_USAGE;
+	}
+
+	old_print = libbpf_set_print(doctor_libbpf_print);
+	/* Without a scratch dir the compile checks report their own failure. */
+	if (fs_mkdtemp("bpfpack-doctor", &d.tmpdir) < 0)
+		d.tmpdir = NULL;
+
+	/* Ordered so a check comes after the ones it depends on. */
+	doctor_check_clang(&d);
+	doctor_check_clang_bpf(&d);
+	doctor_check_bpftool(&d);
+	doctor_check_cc(&d);
+	doctor_check_libbpf_headers(&d);
+	doctor_check_static_libs(&d);
+	doctor_check_kernel_btf(&d);
+	doctor_check_bpf_permission(&d);
+	doctor_check_tracefs(&d);
+
+	if (d.tmpdir)
+		fs_rm_rf(d.tmpdir);
+	libbpf_set_print(old_print);
+	free(d.tmpdir);
+	free(d.clang);
+	free(d.cc);
+	return d.failed ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,142 @@
+/* main: the command table, global options and dispatch of the bpfpack driver. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../lib/report.h"
+
+#ifndef BPFPACK_VERSION
+#define BPFPACK_VERSION "0.0.0-dev"
+#endif
+
+static const struct cmd commands[] = {
+	{ "new", cmd_new, "create a project from a template",
+	  "usage: bpfpack new NAME [-t TEMPLATE] [-C DIR] [--force]\n"
+	  "       bpfpack new --list\n"
+	  "\n"
+	  "Creates DIR/NAME/ (DIR defaults to .) from templates/TEMPLATE: NAME.bpf.c,\n"
+	  "NAME.c, NAME.h, bpfpack.ini, README.md and .gitignore. NAME must be a C\n"
+	  "identifier: it names the tool and its libbpf skeleton.\n"
+	  "\n"
+	  "  -t, --template T  template to use (default: tracepoint)\n"
+	  "  -C, --dir DIR     create the project inside DIR\n"
+	  "  -f, --force       write into an existing non-empty NAME/ (template files are replaced)\n"
+	  "  -l, --list        list the templates, one line each\n" },
+	{ "vmlinux", cmd_vmlinux, "write vmlinux.h from kernel BTF",
+	  "usage: bpfpack vmlinux [--btf SOURCE] [-o FILE]\n"
+	  "\n"
+	  "Writes the C declarations of a kernel's BTF types (vmlinux.h), the same\n"
+	  "declarations as `bpftool btf dump file SOURCE format c`.\n"
+	  "\n"
+	  "  --btf SOURCE   kernel BTF to read: a raw BTF file or an ELF file with a .BTF\n"
+	  "                 section (default: the running kernel's /sys/kernel/btf/vmlinux)\n"
+	  "  -o, --output F write to F (atomically) instead of stdout\n" },
+	{ "build", cmd_build, "build every tool of the project into a static binary",
+	  "usage: bpfpack build [-C DIR] [-j N] [-v] [--debug]\n"
+	  "\n"
+	  "Builds the project that holds the current directory (the nearest directory\n"
+	  "upwards with a bpfpack.ini, else the current directory). Every X.bpf.c with a\n"
+	  "matching X.c is a tool X; every other .c file is a helper linked into every\n"
+	  "tool. Intermediate files go to .output/, binaries to the project directory.\n"
+	  "\n"
+	  "  -C, --dir DIR  build the project in DIR\n"
+	  "  -j, --jobs N   run up to N compilers at once (default: number of CPUs)\n"
+	  "  -v, --verbose  print every command as it runs\n"
+	  "      --debug    build user space with -O0 -g (the BPF side is always -O2 -g)\n" },
+	{ "clean", cmd_clean, "remove the project's build outputs",
+	  "usage: bpfpack clean [-C DIR]\n"
+	  "\n"
+	  "Removes .output/, compile_commands.json and the tool binaries of the project.\n"
+	  "\n"
+	  "  -C, --dir DIR  clean the project in DIR\n" },
+	{ "doctor", cmd_doctor, "check the toolchain and the kernel",
+	  "usage: bpfpack doctor\n"
+	  "\n"
+	  "Checks clang and its BPF target, bpftool, libbpf headers and static libraries,\n"
+	  "the C compiler, the running kernel's BTF and the permission to load BPF.\n"
+	  "Each failing check says how to fix it; the exit status is 1 if any failed.\n" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cmd_usage(const char *name, int to_stderr)
+{
+	const struct cmd *c = cmd_find(name);
+
+	if (c)
+		fputs(c->usage, to_stderr ? stderr : stdout);
+}
+
+static void print_overview(FILE *f)
+{
+	fprintf(f, "usage: bpfpack [-v] [--version] COMMAND [ARGS]\n\n"
+		   "Scaffold, build and package portable eBPF CO-RE tools.\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "  %-9s %s\n", "help", "show help for a command");
+	fprintf(f, "\nRun `bpfpack help COMMAND` for a command's flags.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	if (!cmd_find(argv[1])) {
+		report_error("unknown command '%s'", argv[1]);
+		report_hint("run `bpfpack help` for the list of commands");
+		return EXIT_USAGE;
+	}
+	cmd_usage(argv[1], 0);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	/* Global options come before the command. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("bpfpack %s\n", BPFPACK_VERSION);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_overview(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			report_set_verbose(report_verbose() + 1);
+		} else {
+			report_error("unknown option '%s'", argv[i]);
+			report_hint("run `bpfpack help`");
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[i], "help")) {
+		report_set_command("help");
+		return cmd_help(argc - i, argv + i);
+	}
+	const struct cmd *c = cmd_find(argv[i]);
+
+	if (!c) {
+		report_error("unknown command '%s'", argv[i]);
+		report_hint("run `bpfpack help` for the list of commands");
+		return EXIT_USAGE;
+	}
+	report_set_command(c->name);
+	return c->fn(argc - i, argv + i);
+}

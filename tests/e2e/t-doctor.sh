@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# t-doctor: end-to-end checks of `bpfpack doctor`: on a machine set up by
+# ./build.sh (run as root) every check passes; a missing clang or bpftool makes
+# its check fail with a fix and the exit status 1; a bad flag is a usage error.
+# Prints `ok - NAME` / `not ok - NAME` per case; exits 1 if any failed.
+set -u
+
+BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BPFPACK=$BPFPACK_ROOT/bin/bpfpack
+# Every check doctor runs, in its output order.
+CHECKS=(clang clang-bpf bpftool cc libbpf-headers static-libs kernel-btf bpf-permission tracefs)
+
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-doctor.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+pass() { echo "ok - $1"; }
+fail() {
+	echo "not ok - $1"
+	shift
+	# Show what doctor said, so a failure explains itself.
+	for f in "$@"; do sed 's/^/#   /' "$f"; done
+	failed=1
+}
+
+if [ ! -x "$BPFPACK" ]; then
+	echo "not ok - $BPFPACK is built"
+	exit 1
+fi
+
+# Runs doctor with the given environment assignments and arguments; leaves
+# stdout in $tmp/out, stderr in $tmp/err, the exit status in $rc.
+run_doctor() {
+	env "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# 1. Everything passes here, and every check reports an ok line.
+name="doctor exits 0 with an ok line for every check"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - $name # SKIP not root (loading BPF needs root)"
+else
+	run_doctor "$BPFPACK" doctor
+	missing=
+	for c in "${CHECKS[@]}"; do
+		grep -q "^ok    $c: ." "$tmp/out" || missing="$missing $c"
+	done
+	lines=$(wc -l <"$tmp/out")
+	if [ "$rc" -eq 0 ] && [ -z "$missing" ] && [ "$lines" -eq "${#CHECKS[@]}" ] &&
+	   ! grep -q '^FAIL' "$tmp/out"; then
+		pass "$name"
+	else
+		echo "#   exit $rc, $lines lines, no ok line for:${missing:- (none)}"
+		fail "$name" "$tmp/out" "$tmp/err"
+	fi
+fi
+
+# 2. CLANG pointing nowhere fails the clang check with a fix, naming the
+# variable, while checks that do not need clang still pass.
+name="CLANG=/nonexistent: exit 1, FAIL clang with a fix"
+run_doctor CLANG=/nonexistent "$BPFPACK" doctor
+if [ "$rc" -eq 1 ] &&
+   grep -q '^FAIL  clang: .*CLANG=/nonexistent.* — fix: .' "$tmp/out" &&
+   grep -q '^ok    bpftool: ' "$tmp/out"; then
+	pass "$name"
+else
+	echo "#   exit $rc"
+	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 3. Same for bpftool.
+name="BPFTOOL=/nonexistent: exit 1, FAIL bpftool with a fix"
+run_doctor BPFTOOL=/nonexistent "$BPFPACK" doctor
+if [ "$rc" -eq 1 ] &&
+   grep -q '^FAIL  bpftool: .*BPFTOOL=/nonexistent.* — fix: .' "$tmp/out" &&
+   grep -q '^ok    clang: ' "$tmp/out"; then
+	pass "$name"
+else
+	echo "#   exit $rc"
+	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 4. An unknown flag is a usage error: exit 2, one error line and the usage
+# on stderr, no checks run.
+name="doctor --bogus: exit 2 with an error and the usage on stderr"
+run_doctor "$BPFPACK" doctor --bogus
+if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
+   grep -q "^bpfpack: doctor: .*--bogus" "$tmp/err" &&
+   grep -q '^usage: bpfpack doctor' "$tmp/err"; then
+	pass "$name"
+else
+	echo "#   exit $rc"
+	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 5. Without privileges the permission check fails and says why. Needs root
+# to drop to nobody, and a kernel that refuses unprivileged BPF (else an
+# unprivileged socket filter loads and the check rightly passes).
+name="unprivileged: FAIL bpf-permission explains EPERM"
+unpriv=$(cat /proc/sys/kernel/unprivileged_bpf_disabled 2>/dev/null || echo 0)
+drop=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all)
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+	echo "ok - $name # SKIP needs root and setpriv"
+elif [ "$unpriv" = 0 ]; then
+	echo "ok - $name # SKIP kernel.unprivileged_bpf_disabled=0"
+elif ! "${drop[@]}" test -x "$BPFPACK"; then
+	echo "ok - $name # SKIP $BPFPACK is not reachable by uid 65534"
+else
+	run_doctor TMPDIR=/tmp "${drop[@]}" "$BPFPACK" doctor
+	if [ "$rc" -eq 1 ] &&
+	   grep -q '^FAIL  bpf-permission: .*EPERM (uid 65534.* — fix: run as root or grant CAP_BPF+CAP_PERFMON' "$tmp/out"; then
+		pass "$name"
+	else
+		echo "#   exit $rc"
+		fail "$name" "$tmp/out" "$tmp/err"
+	fi
+fi
+
+exit $failed
