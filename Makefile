@@ -27,7 +27,7 @@ build/obj/%.o: %.c
 
 build/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -Ilib -o $@ $^ -lcmocka $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -Ilib -o $@ $(filter %.c %.o,$^) -lcmocka $(LIBS)
 
 unit: $(UNIT_BINS)
 

@@ -53,7 +53,9 @@ static const char *target_arch(void)
 int build_lock(const char *out_dir)
 {
 	char *path = fs_path_join(out_dir, ".lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* Not O_CLOEXEC: the compilers inherit the lock, so when a build is
+	 * SIGKILLed the next one waits until its orphaned children are done. */
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
 
 	if (fd < 0) {
 		int err = errno;
@@ -382,6 +384,14 @@ int cmd_build(int argc, char **argv)
 	for (size_t i = 0; i < p.lone_bpf.n; i++)
 		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
 	if (toolchain_find(&tc) < 0) {
+		project_free(&p);
+		return EXIT_FAIL;
+	}
+	/* Compilers run in the project root, so the DWARF they write (comp_dir)
+	 * does not depend on where `bpfpack build` was started. */
+	if (chdir(p.root) < 0) {
+		report_error("cannot enter %s: %s", p.root, strerror(errno));
+		toolchain_free(&tc);
 		project_free(&p);
 		return EXIT_FAIL;
 	}

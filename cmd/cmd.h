@@ -19,7 +19,8 @@ int cmd_doctor(int argc, char **argv);
 
 /* Looks a command up in the table (for help texts). */
 const struct cmd *cmd_find(const char *name);
-/* Prints the usage of CMD to stdout (for --help) or stderr (after a usage error). */
+/* Prints the usage of CMD to stdout (for --help), or its synopsis as a hint
+ * line on stderr (after a usage error). */
 void cmd_usage(const char *name, int to_stderr);
 
 #endif

@@ -73,8 +73,14 @@ void cmd_usage(const char *name, int to_stderr)
 {
 	const struct cmd *c = cmd_find(name);
 
-	if (c)
-		fputs(c->usage, to_stderr ? stderr : stdout);
+	if (!c)
+		return;
+	if (!to_stderr) {
+		fputs(c->usage, stdout);
+		return;
+	}
+	/* After a usage error: the synopsis as a hint, not the whole page. */
+	report_hint("%.*s (see `bpfpack help %s`)", (int)strcspn(c->usage, "\n"), c->usage, name);
 }
 
 static void print_overview(FILE *f)

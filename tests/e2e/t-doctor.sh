@@ -82,11 +82,11 @@ fi
 
 # 4. An unknown flag is a usage error: exit 2, one error line and the usage
 # on stderr, no checks run.
-name="doctor --bogus: exit 2 with an error and the usage on stderr"
+name="doctor --bogus: exit 2 with an error and the synopsis on stderr"
 run_doctor "$BPFPACK" doctor --bogus
 if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
    grep -q "^bpfpack: doctor: .*--bogus" "$tmp/err" &&
-   grep -q '^usage: bpfpack doctor' "$tmp/err"; then
+   grep -q '^hint: usage: bpfpack doctor' "$tmp/err"; then
 	pass "$name"
 else
 	echo "#   exit $rc"

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# build.sh: sets up a Debian machine for bpfpack, builds the driver, and runs
+# the main job or the tests.
+#
+#   ./build.sh          install what is missing, build bin/bpfpack
+#   ./build.sh demo     ... then scaffold, build and run a tool for a few seconds
+#   ./build.sh test     ... then run every test; the last line is "N passed, N failed"
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$ROOT"
+
+# Packages the driver, the tools it builds and the tests need.
+PACKAGES=(
+	make gcc libc6-dev pkg-config file
+	clang-19 llvm-19
+	libbpf-dev bpftool
+	libelf-dev zlib1g-dev libzstd-dev libinih-dev
+	libcmocka-dev python3
+)
+# Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
+# them only in bookworm-backports.
+MIN_LIBBPF=1:1.4
+MIN_BPFTOOL=7.5
+
+log() { printf 'build.sh: %s\n' "$*" >&2; }
+die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+installed_version() {
+	dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }'
+}
+
+# The mirror apt already uses for the release itself (never a host we name).
+apt_mirror_uri() {
+	local codename=$1
+	{
+		# deb822 .sources files: a stanza with Suites: CODENAME.
+		for f in /etc/apt/sources.list.d/*.sources; do
+			[ -f "$f" ] || continue
+			awk -v c="$codename" '
+				/^[[:space:]]*$/ { if (uri != "" && suite) print uri; uri = ""; suite = 0; next }
+				tolower($1) == "uris:" { uri = $2 }
+				tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == c) suite = 1 }
+				END { if (uri != "" && suite) print uri }' "$f"
+		done
+		# One-line format: deb [opts] URI CODENAME components...
+		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			sed -e 's/\[[^]]*\]//' |
+			awk -v c="$codename" '$1 == "deb" && $3 == c { print $2 }'
+	} | head -n 1
+}
+
+enable_backports() {
+	local codename=$1 uri list=/etc/apt/sources.list.d/bpfpack-backports.sources
+	local pin=/etc/apt/preferences.d/bpfpack-backports
+	if [ ! -f "$list" ]; then
+		uri=$(apt_mirror_uri "$codename")
+		[ -n "$uri" ] || die "cannot find the Debian mirror apt uses for $codename in /etc/apt/sources.list*"
+		log "enabling ${codename}-backports from the configured mirror"
+		as_root tee "$list" >/dev/null <<EOT
+Types: deb
+URIs: $uri
+Suites: ${codename}-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOT
+	fi
+	if [ ! -f "$pin" ]; then
+		# Only these packages come from backports; everything else stays stable.
+		as_root tee "$pin" >/dev/null <<EOT
+Package: libbpf-dev libbpf1 bpftool
+Pin: release n=${codename}-backports
+Pin-Priority: 990
+EOT
+	fi
+}
+
+setup() {
+	local missing=() codename v
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	for p in "${PACKAGES[@]}"; do
+		v=$(installed_version "$p")
+		case "$p" in
+		libbpf-dev) [ -n "$v" ] && dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || missing+=("$p") ;;
+		bpftool) [ -n "$v" ] && dpkg --compare-versions "$v" ge "$MIN_BPFTOOL" || missing+=("$p") ;;
+		*) [ -n "$v" ] || missing+=("$p") ;;
+		esac
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} by hand"
+		if [ "$codename" = bookworm ]; then
+			enable_backports "$codename"
+		fi
+		log "installing: ${missing[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+		v=$(installed_version libbpf-dev)
+		dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || die "libbpf-dev $v is older than $MIN_LIBBPF"
+	fi
+}
+
+mount_tracefs() {
+	if [ ! -d /sys/kernel/tracing/events ] && [ "$(id -u)" = 0 ]; then
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+	fi
+}
+
+build() {
+	make -s -j"$(nproc)" ${SANITIZE:+SANITIZE="$SANITIZE"} bin/bpfpack
+}
+
+demo() {
+	local dir tool pid
+	mount_tracefs
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/bpfpack-demo.XXXXXX")
+	trap 'rm -rf "$dir"' EXIT
+	echo "== bpfpack new demotool (template: tracepoint) in $dir"
+	bin/bpfpack new demotool -C "$dir"
+	echo "== bpfpack build"
+	(cd "$dir/demotool" && "$ROOT/bin/bpfpack" build)
+	tool=$dir/demotool/demotool
+	echo "== file demotool"
+	file "$tool"
+	echo "== running demotool for 4 seconds while a few programs run"
+	if [ "$(id -u)" != 0 ]; then
+		echo "(not root: the tool needs root to load BPF; run: sudo $tool)"
+		return 0
+	fi
+	"$tool" -d 4 &
+	pid=$!
+	sleep 1.5
+	/bin/true; /bin/uname -r >/dev/null; /bin/ls / >/dev/null
+	wait "$pid"
+}
+
+case "${1:-}" in
+"")
+	setup
+	build
+	;;
+demo)
+	setup
+	build
+	demo
+	;;
+test)
+	shift
+	setup
+	build
+	mount_tracefs
+	make -s -j"$(nproc)" unit
+	exec tests/run.sh "$@"
+	;;
+*)
+	echo "usage: ./build.sh [demo|test]" >&2
+	exit 2
+	;;
+esac

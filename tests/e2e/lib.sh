@@ -1,0 +1,77 @@
+# tests/e2e/lib.sh: helpers for the end-to-end scripts. Each check prints one
+# TAP-like line: "ok - NAME", "not ok - NAME" or "ok - NAME # SKIP why".
+# A script sources this file, runs its checks and ends with `t_done`.
+set -uo pipefail
+
+BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BPFPACK=$BPFPACK_ROOT/bin/bpfpack
+T_FAILED=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpfpack-e2e.XXXXXX")
+T_BG_PIDS=()
+
+t_cleanup() {
+	local p
+	for p in "${T_BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+
+t_ok() { echo "ok - $1"; }
+t_fail() {
+	echo "not ok - $1"
+	shift
+	local l
+	for l in "$@"; do printf '%s\n' "$l" | sed 's/^/#   /'; done
+	T_FAILED=1
+}
+t_skip() { echo "ok - $1 # SKIP $2"; }
+t_done() { exit "$T_FAILED"; }
+
+# t_check NAME CMD...: passes when CMD exits 0.
+t_check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then t_ok "$name"; else t_fail "$name" "command: $*" "$out"; fi
+}
+
+# t_expect_error NAME STATUS REGEX CMD...: CMD must exit with STATUS, print
+# nothing but one "bpfpack: ..." line matching REGEX (and optional "hint:"
+# lines) on stderr.
+t_expect_error() {
+	local name=$1 want=$2 re=$3 rc errf errs first others
+	shift 3
+	errf=$T_TMP/.stderr
+	"$@" >/dev/null 2>"$errf"
+	rc=$?
+	errs=$(cat "$errf")
+	first=$(grep -v '^hint: ' "$errf" | head -n 1)
+	others=$(grep -v '^hint: ' "$errf" | wc -l)
+	if [ "$rc" -ne "$want" ]; then
+		t_fail "$name" "want exit $want, got $rc" "$errs"
+	elif [ "$others" -ne 1 ]; then
+		t_fail "$name" "want one error line on stderr, got $others" "$errs"
+	elif ! [[ "$first" =~ ^bpfpack:\ .*$re ]]; then
+		t_fail "$name" "stderr does not match /$re/" "$errs"
+	else
+		t_ok "$name"
+	fi
+}
+
+# t_no_temps NAME DIR: no temp file of bpfpack's is left in DIR (recursively).
+t_no_temps() {
+	local left
+	left=$(find "$2" -name '*.bpfpack-tmp.*' 2>/dev/null)
+	if [ -z "$left" ]; then t_ok "$1"; else t_fail "$1" "left behind: $left"; fi
+}
+
+t_is_root() { [ "$(id -u)" = 0 ]; }
+
+# t_wait_for FILE REGEX SECONDS: waits until FILE has a line matching REGEX.
+t_wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
