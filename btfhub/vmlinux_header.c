@@ -11,7 +11,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include <unistd.h>
+
 #include "../lib/buf.h"
+#include "../lib/fs.h"
 #include "../lib/report.h"
 
 /* Name of the decl tag the kernel puts on every kfunc (BTF_KFUNC_DECL_TAG). */
@@ -330,5 +333,39 @@ int vmlinux_header_write(const struct btf *btf, FILE *out, const char *out_name)
 out:
 	btf_dump__free(d);
 	free(datums);
+	return err;
+}
+
+/* Writes the header to a temp file beside OUTPUT and renames it into place,
+ * so a reader never sees half a header and a failure leaves nothing behind. */
+int vmlinux_header_write_file(const struct btf *btf, const char *output)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int fd, err;
+
+	fd = fs_temp_beside(output, &tmp);
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		report_error("cannot write %s: %s", output, strerror(-err));
+		close(fd);
+		goto fail;
+	}
+	err = vmlinux_header_write(btf, f, output);
+	if (fclose(f) != 0 && !err) {
+		err = -errno;
+		report_error("cannot write %s: %s", output, strerror(-err));
+	}
+	if (err)
+		goto fail;
+	err = fs_commit_temp(tmp, output, 0644);
+	free(tmp);
+	return err;
+fail:
+	unlink(tmp);
+	free(tmp);
 	return err;
 }

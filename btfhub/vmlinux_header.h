@@ -15,4 +15,9 @@ struct btf;
  * caller. Returns 0, or a negative errno after reporting one line. */
 int vmlinux_header_write(const struct btf *btf, FILE *out, const char *out_name);
 
+/* Writes the header for BTF to OUTPUT atomically (a temp file beside it,
+ * renamed into place): a reader never sees half a header and a failure leaves
+ * nothing behind. Returns 0 or a negative errno after reporting. */
+int vmlinux_header_write_file(const struct btf *btf, const char *output);
+
 #endif

@@ -105,30 +105,12 @@ static void sweep_stale_temps(const char *dir)
 static int write_vmlinux_h(const char *path)
 {
 	struct btf *btf = NULL;
-	char *tmp = NULL;
-	FILE *f;
-	int fd, rc;
+	int rc;
 
 	report_step("VMLINUX", "vmlinux.h (running kernel)");
 	rc = btf_source_load(NULL, &btf);
-	if (rc < 0)
-		return rc;
-	fd = fs_temp_beside(path, &tmp);
-	if (fd < 0) {
-		btf__free(btf);
-		return fd;
-	}
-	f = fdopen(fd, "w");
-	rc = f ? vmlinux_header_write(btf, f, tmp) : -errno;
-	if (f && fclose(f) != 0 && rc == 0) {
-		rc = -errno;
-		report_error("cannot write %s: %s", path, strerror(-rc));
-	}
 	if (rc == 0)
-		rc = fs_commit_temp(tmp, path, 0644);
-	else
-		unlink(tmp);
-	free(tmp);
+		rc = vmlinux_header_write_file(btf, path);
 	btf__free(btf);
 	return rc;
 }
@@ -175,6 +157,8 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	strv_push(&j->argv, "-MF");
 	j->depfile = xasprintf("%s.d", tmp_obj);
 	strv_push(&j->argv, j->depfile);
+	strv_push(&j->argv, "-MT");	/* name the real output, not the temp file */
+	strv_push(&j->argv, tmp_obj);
 	j->color = true;
 	strv_push(&j->inputs, src);
 	if (b->vmlinux_h)
@@ -236,6 +220,8 @@ static size_t add_cc_job(struct build_ctx *b, const char *file)
 	strv_push(&j->argv, "-MF");
 	j->depfile = xasprintf("%s.d", obj);
 	strv_push(&j->argv, j->depfile);
+	strv_push(&j->argv, "-MT");
+	strv_push(&j->argv, obj);
 	j->color = true;
 	strv_push(&j->inputs, src);
 	free(src);

@@ -17,40 +17,6 @@
 #include "../lib/fs.h"
 #include "../lib/report.h"
 
-/* Writes the header to a temp file beside OUTPUT and renames it into place,
- * so a reader never sees half a header and a failure leaves nothing behind. */
-static int vmlinux_write_file(const struct btf *btf, const char *output)
-{
-	char *tmp = NULL;
-	FILE *f;
-	int fd, err;
-
-	fd = fs_temp_beside(output, &tmp);
-	if (fd < 0)
-		return fd;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		report_error("cannot write %s: %s", output, strerror(-err));
-		close(fd);
-		goto fail;
-	}
-	err = vmlinux_header_write(btf, f, output);
-	if (fclose(f) != 0 && !err) {
-		err = -errno;
-		report_error("cannot write %s: %s", output, strerror(-err));
-	}
-	if (err)
-		goto fail;
-	err = fs_commit_temp(tmp, output, 0644);
-	free(tmp);
-	return err;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 int cmd_vmlinux(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -118,7 +84,7 @@ int cmd_vmlinux(int argc, char **argv)
 	if (err)
 		return EXIT_FAIL;
 	if (output)
-		err = vmlinux_write_file(btf, output);
+		err = vmlinux_header_write_file(btf, output);
 	else
 		err = vmlinux_header_write(btf, stdout, "stdout");
 	btf__free(btf);
