@@ -45,7 +45,8 @@ struct jobs {
 	struct job *v;
 	size_t n;
 	size_t cap;
-	const char *sig_dir;	/* where the command line of each output is kept */
+	const char *sig_dir;	/* where the command line of each output is kept, as
+				 * FILENAME.cmd: outputs must have distinct file names */
 };
 
 /* Adds a job and returns its index; the caller fills the fields. */
@@ -60,6 +61,7 @@ struct jobs_stats {
 /* Runs the graph with up to PARALLEL commands at once. Stops starting new jobs
  * at the first failure and waits for the running ones. Returns 0, -EIO when a
  * command failed (its diagnostics already printed, one line reported), or
+ * -ENOENT (or another -errno) when a program could not be started, or
  * -EINTR when SIGINT/SIGTERM arrived (children killed, temp files removed). */
 int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats);
 void jobs_free(struct jobs *jobs);

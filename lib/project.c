@@ -145,7 +145,11 @@ static int manifest_entry(void *user, const char *section, const char *name, con
 			return 1;
 		}
 	}
-	report_error("%s: unknown setting '%s' in section [%s]", ctx->path, name, section);
+	if (!*section)
+		report_error("%s: setting '%s' is outside any [section] (is a section header malformed?)",
+			     ctx->path, name);
+	else
+		report_error("%s: unknown setting '%s' in section [%s]", ctx->path, name, section);
 	ctx->err = -EINVAL;
 	return 0;
 }
