@@ -4,11 +4,11 @@ CC ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)
 CFLAGS ?= -O2 -g
 WARN := -std=gnu11 -Wall -Wextra -Werror
-CPPFLAGS += -D_GNU_SOURCE -DBPFPACK_VERSION='"$(VERSION)"' -MMD -MP
-LIBS := -lbpf -lelf -lz -linih
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -DBPFPACK_VERSION='"$(VERSION)"' -MMD -MP
+LIBS := -lbpf -lelf -lz -linih -larchive -lzstd -llzma -lxxhash
 SANITIZE ?=
 
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c)
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) $(wildcard runtime/*.c)
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=build/obj/%.o)

@@ -12,11 +12,13 @@ cd "$ROOT"
 
 # Packages the driver, the tools it builds and the tests need.
 PACKAGES=(
-	make gcc libc6-dev pkg-config file
+	make gcc libc6-dev binutils pkg-config file xz-utils
 	clang-19 llvm-19
 	libbpf-dev bpftool
-	libelf-dev zlib1g-dev libzstd-dev libinih-dev
-	libcmocka-dev python3
+	libelf-dev zlib1g-dev libzstd-dev liblzma-dev libarchive-dev libxxhash-dev libinih-dev
+	dwarves
+	qemu-system-x86 busybox-static
+	libcmocka-dev python3 iproute2
 )
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.

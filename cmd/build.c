@@ -18,9 +18,12 @@
 #include "../btfhub/vmlinux_header.h"
 #include <bpf/btf.h>
 
+#include "../btfhub/btfgen.h"
+#include "../btfhub/embed.h"
 #include "../lib/compdb.h"
 #include "../lib/fs.h"
 #include "../lib/jobs.h"
+#include "../lib/proc.h"
 #include "../lib/project.h"
 #include "../lib/report.h"
 #include "../lib/toolchain.h"
@@ -194,12 +197,12 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	return gen;
 }
 
-/* FILE.c -> .output/FILE.o */
-static size_t add_cc_job(struct build_ctx *b, const char *file)
+/* SRC -> OBJ with the user-space compiler. Project sources get the project's
+ * flags and an entry in compile_commands.json; bpfpack's runtime does not. */
+static size_t add_cc_job_for(struct build_ctx *b, const char *src, const char *obj,
+			     const char *what, bool project_source)
 {
-	char *src = fs_path_join(b->p->root, file);
-	char *obj = xasprintf("%s/%.*s.o", b->out_dir, (int)(strlen(file) - 2), file);
-	size_t idx = jobs_add(b->jobs, "CC", file, obj);
+	size_t idx = jobs_add(b->jobs, "CC", what, obj);
 	struct job *j = &b->jobs->v[idx];
 
 	strv_push(&j->argv, b->tc->cc);
@@ -207,15 +210,18 @@ static size_t add_cc_job(struct build_ctx *b, const char *file)
 	strv_push(&j->argv, b->debug ? "-O0" : "-O2");
 	strv_push(&j->argv, "-Wall");
 	strv_pushf(&j->argv, "-I%s", b->out_dir);
-	strv_pushf(&j->argv, "-I%s", b->p->root);
+	if (project_source)
+		strv_pushf(&j->argv, "-I%s", b->p->root);
 	if (b->include_dir)
 		strv_pushf(&j->argv, "-I%s", b->include_dir);
-	strv_push_all(&j->argv, &b->p->cflags);
+	if (project_source)
+		strv_push_all(&j->argv, &b->p->cflags);
 	strv_push(&j->argv, "-c");
 	strv_push(&j->argv, src);
 	strv_push(&j->argv, "-o");
 	strv_push(&j->argv, JOBS_OUTPUT);
-	compdb_add(b->db, b->p->root, src, j->argv.v, obj);
+	if (project_source)
+		compdb_add(b->db, b->p->root, src, j->argv.v, obj);
 	strv_push(&j->argv, "-MD");
 	strv_push(&j->argv, "-MF");
 	j->depfile = xasprintf("%s.d", obj);
@@ -224,15 +230,31 @@ static size_t add_cc_job(struct build_ctx *b, const char *file)
 	strv_push(&j->argv, obj);
 	j->color = true;
 	strv_push(&j->inputs, src);
+	return idx;
+}
+
+/* FILE.c of the project -> .output/FILE.o */
+static size_t add_cc_job(struct build_ctx *b, const char *file)
+{
+	char *src = fs_path_join(b->p->root, file);
+	char *obj = xasprintf("%s/%.*s.o", b->out_dir, (int)(strlen(file) - 2), file);
+	size_t idx = add_cc_job_for(b, src, obj, file, true);
+
 	free(src);
 	free(obj);
 	return idx;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* .output/X.o + helpers + libbpfpack.a -> .output/X.linked (static) */
 static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_obj_job,
 			   const size_t *helper_jobs)
 {
-	char *bin = fs_path_join(b->p->root, name);
+	char *bin = xasprintf("%s/%s.linked", b->out_dir, name);
 	size_t idx = jobs_add(b->jobs, "LD", name, bin);
 	struct job *j = &b->jobs->v[idx];
 
@@ -249,10 +271,125 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 		jobs_add_dep(b->jobs, idx, helper_jobs[i]);
 	}
 	j = &b->jobs->v[idx];
+	if (b->runtime_job != (size_t)-1) {
+		strv_push(&j->argv, b->jobs->v[b->runtime_job].output);
+		jobs_add_dep(b->jobs, idx, b->runtime_job);
+		j = &b->jobs->v[idx];
+	}
 	strv_push_all(&j->argv, &b->p->ldlibs);
 	for (size_t i = 0; i < sizeof(static_libs) / sizeof(static_libs[0]); i++)
 		strv_push(&j->argv, static_libs[i]);
 	j->color = true;
+	free(bin);
+	return idx;
+}
+
+/* bpfpack's runtime (the .c files of runtime/: the embedded-BTF reader and kernel
+ * matching) -> .output/libbpfpack.a, linked into every tool; as an archive,
+ * a tool that never calls it carries none of it. */
+static int add_runtime_jobs(struct build_ctx *b)
+{
+	char *dir = fs_path_join(toolchain_data_dir(), "runtime");
+	char *lib = fs_path_join(b->out_dir, "libbpfpack.a");
+	struct strv srcs = {0};
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	size_t ar;
+
+	b->runtime_job = (size_t)-1;
+	if (!d) {
+		report_error("cannot find bpfpack's runtime in %s: %s", dir, strerror(errno));
+		report_hint("set BPFPACK_HOME to the directory that holds runtime/ and include/");
+		free(dir);
+		free(lib);
+		return -ENOENT;
+	}
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 2 && !strcmp(e->d_name + n - 2, ".c"))
+			strv_push(&srcs, e->d_name);
+	}
+	closedir(d);
+	qsort(srcs.v, srcs.n, sizeof(*srcs.v), cmp_strp);
+	ar = jobs_add(b->jobs, "AR", "libbpfpack.a", lib);
+	b->jobs->v[ar].output_absent = true;	/* ar would read an empty file as an archive */
+	strv_push(&b->jobs->v[ar].argv, b->ar);
+	strv_push(&b->jobs->v[ar].argv, "rcsD");
+	strv_push(&b->jobs->v[ar].argv, JOBS_OUTPUT);
+	for (size_t i = 0; i < srcs.n; i++) {
+		char *src = fs_path_join(dir, srcs.v[i]);
+		char *obj = xasprintf("%s/bpfpack-rt-%.*s.o", b->out_dir,
+				      (int)(strlen(srcs.v[i]) - 2), srcs.v[i]);
+		char *what = xasprintf("runtime/%s", srcs.v[i]);
+		size_t cc = add_cc_job_for(b, src, obj, what, false);
+
+		strv_push(&b->jobs->v[ar].argv, obj);
+		jobs_add_dep(b->jobs, ar, cc);
+		free(src);
+		free(obj);
+		free(what);
+	}
+	b->runtime_job = ar;
+	strv_free(&srcs);
+	free(dir);
+	free(lib);
+	return 0;
+}
+
+/* .output/X.bpf.o x kernel BTF sources -> .output/X.btfset, by running
+ * `bpfpack btf gen` itself: one code path for users and builds. */
+static size_t add_btfgen_job(struct build_ctx *b, const char *name, size_t obj_job)
+{
+	char *set = xasprintf("%s/%s.btfset", b->out_dir, name);
+	size_t idx = jobs_add(b->jobs, "BTFGEN", name, set);
+	struct job *j = &b->jobs->v[idx];
+	struct buf files = {0};
+
+	strv_push(&j->argv, b->self);
+	strv_push(&j->argv, "btf");
+	strv_push(&j->argv, "gen");
+	strv_pushf(&j->argv, "-j%d", b->parallel);
+	strv_push(&j->argv, "--object");
+	strv_push(&j->argv, b->jobs->v[obj_job].output);
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	if (b->btf_filter) {
+		strv_push(&j->argv, "--filter");
+		strv_push(&j->argv, b->btf_filter);
+	}
+	for (size_t i = 0; i < b->btf_sources->n; i++) {
+		strv_push(&j->argv, "--btf");
+		strv_push(&j->argv, b->btf_sources->v[i]);
+	}
+	/* A kernel added to a source directory changes the set, not the command. */
+	for (size_t i = 0; i < b->btf_kernels.n; i++) {
+		strv_push(&j->inputs, b->btf_kernels.v[i].path);
+		buf_printf(&files, "%s%s", i ? " " : "", b->btf_kernels.v[i].origin);
+	}
+	j->sig_extra = files.data ? files.data : xstrdup("");
+	jobs_add_dep(b->jobs, idx, obj_job);
+	free(set);
+	return idx;
+}
+
+/* .output/X.linked + its BPF object [+ BTF set] -> X, via objcopy into
+ * non-allocated sections (btfhub/embed.h). */
+static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_job, size_t obj_job,
+			    size_t btfgen_job)
+{
+	char *bin = fs_path_join(b->p->root, name);
+	size_t idx = jobs_add(b->jobs, "EMBED", name, bin);
+	struct job *j = &b->jobs->v[idx];
+
+	j->mode = 0755;
+	embed_objcopy_argv(&j->argv, b->objcopy, b->jobs->v[link_job].output, JOBS_OUTPUT,
+			   btfgen_job == (size_t)-1 ? NULL : b->jobs->v[btfgen_job].output,
+			   b->jobs->v[obj_job].output);
+	jobs_add_dep(b->jobs, idx, link_job);
+	jobs_add_dep(b->jobs, idx, obj_job);
+	if (btfgen_job != (size_t)-1)
+		jobs_add_dep(b->jobs, idx, btfgen_job);
 	free(bin);
 	return idx;
 }
@@ -271,16 +408,24 @@ int build_project(struct build_ctx *b)
 		if (!fs_exists(b->vmlinux_h) && (rc = write_vmlinux_h(b->vmlinux_h)) < 0)
 			goto out;
 	}
+	rc = add_runtime_jobs(b);
+	if (rc < 0)
+		goto out;
 	for (size_t i = 0; i < p->helpers.n; i++)
 		helper_jobs[i] = add_cc_job(b, p->helpers.v[i]);
 	for (size_t i = 0; i < p->tools.n; i++) {
 		const char *name = p->tools.v[i];
 		size_t skel = add_bpf_jobs(b, name);
+		size_t bpf_obj = skel - 1;	/* add_bpf_jobs: BPF, GEN-OBJ, GEN-SKEL */
 		char *user = xasprintf("%s.c", name);
 		size_t obj = add_cc_job(b, user);
+		size_t link, btfgen = (size_t)-1;
 
 		jobs_add_dep(b->jobs, obj, skel);
-		add_link_job(b, name, obj, helper_jobs);
+		link = add_link_job(b, name, obj, helper_jobs);
+		if (b->btf_kernels.n)
+			btfgen = add_btfgen_job(b, name, bpf_obj);
+		add_embed_job(b, name, link, bpf_obj, btfgen);
 		free(user);
 	}
 	compdb_path = fs_path_join(p->root, "compile_commands.json");
@@ -312,10 +457,14 @@ int cmd_build(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "debug", no_argument, NULL, 'D' },
+		{ "btf", required_argument, NULL, 'b' },
+		{ "filter", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct build_ctx b = { .parallel = (int)cpu_count() };
+	struct strv cli_sources = {0};
+	const char *cli_filter = NULL;
 	struct project p;
 	struct toolchain tc;
 	struct jobs jobs = {0};
@@ -347,6 +496,17 @@ int cmd_build(int argc, char **argv)
 		case 'D':
 			b.debug = true;
 			break;
+		case 'b': {
+			/* Absolute now: the build runs in the project root. */
+			char *abs = fs_realpath(optarg);
+
+			strv_push(&cli_sources, abs ? abs : optarg);
+			free(abs);
+			break;
+		}
+		case 'F':
+			cli_filter = optarg;
+			break;
 		case 'h':
 			cmd_usage("build", 0);
 			return EXIT_OK;
@@ -359,27 +519,47 @@ int cmd_build(int argc, char **argv)
 	if (optind < argc) {
 		report_error("unexpected argument '%s'", argv[optind]);
 		cmd_usage("build", 1);
+		strv_free(&cli_sources);
 		return EXIT_USAGE;
 	}
-	if (project_discover(dir, &p) < 0)
-		return EXIT_FAIL;
-	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
-		project_free(&p);
+	if (project_discover(dir, &p) < 0) {
+		strv_free(&cli_sources);
 		return EXIT_FAIL;
 	}
+	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
+		project_free(&p);
+		strv_free(&cli_sources);
+		return EXIT_FAIL;
+	}
+	/* --btf replaces the manifest's [btf] sources; --filter its filter. */
+	b.btf_sources = cli_sources.n ? &cli_sources : &p.btf_sources;
+	b.btf_filter = cli_filter ? cli_filter : p.btf_filter;
 	for (size_t i = 0; i < p.lone_bpf.n; i++)
 		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
 	if (toolchain_find(&tc) < 0) {
 		project_free(&p);
+		strv_free(&cli_sources);
 		return EXIT_FAIL;
 	}
+	b.self = fs_realpath("/proc/self/exe");
+	b.ar = proc_find_program(getenv("AR") && *getenv("AR") ? getenv("AR") : "ar");
+	b.objcopy = embed_find_objcopy();
+	rc = 0;
+	if (!b.ar || !b.objcopy) {
+		report_error("%s not found", !b.ar ? "ar" : "objcopy");
+		report_hint("install binutils, or set %s to its path", !b.ar ? "AR" : "OBJCOPY");
+		rc = -ENOENT;
+	}
+	if (rc == 0 && b.btf_sources->n)
+		rc = btfgen_collect_kernels(b.btf_sources, b.btf_filter, &b.btf_kernels);
+	if (rc < 0)
+		goto out_early;
 	/* Compilers run in the project root, so the DWARF they write (comp_dir)
 	 * does not depend on where `bpfpack build` was started. */
 	if (chdir(p.root) < 0) {
 		report_error("cannot enter %s: %s", p.root, strerror(errno));
-		toolchain_free(&tc);
-		project_free(&p);
-		return EXIT_FAIL;
+		rc = -errno;
+		goto out_early;
 	}
 	b.p = &p;
 	b.tc = &tc;
@@ -407,10 +587,16 @@ int cmd_build(int argc, char **argv)
 		rc = build_project(&b);
 	if (lock_fd >= 0)
 		close(lock_fd);
+out_early:
 	jobs_free(&jobs);
 	compdb_free(&db);
 	free(b.out_dir);
 	free(b.include_dir);
+	free(b.self);
+	free(b.ar);
+	free(b.objcopy);
+	btf_source_list_free(&b.btf_kernels);
+	strv_free(&cli_sources);
 	toolchain_free(&tc);
 	project_free(&p);
 	if (rc == -EINTR) {

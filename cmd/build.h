@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../btfhub/btf_source.h"
+#include "../lib/buf.h"
+
 struct project;
 struct toolchain;
 struct jobs;
@@ -19,6 +22,13 @@ struct build_ctx {
 	char *include_dir;	/* bpfpack's include/, or NULL */
 	int parallel;
 	bool debug;
+	char *self;		/* this bpfpack, for the steps that run it (btf gen) */
+	char *ar;		/* the archiver */
+	char *objcopy;		/* binutils objcopy, for the embedded sections */
+	size_t runtime_job;	/* the job making libbpfpack.a */
+	const struct strv *btf_sources;	/* kernel BTF sources (--btf or the manifest) */
+	const char *btf_filter;
+	struct btf_source_list btf_kernels;	/* the sources expanded; empty: embed no BTF */
 	char *vmlinux_h;	/* generated .output/vmlinux.h, or NULL when the project has one */
 };
 

@@ -15,6 +15,8 @@ int cmd_new(int argc, char **argv);
 int cmd_vmlinux(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_btf(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 /* Looks a command up in the table (for help texts). */

@@ -66,6 +66,8 @@ static void job_signature(const struct job *j, struct buf *sig)
 	}
 	if (j->stdout_is_output)
 		buf_printf(sig, "> %s\n", j->output);
+	if (j->sig_extra)
+		buf_printf(sig, "# %s\n", j->sig_extra);
 }
 
 static bool newer_than(const char *path, long long t)
@@ -145,6 +147,8 @@ static int job_start(struct job *j)
 	out_fd = fs_temp_beside(j->output, &j->tmp);
 	if (out_fd < 0)
 		return out_fd;
+	if (j->output_absent)
+		unlink(j->tmp);	/* the name stays ours: it is random and beside the output */
 	j->err_fd = proc_capture_fd(j->step);
 	if (j->err_fd < 0) {
 		close(out_fd);
@@ -369,6 +373,7 @@ void jobs_free(struct jobs *jobs)
 		free(j->what);
 		free(j->output);
 		free(j->depfile);
+		free(j->sig_extra);
 		free(j->tmp);
 		free(j->deps);
 		strv_free(&j->argv);

@@ -27,7 +27,9 @@ struct job {
 	char *depfile;		/* written by the command (-MD -MF), or NULL */
 	bool stdout_is_output;	/* the command prints the output on stdout */
 	bool color;		/* the command understands -fdiagnostics-color */
+	bool output_absent;	/* the command wants no file at the temp path (ar) */
 	mode_t mode;		/* of the output */
+	char *sig_extra;	/* more of what made the output (e.g. a list of inputs), or NULL */
 	size_t *deps;		/* indices of jobs that must finish first */
 	size_t n_deps;
 

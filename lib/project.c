@@ -145,6 +145,27 @@ static int manifest_entry(void *user, const char *section, const char *name, con
 			return 1;
 		}
 	}
+	if (strcmp(section, "btf") == 0) {
+		if (strcmp(name, "sources") == 0) {
+			struct strv words = {0};
+
+			/* Relative to the project, wherever the build starts. */
+			split_words(value, &words);
+			for (size_t i = 0; i < words.n; i++) {
+				char *abs = fs_path_join(ctx->p->root, words.v[i]);
+
+				strv_push(&ctx->p->btf_sources, abs);
+				free(abs);
+			}
+			strv_free(&words);
+			return 1;
+		}
+		if (strcmp(name, "filter") == 0) {
+			free(ctx->p->btf_filter);
+			ctx->p->btf_filter = xstrdup(value);
+			return 1;
+		}
+	}
 	if (!*section)
 		report_error("%s: setting '%s' is outside any [section] (is a section header malformed?)",
 			     ctx->path, name);
@@ -249,5 +270,7 @@ void project_free(struct project *p)
 	strv_free(&p->cflags);
 	strv_free(&p->bpf_cflags);
 	strv_free(&p->ldlibs);
+	strv_free(&p->btf_sources);
+	free(p->btf_filter);
 	memset(p, 0, sizeof(*p));
 }

@@ -23,6 +23,9 @@ struct project {
 	struct strv cflags;	/* extra flags for user-space sources */
 	struct strv bpf_cflags;	/* extra flags for BPF sources */
 	struct strv ldlibs;	/* extra libraries for the link, e.g. -lm */
+	/* From bpfpack.ini [btf]. */
+	struct strv btf_sources;	/* kernel BTF sources, absolute paths */
+	char *btf_filter;		/* --filter spec, or NULL */
 };
 
 /* Finds the project that holds START (a directory). Returns 0 and sets

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <bpfpack.h>
 #include "{{NAME}}.h"
 #include "{{NAME}}.skel.h"
 
@@ -68,9 +69,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* libbpf's own messages only with -v: without it, a failure is the one line
+ * this tool prints. */
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va_list args)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
+	(void)level;
+	if (!env.verbose)
 		return 0;
 	return vfprintf(stderr, format, args);
 }
@@ -105,6 +109,7 @@ static int handle_event(void *ctx, void *data, size_t data_sz)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct ring_buffer *rb = NULL;
 	struct {{NAME}}_bpf *skel;
 	time_t deadline;
@@ -115,9 +120,13 @@ int main(int argc, char **argv)
 		return err;
 	libbpf_set_print(libbpf_print_fn);
 
-	skel = {{NAME}}_bpf__open();
+	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
+	if (bpfpack_btf_setup(&open_opts, "{{NAME}}", env.verbose))
+		return 1;
+	skel = {{NAME}}_bpf__open_opts(&open_opts);
 	if (!skel) {
 		fprintf(stderr, "{{NAME}}: failed to open the BPF object: %s\n", strerror(errno));
+		bpfpack_btf_cleanup();
 		return 1;
 	}
 	skel->rodata->targ_pid = env.pid;
@@ -176,5 +185,6 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	{{NAME}}_bpf__destroy(skel);
+	bpfpack_btf_cleanup();
 	return err < 0 ? 1 : 0;
 }

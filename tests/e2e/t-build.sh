@@ -67,7 +67,7 @@ if (cd multi/sub && "$BPFPACK" build -j 2 >../../multi.out 2>&1); then
 else
 	t_fail "a two-tool project builds from a subdirectory" "$(cat multi.out)"
 fi
-want="BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;VMLINUX vmlinux.h;"
+want="AR libbpfpack.a;BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;CC runtime/bpfpack_btf.c;CC runtime/btfset.c;EMBED alpha;EMBED beta;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;VMLINUX vmlinux.h;"
 got=$(steps <multi.out)
 [ "$got" = "$want" ] && t_ok "every step of both tools ran once" || t_fail "every step of both tools ran once" "$got"
 ok=1
@@ -109,10 +109,10 @@ check_rebuild "touching the helper recompiles it and relinks both tools" \
 	"CC helpers.c;" multi/helpers.c
 echo 'int multi_other_helper(void) { return 1; }' >>multi/helpers.c
 check_rebuild "changing the helper relinks both tools" \
-	"CC helpers.c;LD alpha;LD beta;" multi/helpers.c
+	"CC helpers.c;EMBED alpha;EMBED beta;LD alpha;LD beta;" multi/helpers.c
 sed -i 's/256 \* 1024/512 * 1024/' multi/alpha.bpf.c
 check_rebuild "changing alpha's BPF code regenerates its skeleton and relinks alpha only" \
-	"BPF alpha.bpf.c;CC alpha.c;GEN-OBJ alpha.bpf.o;GEN-SKEL alpha.skel.h;LD alpha;" multi/alpha.bpf.c
+	"BPF alpha.bpf.c;CC alpha.c;EMBED alpha;GEN-OBJ alpha.bpf.o;GEN-SKEL alpha.skel.h;LD alpha;" multi/alpha.bpf.c
 printf '[build]\ncflags = -DMULTI_FLAG=1\n' >>multi/bpfpack.ini
 check_rebuild "changing the user-space flags recompiles user space only" \
 	"CC alpha.c;CC beta.c;CC helpers.c;" multi/bpfpack.ini
@@ -120,7 +120,8 @@ got=$( (cd multi && "$BPFPACK" build 2>&1) | steps)
 [ -z "$got" ] && t_ok "then nothing" || t_fail "then nothing" "$got"
 rm multi/beta
 got=$( (cd multi && "$BPFPACK" build 2>&1) | steps)
-[ "$got" = "LD beta;" ] && t_ok "a deleted binary is relinked" || t_fail "a deleted binary is relinked" "$got"
+[ "$got" = "EMBED beta;" ] && t_ok "a deleted binary is made again from its linked object" ||
+	t_fail "a deleted binary is made again from its linked object" "$got"
 
 # Interrupted builds never leave a half-written binary and the next build completes.
 cp -r multi killed

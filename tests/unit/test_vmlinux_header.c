@@ -317,9 +317,14 @@ static void test_load_wrong_magic_names_what_it_is(void **state)
 {
 	struct fixture *fx = *state;
 	static const unsigned char xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4, 0xe6, 0xd6 };
+	static const unsigned char zip[] = { 'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0 };
 	char *path = fixture_write(fx, "vmlinux.btf.xz", xz, sizeof(xz));
 
-	load_expect_one_error(path, "not BTF or ELF, it is xz-compressed data");
+	/* Compressed files are sources now: a cut-off one says which format. */
+	load_expect_one_error(path, "xz-compressed data is truncated or corrupt");
+	free(path);
+	path = fixture_write(fx, "vmlinux.zip", zip, sizeof(zip));
+	load_expect_one_error(path, "not BTF or ELF, it is a zip archive");
 	free(path);
 }
 

@@ -1,0 +1,751 @@
+/* btfgen: per-kernel minimized BTF for BPF objects, parallel and cached. */
+#include "btfgen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "btf_source.h"
+#include "btfset_write.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
+#include "../lib/report.h"
+
+/* ---- the CO-RE relocation key ---------------------------------------- */
+
+/* .BTF.ext header, as the kernel's and libbpf's btf_ext_header. */
+struct btfgen_ext_header {
+	uint16_t magic;
+	uint8_t version;
+	uint8_t flags;
+	uint32_t hdr_len;
+	uint32_t func_info_off, func_info_len;
+	uint32_t line_info_off, line_info_len;
+	uint32_t core_relo_off, core_relo_len;
+};
+
+struct btfgen_relo {
+	uint32_t insn_off;
+	uint32_t type_id;
+	uint32_t access_str_off;
+	uint32_t kind;
+};
+
+/* Local type ids renumbered in order of first use. */
+struct btfgen_typemap {
+	uint32_t *local_of;	/* new id -> local id */
+	uint32_t *new_of;	/* local id -> new id (0: not seen) */
+	uint32_t n;
+	uint32_t cap;
+};
+
+static uint32_t typemap_id(struct btfgen_typemap *m, uint32_t local)
+{
+	if (local == 0)
+		return 0;
+	if (!m->new_of[local]) {
+		if (m->n == m->cap) {
+			m->cap = m->cap ? m->cap * 2 : 64;
+			m->local_of = xrealloc(m->local_of, m->cap * sizeof(*m->local_of));
+		}
+		m->local_of[m->n++] = local;
+		m->new_of[local] = m->n;
+	}
+	return m->new_of[local];
+}
+
+static void hash_str(XXH3_state_t *h, const char *s)
+{
+	XXH3_128bits_update(h, s ? s : "", (s ? strlen(s) : 0) + 1);
+}
+
+static void hash_u32(XXH3_state_t *h, uint32_t v)
+{
+	XXH3_128bits_update(h, &v, sizeof(v));
+}
+
+/* Hashes one local type: its kind, name and shape, with the types it refers
+ * to replaced by their renumbered ids (queued for hashing in turn). */
+static void hash_type(XXH3_state_t *h, const struct btf *btf, struct btfgen_typemap *m,
+		      uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	uint16_t vlen;
+
+	if (!t) {
+		hash_u32(h, UINT32_MAX);
+		return;
+	}
+	vlen = btf_vlen(t);
+	hash_u32(h, btf_kind(t));
+	hash_u32(h, btf_kflag(t));
+	hash_str(h, btf__name_by_offset(btf, t->name_off));
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		hash_u32(h, t->size);
+		hash_u32(h, *(const uint32_t *)(t + 1));
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *mb = btf_members(t);
+
+		hash_u32(h, t->size);
+		for (uint16_t i = 0; i < vlen; i++) {
+			hash_str(h, btf__name_by_offset(btf, mb[i].name_off));
+			hash_u32(h, typemap_id(m, mb[i].type));
+			hash_u32(h, mb[i].offset);
+		}
+		break;
+	}
+	case BTF_KIND_ENUM: {
+		const struct btf_enum *e = btf_enum(t);
+
+		hash_u32(h, t->size);
+		for (uint16_t i = 0; i < vlen; i++) {
+			hash_str(h, btf__name_by_offset(btf, e[i].name_off));
+			hash_u32(h, (uint32_t)e[i].val);
+		}
+		break;
+	}
+	case BTF_KIND_ENUM64: {
+		const struct btf_enum64 *e = btf_enum64(t);
+
+		hash_u32(h, t->size);
+		for (uint16_t i = 0; i < vlen; i++) {
+			hash_str(h, btf__name_by_offset(btf, e[i].name_off));
+			hash_u32(h, e[i].val_lo32);
+			hash_u32(h, e[i].val_hi32);
+		}
+		break;
+	}
+	case BTF_KIND_ARRAY: {
+		const struct btf_array *a = btf_array(t);
+
+		hash_u32(h, typemap_id(m, a->type));
+		hash_u32(h, typemap_id(m, a->index_type));
+		hash_u32(h, a->nelems);
+		break;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		const struct btf_param *p = btf_params(t);
+
+		hash_u32(h, typemap_id(m, t->type));
+		for (uint16_t i = 0; i < vlen; i++) {
+			hash_str(h, btf__name_by_offset(btf, p[i].name_off));
+			hash_u32(h, typemap_id(m, p[i].type));
+		}
+		break;
+	}
+	case BTF_KIND_FWD:
+	case BTF_KIND_FLOAT:
+		hash_u32(h, t->size);
+		break;
+	default:
+		/* PTR, TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, FUNC, VAR,
+		 * DECL_TAG: the type they refer to. DATASEC never roots a relo. */
+		hash_u32(h, typemap_id(m, t->type));
+		break;
+	}
+}
+
+/* Reads section NAME of the ELF at FD into OUT (empty when absent). */
+static int elf_read_section(Elf *elf, const char *name, struct buf *out)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	buf_reset(out);
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return -EINVAL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			return -EINVAL;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strcmp(sname, name))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (d && d->d_buf)
+			buf_append(out, d->d_buf, d->d_size);
+		return 0;
+	}
+	return 0;
+}
+
+static int relo_key_one(XXH3_state_t *h, const char *object)
+{
+	struct btfgen_typemap m = {0};
+	struct buf ext = {0};
+	struct btf *btf;
+	Elf *elf = NULL;
+	int fd, rc = 0;
+
+	btf = btf__parse_elf(object, NULL);
+	if (!btf) {
+		rc = -errno;
+		report_error("%s: cannot read its BTF: %s", object, strerror(-rc));
+		return rc;
+	}
+	fd = open(object, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE ||
+	    !(elf = elf_begin(fd, ELF_C_READ, NULL)) || elf_read_section(elf, ".BTF.ext", &ext) < 0) {
+		report_error("%s: cannot read its .BTF.ext section", object);
+		rc = -EINVAL;
+		goto out;
+	}
+	m.new_of = xcalloc(btf__type_cnt(btf) + 1, sizeof(*m.new_of));
+	/* No .BTF.ext or no CO-RE part: the object relocates nothing. */
+	if (ext.len >= sizeof(struct btfgen_ext_header)) {
+		struct btfgen_ext_header hdr;
+
+		memcpy(&hdr, ext.data, sizeof(hdr));
+		if (hdr.magic != 0xeB9F || hdr.hdr_len < sizeof(hdr) || hdr.hdr_len > ext.len ||
+		    (uint64_t)hdr.hdr_len + hdr.core_relo_off + hdr.core_relo_len > ext.len) {
+			report_error("%s: malformed .BTF.ext section", object);
+			rc = -EINVAL;
+			goto out;
+		}
+		const char *p = ext.data + hdr.hdr_len + hdr.core_relo_off;
+		const char *end = p + hdr.core_relo_len;
+		uint32_t rec_size;
+
+		if (hdr.core_relo_len >= 4) {
+			memcpy(&rec_size, p, 4);
+			p += 4;
+			if (rec_size < sizeof(struct btfgen_relo)) {
+				report_error("%s: malformed CO-RE relocations", object);
+				rc = -EINVAL;
+				goto out;
+			}
+			while (end - p >= 8) {
+				uint32_t sec_name_off, n;
+
+				memcpy(&sec_name_off, p, 4);
+				memcpy(&n, p + 4, 4);
+				p += 8;
+				if ((uint64_t)n * rec_size > (uint64_t)(end - p)) {
+					report_error("%s: malformed CO-RE relocations", object);
+					rc = -EINVAL;
+					goto out;
+				}
+				/* Instruction offsets and section names do not change
+				 * what the kernel must provide: only kinds, access
+				 * strings and types go into the key. */
+				for (uint32_t i = 0; i < n; i++, p += rec_size) {
+					struct btfgen_relo r;
+
+					memcpy(&r, p, sizeof(r));
+					hash_u32(h, r.kind);
+					hash_str(h, btf__name_by_offset(btf, r.access_str_off));
+					hash_u32(h, typemap_id(&m, r.type_id));
+				}
+			}
+		}
+	}
+	/* Every type reached from a relocation, in first-use order. */
+	for (uint32_t i = 0; i < m.n; i++)
+		hash_type(h, btf, &m, m.local_of[i]);
+out:
+	if (elf)
+		elf_end(elf);
+	if (fd >= 0)
+		close(fd);
+	free(m.local_of);
+	free(m.new_of);
+	buf_free(&ext);
+	btf__free(btf);
+	return rc;
+}
+
+int btfgen_relo_key(char *const objects[], size_t n_objects, char key[33])
+{
+	XXH3_state_t *h = XXH3_createState();
+	XXH128_hash_t v;
+	int rc = 0;
+
+	XXH3_128bits_reset(h);
+	hash_str(h, "bpfpack-relo-key-1");
+	for (size_t i = 0; i < n_objects && rc == 0; i++)
+		rc = relo_key_one(h, objects[i]);
+	v = XXH3_128bits_digest(h);
+	XXH3_freeState(h);
+	snprintf(key, 33, "%016llx%016llx", (unsigned long long)v.high64,
+		 (unsigned long long)v.low64);
+	return rc;
+}
+
+/* ---- programs that embedded BTF cannot help --------------------------- */
+
+int btfgen_check_programs(const char *object)
+{
+	struct bpf_object *obj = bpf_object__open_file(object, NULL);
+	struct bpf_program *prog;
+	const struct btf *btf;
+	int warnings = 0;
+
+	if (!obj) {
+		int err = -errno;
+
+		report_error("%s: cannot open the BPF object: %s", object, strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		const char *why = NULL;
+
+		switch (bpf_program__type(prog)) {
+		case BPF_PROG_TYPE_TRACING:
+			why = "fentry/fexit/tp_btf/iterator programs";
+			break;
+		case BPF_PROG_TYPE_LSM:
+			why = "LSM programs";
+			break;
+		case BPF_PROG_TYPE_STRUCT_OPS:
+			why = "struct_ops programs";
+			break;
+		case BPF_PROG_TYPE_EXT:
+			why = "freplace programs";
+			break;
+		default:
+			break;
+		}
+		if (why) {
+			report_warn("%s: program %s (%s): %s need the kernel's own BTF; embedded BTF "
+				    "cannot make them load on a kernel without it",
+				    fs_basename(object), bpf_program__name(prog),
+				    bpf_program__section_name(prog), why);
+			warnings++;
+		}
+	}
+	/* kfuncs and typed ksyms are resolved against the kernel's BTF too. */
+	btf = bpf_object__btf(obj);
+	for (uint32_t id = 1; btf && id < btf__type_cnt(btf); id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const char *kind = NULL;
+
+		if (btf_is_func(t) && btf_vlen(t) == BTF_FUNC_EXTERN /* a FUNC keeps its linkage in vlen */)
+			kind = "kfunc";
+		else if (btf_is_var(t) && btf_var(t)->linkage == BTF_VAR_GLOBAL_EXTERN) {
+			const struct btf_type *vt = btf__type_by_id(btf, t->type);
+
+			while (vt && (btf_is_mod(vt) || btf_is_typedef(vt)))
+				vt = btf__type_by_id(btf, vt->type);
+			/* Untyped ksyms (void) resolve through kallsyms. */
+			if (vt && !(btf_is_int(vt) && vt->name_off == 0) && btf_kind(vt) != BTF_KIND_UNKN)
+				kind = "typed ksym";
+		}
+		if (!kind)
+			continue;
+		/* Only externs from .ksyms concern the kernel (not libbpf's .kconfig). */
+		if (!strcmp(kind, "typed ksym")) {
+			bool in_ksyms = false;
+
+			for (uint32_t s = 1; s < btf__type_cnt(btf) && !in_ksyms; s++) {
+				const struct btf_type *ds = btf__type_by_id(btf, s);
+
+				if (!btf_is_datasec(ds) || strcmp(btf__name_by_offset(btf, ds->name_off), ".ksyms"))
+					continue;
+				for (uint16_t v = 0; v < btf_vlen(ds); v++)
+					if (btf_var_secinfos(ds)[v].type == id)
+						in_ksyms = true;
+			}
+			if (!in_ksyms)
+				continue;
+		}
+		report_warn("%s: %s %s needs the kernel's own BTF; embedded BTF cannot provide it",
+			    fs_basename(object), kind, btf__name_by_offset(btf, t->name_off));
+		warnings++;
+	}
+	bpf_object__close(obj);
+	return warnings;
+}
+
+/* ---- kernels ---------------------------------------------------------- */
+
+/* Expands every source and keeps the kernels the filter passes. */
+int btfgen_collect_kernels(const struct strv *sources, const char *filter,
+			   struct btf_source_list *out)
+{
+	struct btf_source_list all = {0};
+	struct btf_filter f;
+	int rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	if (filter && (rc = btf_filter_parse(filter, &f)) < 0)
+		return rc;
+	for (size_t i = 0; i < sources->n && rc == 0; i++)
+		rc = btf_source_expand(sources->v[i], &all);
+	for (size_t i = 0; i < all.n && rc == 0; i++) {
+		struct btf_source_entry *e = &all.v[i];
+
+		if (filter && !btf_filter_match(&f, &e->key))
+			continue;
+		/* Move the entry: the list owns its strings. */
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 64;
+			out->v = xrealloc(out->v, out->cap * sizeof(*out->v));
+		}
+		out->v[out->n++] = *e;
+		memset(e, 0, sizeof(*e));
+	}
+	if (rc == 0 && out->n == 0) {
+		report_error("no kernel BTF in %s%s%s", sources->n ? sources->v[0] : "the sources",
+			     sources->n > 1 ? " and the other sources" : "",
+			     filter ? " passes the filter" : "");
+		rc = -ENOENT;
+	}
+	btf_source_list_free(&all);
+	if (filter)
+		btf_filter_free(&f);
+	return rc;
+}
+
+/* ---- the cache --------------------------------------------------------- */
+
+char *btfgen_cache_dir(void)
+{
+	const char *v = getenv("BPFPACK_CACHE_DIR");
+
+	if (v && *v)
+		return xstrdup(v);
+	v = getenv("XDG_CACHE_HOME");
+	if (v && *v)
+		return xasprintf("%s/bpfpack", v);
+	v = getenv("HOME");
+	if (v && *v)
+		return xasprintf("%s/.cache/bpfpack", v);
+	return xasprintf("/tmp/bpfpack-cache-%u", (unsigned)getuid());
+}
+
+/* Content hashes of source files, remembered by (device, inode, size, mtime)
+ * like git's index, so a warm run does not read gigabytes of kernels again. */
+struct hash_memo {
+	struct buf text;	/* lines "dev ino size mtime hash" */
+	struct buf added;
+	char *path;
+};
+
+static void memo_load(struct hash_memo *m, const char *cache_dir)
+{
+	m->path = xasprintf("%s/source-hashes", cache_dir);
+	if (fs_exists(m->path) && fs_read_file(m->path, &m->text) < 0)
+		buf_reset(&m->text);
+}
+
+static int memo_save(struct hash_memo *m)
+{
+	int rc = 0;
+
+	if (m->added.len) {
+		buf_append(&m->text, m->added.data, m->added.len);
+		rc = fs_write_atomic(m->path, m->text.data, m->text.len, 0644);
+	}
+	buf_free(&m->text);
+	buf_free(&m->added);
+	free(m->path);
+	return rc;
+}
+
+static int hash_file(const char *path, struct hash_memo *m, char out[33])
+{
+	char ident[128], chunk[1 << 16];
+	struct stat st;
+	XXH3_state_t *h;
+	XXH128_hash_t v;
+	int fd;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+
+		report_error("cannot read %s: %s", path, strerror(err));
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
+	snprintf(ident, sizeof(ident), "%llu %llu %lld %lld.%09ld ", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino, (long long)st.st_size,
+		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	for (const struct buf *b = &m->text; b; b = b == &m->text ? &m->added : NULL) {
+		const char *line = b->data;
+
+		while (line && *line) {
+			const char *nl = strchr(line, '\n');
+
+			if (!strncmp(line, ident, strlen(ident)) && nl && nl - line - strlen(ident) == 32) {
+				memcpy(out, line + strlen(ident), 32);
+				out[32] = '\0';
+				close(fd);
+				return 0;
+			}
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	h = XXH3_createState();
+	XXH3_128bits_reset(h);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		XXH3_128bits_update(h, chunk, (size_t)n);
+	v = XXH3_128bits_digest(h);
+	XXH3_freeState(h);
+	close(fd);
+	if (n < 0) {
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)v.high64, (unsigned long long)v.low64);
+	buf_printf(&m->added, "%s%s\n", ident, out);
+	return 0;
+}
+
+/* The cache file of one kernel: the kernel source's content plus where in it
+ * the kernel is (a btfhub tree's files each hold one kernel; an archive could
+ * hold several) and the bpftool that minimizes. */
+static char *cache_path(const char *dir, const char *relo_key, const char *file_hash,
+			const struct btf_source_entry *e, const char *tool_id)
+{
+	XXH128_hash_t v;
+	struct buf id = {0};
+	char *p;
+
+	buf_printf(&id, "%s\n%s\n%s\n%d\n%s\n", file_hash, e->key.release, e->origin, e->kind, tool_id);
+	v = XXH3_128bits(id.data, id.len);
+	p = xasprintf("%s/min-btf/%s/%016llx%016llx.btf", dir, relo_key,
+		      (unsigned long long)v.high64, (unsigned long long)v.low64);
+	buf_free(&id);
+	return p;
+}
+
+/* ---- minimizing -------------------------------------------------------- */
+
+/* In a worker process: extract the kernel's BTF into a memfd and let bpftool
+ * minimize it into the cache. Never returns. */
+static void worker_minimize(const struct btf_source_entry *e, char *const objects[],
+			    size_t n_objects, const char *bpftool, const char *out)
+{
+	struct buf raw = {0}, log = {0};
+	struct strv argv = {0};
+	char *tmp = NULL;
+	int mfd, tfd, rc, err_fd;
+	pid_t pid;
+	struct proc_opts popts = PROC_OPTS_INHERIT;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (btf_source_read_raw(e, &raw) < 0)
+		_exit(1);
+	/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. */
+	mfd = memfd_create("kernel-btf", 0);
+	if (mfd < 0 || write(mfd, raw.data, raw.len) != (ssize_t)raw.len) {
+		report_error("%s: cannot buffer its BTF: %s", e->origin, strerror(errno));
+		_exit(1);
+	}
+	buf_free(&raw);
+	tfd = fs_temp_beside(out, &tmp);
+	if (tfd < 0)
+		_exit(1);
+	close(tfd);
+	strv_push(&argv, bpftool);
+	strv_push(&argv, "gen");
+	strv_push(&argv, "min_core_btf");
+	strv_pushf(&argv, "/proc/self/fd/%d", mfd);
+	strv_push(&argv, tmp);
+	for (size_t i = 0; i < n_objects; i++)
+		strv_push(&argv, objects[i]);
+	err_fd = proc_capture_fd("bpftool");
+	popts.stdout_fd = err_fd;
+	popts.stderr_fd = err_fd;
+	rc = err_fd < 0 ? err_fd : proc_spawn(argv.v, &popts, &pid);
+	if (rc == 0)
+		rc = proc_wait(pid);
+	if (rc != 0) {
+		proc_capture_read(err_fd, &log);
+		/* bpftool's own words say why; keep them, on one line. */
+		for (char *c = log.data; c && *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		report_error("%s: bpftool gen min_core_btf failed (exit %d): %s", e->origin, rc,
+			     log.data && *log.data ? log.data : "no message");
+		unlink(tmp);
+		_exit(1);
+	}
+	if (fs_commit_temp(tmp, out, 0644) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+static volatile sig_atomic_t btfgen_signal;
+
+static void btfgen_on_signal(int sig)
+{
+	btfgen_signal = sig;
+}
+
+static void progress_show(const struct btfgen_opts *o, size_t done, size_t total, const char *what)
+{
+	if (!o->progress || !isatty(2))
+		return;
+	int width = 30, fill = total ? (int)(done * width / total) : width;
+
+	fprintf(stderr, "\r  BTFGEN    [%.*s%*s] %zu/%zu %-40.40s", fill,
+		"##############################", width - fill, "", done, total, what ? what : "");
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+int btfgen_run(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
+	       const struct btfgen_opts *o, struct btfset_builder *set, struct btfgen_stats *stats)
+{
+	struct sigaction sa = { .sa_handler = btfgen_on_signal }, old_int, old_term;
+	char relo_key[33], tool_id[256];
+	char **paths = xcalloc(kernels->n, sizeof(*paths));
+	pid_t *pids = xcalloc(kernels->n, sizeof(*pids));
+	struct hash_memo memo = {0};
+	char *cache = o->cache_dir ? xstrdup(o->cache_dir) : btfgen_cache_dir();
+	char *dir = NULL;
+	size_t next = 0, running = 0, done = 0, todo = 0;
+	struct stat st;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	rc = btfgen_relo_key(objects, n_objects, relo_key);
+	if (rc < 0)
+		goto out;
+	if (stat(o->bpftool, &st) < 0) {
+		rc = -errno;
+		report_error("cannot run %s: %s", o->bpftool, strerror(errno));
+		goto out;
+	}
+	snprintf(tool_id, sizeof(tool_id), "%s %lld %lld", o->bpftool, (long long)st.st_size,
+		 (long long)st.st_mtim.tv_sec);
+	dir = xasprintf("%s/min-btf/%s", cache, relo_key);
+	rc = fs_mkdir_p(dir, 0755);
+	if (rc < 0)
+		goto out;
+	memo_load(&memo, cache);
+	for (size_t i = 0; i < kernels->n && rc == 0; i++) {
+		char file_hash[33];
+
+		rc = hash_file(kernels->v[i].path, &memo, file_hash);
+		if (rc == 0)
+			paths[i] = cache_path(cache, relo_key, file_hash, &kernels->v[i], tool_id);
+		if (rc == 0 && !fs_exists(paths[i]))
+			todo++;
+	}
+	if (rc == 0)
+		rc = memo_save(&memo);
+	else
+		memo_save(&memo);
+	if (rc < 0)
+		goto out;
+	stats->cached = kernels->n - todo;
+
+	/* Workers are forked processes: each decompresses a kernel in memory and
+	 * runs bpftool on it, so -j N keeps N cores busy. */
+	btfgen_signal = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (todo)
+		progress_show(o, 0, todo, NULL);
+	while (done < todo && !btfgen_signal) {
+		while (running < (size_t)(o->parallel > 0 ? o->parallel : 1) && next < kernels->n && !rc) {
+			size_t i = next++;
+
+			if (fs_exists(paths[i]))
+				continue;
+			fflush(NULL);
+			pid_t pid = fork();
+
+			if (pid < 0) {
+				rc = -errno;
+				report_error("cannot start a worker: %s", strerror(errno));
+				break;
+			}
+			if (pid == 0)
+				worker_minimize(&kernels->v[i], objects, n_objects, o->bpftool, paths[i]);
+			pids[i] = pid;
+			running++;
+			report_debug("minimizing %s", kernels->v[i].origin);
+		}
+		if (!running)
+			break;
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		for (size_t i = 0; i < kernels->n; i++) {
+			if (pids[i] != pid)
+				continue;
+			pids[i] = 0;
+			running--;
+			done++;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+				if (!rc)
+					rc = -EIO;
+				/* Stop starting new work; let the running ones end. */
+				next = kernels->n;
+				todo = done + running;
+			} else {
+				stats->minimized++;
+			}
+			progress_show(o, done, todo, kernels->v[i].origin);
+			break;
+		}
+	}
+	if (btfgen_signal) {
+		for (size_t i = 0; i < kernels->n; i++)
+			if (pids[i] > 0)
+				kill(pids[i], SIGTERM);
+		rc = -EINTR;
+	}
+	for (size_t i = 0; i < kernels->n; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rc < 0)
+		goto out;
+
+	for (size_t i = 0; i < kernels->n && rc == 0; i++) {
+		struct buf blob = {0};
+
+		rc = fs_read_file(paths[i], &blob);
+		if (rc == 0)
+			rc = btfset_builder_add(set, &kernels->v[i].key, blob.data, blob.len);
+		buf_free(&blob);
+	}
+	stats->kernels = kernels->n;
+out:
+	for (size_t i = 0; i < kernels->n; i++)
+		free(paths[i]);
+	free(paths);
+	free(pids);
+	free(dir);
+	free(cache);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* btfgen: minimized kernel BTF for a tool's BPF objects, one per kernel (the
+ * btfhub approach), made in parallel and cached. The cache key of a result is
+ * (the objects' CO-RE relocation key, the kernel source's content, bpftool), so
+ * a re-run with nothing changed does no work and a change that leaves the
+ * relocations alone (user space, code that touches no new kernel field) never
+ * re-minimizes. bpftool's `gen min_core_btf` is the minimizing engine. */
+#ifndef BPFPACK_BTFGEN_H
+#define BPFPACK_BTFGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../lib/buf.h"
+
+struct btf_source_list;
+struct btfset_builder;
+
+struct btfgen_opts {
+	const char *bpftool;	/* full path */
+	int parallel;		/* kernels minimized at once */
+	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
+	bool progress;		/* a progress line on stderr when it is a terminal */
+};
+
+struct btfgen_stats {
+	size_t kernels;		/* kernels in the set */
+	size_t cached;		/* taken from the cache */
+	size_t minimized;	/* minimized by this run */
+};
+
+/* Minimizes each kernel of KERNELS for OBJECTS (BPF object files) and adds
+ * every result, keyed by the kernel, to SET. Reports and returns -errno on the
+ * first failure (after the running workers finish); -EINTR on SIGINT/SIGTERM. */
+int btfgen_run(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
+	       const struct btfgen_opts *opts, struct btfset_builder *set,
+	       struct btfgen_stats *stats);
+
+/* The CO-RE relocation key of OBJECTS as 32 hex digits: a hash of every
+ * relocation (kind, access string) and of the local BTF types they reach, with
+ * type ids renumbered by first use, so unrelated changes do not alter it. */
+int btfgen_relo_key(char *const objects[], size_t n_objects, char key[33]);
+
+/* Warns, once per program, about programs whose type needs the kernel's own
+ * BTF (fentry/fexit, tp_btf, lsm, struct_ops, iterators, freplace) and about
+ * kfunc / typed ksym externs: embedded BTF cannot make those work on a kernel
+ * without BTF. Returns the number of warnings, or -errno. */
+int btfgen_check_programs(const char *object);
+
+/* Expands every source (btf_source_expand) into OUT and keeps the kernels
+ * FILTER (a --filter spec, or NULL) passes. Reports and returns -ENOENT when
+ * none is left. */
+int btfgen_collect_kernels(const struct strv *sources, const char *filter,
+			   struct btf_source_list *out);
+
+/* $BPFPACK_CACHE_DIR, else $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack. */
+char *btfgen_cache_dir(void);
+
+#endif

@@ -1,0 +1,87 @@
+/* embed: reading and replacing bpfpack's sections in a tool binary. */
+#include "embed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/proc.h"
+#include "../lib/report.h"
+
+int embed_section_read(const char *path, const char *name, struct buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *elf;
+	int rc = -ENOENT;
+
+	if (fd < 0) {
+		rc = -errno;
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return rc;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
+		report_error("%s is not an ELF file", path);
+		rc = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(sname = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (strcmp(sname, name))
+			continue;
+		d = elf_rawdata(scn, NULL);
+		if (sh.sh_type == SHT_NOBITS || !d) {
+			report_error("%s: section %s has no data", path, name);
+			rc = -EINVAL;
+			goto out;
+		}
+		buf_reset(out);
+		buf_append(out, d->d_buf, d->d_size);
+		rc = 0;
+		break;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return rc;
+}
+
+void embed_objcopy_argv(struct strv *argv, const char *objcopy, const char *in, const char *out,
+			const char *btf_file, const char *obj_file)
+{
+	strv_push(argv, objcopy);
+	if (btf_file) {
+		strv_push(argv, "--remove-section");
+		strv_push(argv, EMBED_SECTION_BTF);
+		strv_push(argv, "--add-section");
+		strv_pushf(argv, "%s=%s", EMBED_SECTION_BTF, btf_file);
+	}
+	if (obj_file) {
+		strv_push(argv, "--remove-section");
+		strv_push(argv, EMBED_SECTION_OBJ);
+		strv_push(argv, "--add-section");
+		strv_pushf(argv, "%s=%s", EMBED_SECTION_OBJ, obj_file);
+	}
+	strv_push(argv, in);
+	strv_push(argv, out);
+}
+
+char *embed_find_objcopy(void)
+{
+	const char *v = getenv("OBJCOPY");
+
+	return proc_find_program(v && *v ? v : "objcopy");
+}

@@ -1,0 +1,29 @@
+/* embed: the sections bpfpack puts into a tool's binary. Both are
+ * non-allocated (never loaded into memory when the tool runs; the runtime
+ * reads them from /proc/self/exe), so they can be replaced in a built binary
+ * without relinking:
+ *   .bpfpack.btf     the BTF set (btfset format), for kernels without BTF;
+ *   .bpfpack.bpfobj  the tool's BPF object, so `bpfpack btf embed` can
+ *                    minimize BTF for a binary without its project. */
+#ifndef BPFPACK_EMBED_H
+#define BPFPACK_EMBED_H
+
+#include "../lib/buf.h"
+
+#define EMBED_SECTION_BTF ".bpfpack.btf"
+#define EMBED_SECTION_OBJ ".bpfpack.bpfobj"
+
+/* Reads section NAME of the ELF file PATH into OUT. Returns -ENOENT without
+ * reporting when the file has no such section; reports other failures. */
+int embed_section_read(const char *path, const char *name, struct buf *out);
+
+/* Appends to ARGV an objcopy command that copies IN to OUT with the sections
+ * replaced by the files given (a NULL file leaves that section as it is). */
+void embed_objcopy_argv(struct strv *argv, const char *objcopy, const char *in, const char *out,
+			const char *btf_file, const char *obj_file);
+
+/* objcopy: $OBJCOPY, else `objcopy` in PATH (binutils; LLVM's objcopy cannot
+ * rewrite static glibc binaries). NULL when not found. */
+char *embed_find_objcopy(void);
+
+#endif

@@ -1,0 +1,401 @@
+/* btf: `bpfpack btf gen|embed|from-debug`, kernel BTF for tools that must run
+ * on kernels without it. Sources are read by btfhub/btf_source, minimized by
+ * btfhub/btfgen, packed by btfhub/btfset_write and put into binaries by
+ * btfhub/embed; this file parses flags and wires them together. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "../btfhub/btf_source.h"
+#include "../btfhub/btfgen.h"
+#include "../btfhub/btfset_write.h"
+#include "../btfhub/embed.h"
+#include "../btfhub/pahole.h"
+#include "../lib/fs.h"
+#include "../lib/proc.h"
+#include "../lib/project.h"
+#include "../lib/report.h"
+#include "../lib/toolchain.h"
+#include "../runtime/btfset.h"
+
+struct btf_args {
+	struct strv sources;
+	const char *filter;
+	int parallel;
+	const char *output;
+	const char *dir;
+	const char *tool;
+	struct strv objects;
+};
+
+static int parse_jobs(const char *arg, int *out)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*end || n < 1 || n > 1024) {
+		report_error("-j takes a number of jobs from 1 to 1024, not '%s'", arg);
+		return -EINVAL;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/* Parses the flags shared by gen and embed; returns the index of the first
+ * operand, or -1 after a usage error (reported), or -2 for --help. */
+static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char *usage_name)
+{
+	static const struct option opts[] = {
+		{ "btf", required_argument, NULL, 'b' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "dir", required_argument, NULL, 'C' },
+		{ "tool", required_argument, NULL, 't' },
+		{ "object", required_argument, NULL, 'O' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "b:F:j:o:C:t:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			strv_push(&a->sources, optarg);
+			break;
+		case 'F':
+			a->filter = optarg;
+			break;
+		case 'j':
+			if (parse_jobs(optarg, &a->parallel) < 0)
+				return -1;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'C':
+			a->dir = optarg;
+			break;
+		case 't':
+			a->tool = optarg;
+			break;
+		case 'O':
+			strv_push(&a->objects, optarg);
+			break;
+		case 'v':
+			report_set_verbose(report_verbose() + 1);
+			break;
+		case 'h':
+			return -2;
+		default:
+			report_error("unknown option '%s'", argv[optind - 1]);
+			cmd_usage(usage_name, 1);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+static void btf_args_free(struct btf_args *a)
+{
+	strv_free(&a->sources);
+	strv_free(&a->objects);
+}
+
+/* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically. */
+static int btf_make_set(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
+			int parallel, const char *output, const char *label)
+{
+	struct btfset_builder set;
+	struct btfgen_stats stats;
+	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
+	struct buf bytes = {0};
+	struct btfset *check = NULL;
+	char err[256];
+	int rc;
+
+	opts.bpftool = toolchain_find_bpftool();
+	if (!opts.bpftool) {
+		report_error("bpftool not found");
+		report_hint("install bpftool (./build.sh does), or set BPFTOOL to its path");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < n_objects; i++)
+		btfgen_check_programs(objects[i]);
+	btfset_builder_init(&set);
+	rc = btfgen_run(kernels, objects, n_objects, &opts, &set, &stats);
+	if (rc == 0)
+		rc = btfset_builder_write(&set, &bytes);
+	if (rc == 0)
+		rc = fs_write_atomic(output, bytes.data, bytes.len, 0644);
+	/* Read back what was written: the same reader the tools use. */
+	if (rc == 0 && btfset_open(bytes.data, bytes.len, &check, err, sizeof(err)) < 0) {
+		report_error("internal: the BTF set just written does not read back: %s", err);
+		rc = -EIO;
+	}
+	if (rc == 0)
+		printf("  %-9s %s: %zu kernels (%zu cached, %zu minimized), %u distinct, %zu bytes\n",
+		       "BTFGEN", label, stats.kernels, stats.cached, stats.minimized,
+		       btfset_blob_count(check), bytes.len);
+	btfset_close(check);
+	btfset_builder_free(&set);
+	buf_free(&bytes);
+	free((char *)opts.bpftool);
+	return rc;
+}
+
+static int btf_gen(int argc, char **argv)
+{
+	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
+	struct btf_source_list kernels = {0};
+	struct project p = {0};
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0;
+
+	if (first == -2) {
+		cmd_usage("btf", 0);
+		btf_args_free(&a);
+		return EXIT_OK;
+	}
+	if (first < 0 || first < argc) {
+		if (first >= 0) {
+			report_error("unexpected argument '%s'", argv[first]);
+			cmd_usage("btf", 1);
+		}
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
+	if (a.parallel < 1)
+		a.parallel = 1;
+	/* Explicit objects (what `bpfpack build` passes) need no project. */
+	if (a.objects.n) {
+		if (!a.output) {
+			report_error("--object needs -o FILE");
+			btf_args_free(&a);
+			return EXIT_USAGE;
+		}
+		if (!a.sources.n) {
+			report_error("no kernel BTF given: pass --btf SOURCE");
+			btf_args_free(&a);
+			return EXIT_USAGE;
+		}
+		/* Name the set after its (first) object, as the build's steps do. */
+		const char *base = fs_basename(a.objects.v[0]);
+		char *label = strndup(base, strstr(base, ".bpf.o") ? (size_t)(strstr(base, ".bpf.o") - base)
+								    : strlen(base));
+
+		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+		if (rc == 0)
+			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, a.parallel, a.output, label);
+		free(label);
+		goto out;
+	}
+	rc = project_discover(a.dir, &p);
+	if (rc == 0)
+		rc = project_scan(&p);
+	if (rc == 0)
+		rc = project_require_tools(&p);
+	if (rc < 0)
+		goto out;
+	if (!a.sources.n) {
+		for (size_t i = 0; i < p.btf_sources.n; i++)
+			strv_push(&a.sources, p.btf_sources.v[i]);
+		if (!a.filter)
+			a.filter = p.btf_filter;
+	}
+	if (!a.sources.n) {
+		report_error("no kernel BTF sources: pass --btf SOURCE or set [btf] sources in %s",
+			     PROJECT_MANIFEST);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (a.tool && !strv_contains(&p.tools, a.tool)) {
+		report_error("no tool '%s' in %s", a.tool, p.root);
+		rc = -ENOENT;
+		goto out;
+	}
+	if (a.output && !a.tool && p.tools.n > 1) {
+		report_error("-o needs --tool NAME: the project has %zu tools", p.tools.n);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
+		const char *name = p.tools.v[i];
+
+		if (a.tool && strcmp(a.tool, name))
+			continue;
+		char *obj = xasprintf("%s/%s/%s.bpf.o", p.root, PROJECT_OUTPUT_DIR, name);
+		char *out = a.output ? xstrdup(a.output) :
+			    xasprintf("%s/%s/%s.btfset", p.root, PROJECT_OUTPUT_DIR, name);
+
+		if (!fs_exists(obj)) {
+			report_error("%s is not built yet", obj);
+			report_hint("run `bpfpack build` first");
+			rc = -ENOENT;
+		} else {
+			rc = btf_make_set(&kernels, &obj, 1, a.parallel, out, name);
+		}
+		free(obj);
+		free(out);
+	}
+out:
+	btf_source_list_free(&kernels);
+	project_free(&p);
+	btf_args_free(&a);
+	if (rc == -EINTR)
+		return EXIT_INTERRUPTED;
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int btf_embed(int argc, char **argv)
+{
+	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct btf_source_list kernels = {0};
+	struct buf obj = {0};
+	struct strv cmd = {0};
+	char *tmpdir = NULL, *obj_path = NULL, *set_path = NULL, *tmp_out = NULL, *objcopy = NULL;
+	const char *tool;
+	struct stat st;
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc, fd;
+
+	if (first == -2) {
+		cmd_usage("btf", 0);
+		btf_args_free(&a);
+		return EXIT_OK;
+	}
+	if (first < 0 || argc - first != 1 || !a.sources.n) {
+		if (first >= 0) {
+			report_error(argc - first != 1 ? "embed takes one TOOL binary" :
+							 "no kernel BTF given: pass --btf SOURCE");
+			cmd_usage("btf", 1);
+		}
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
+	tool = argv[first];
+	if (stat(tool, &st) < 0) {
+		report_error("cannot read %s: %s", tool, strerror(errno));
+		btf_args_free(&a);
+		return EXIT_FAIL;
+	}
+	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
+	if (rc == -ENOENT) {
+		report_error("%s carries no BPF object (section %s): it was not built by bpfpack",
+			     tool, EMBED_SECTION_OBJ);
+		report_hint("rebuild it with `bpfpack build --btf SOURCE`");
+	}
+	if (rc < 0)
+		goto out;
+	objcopy = embed_find_objcopy();
+	if (!objcopy) {
+		report_error("objcopy not found");
+		report_hint("install binutils, or set OBJCOPY to its path");
+		rc = -ENOENT;
+		goto out;
+	}
+	rc = fs_mkdtemp("bpfpack-embed", &tmpdir);
+	if (rc < 0)
+		goto out;
+	obj_path = fs_path_join(tmpdir, "tool.bpf.o");
+	set_path = fs_path_join(tmpdir, "tool.btfset");
+	rc = fs_write_atomic(obj_path, obj.data, obj.len, 0644);
+	if (rc == 0)
+		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+	if (rc == 0)
+		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool));
+	if (rc < 0)
+		goto out;
+	/* objcopy writes a temp file beside the tool; rename makes it atomic. */
+	fd = fs_temp_beside(tool, &tmp_out);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	close(fd);
+	embed_objcopy_argv(&cmd, objcopy, tool, tmp_out, set_path, NULL);
+	rc = proc_run_capture(cmd.v, NULL, NULL);
+	if (rc != 0) {
+		report_error("%s failed (exit %d) on %s", objcopy, rc, tool);
+		unlink(tmp_out);
+		rc = -EIO;
+		goto out;
+	}
+	rc = fs_commit_temp(tmp_out, tool, st.st_mode & 07777);
+	if (rc == 0)
+		printf("  %-9s %s\n", "EMBED", tool);
+out:
+	if (tmpdir)
+		fs_rm_rf(tmpdir);
+	free(tmpdir);
+	free(obj_path);
+	free(set_path);
+	free(tmp_out);
+	free(objcopy);
+	strv_free(&cmd);
+	buf_free(&obj);
+	btf_source_list_free(&kernels);
+	btf_args_free(&a);
+	if (rc == -EINTR)
+		return EXIT_INTERRUPTED;
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int btf_from_debug_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+
+	if (first == -2) {
+		cmd_usage("btf", 0);
+		btf_args_free(&a);
+		return EXIT_OK;
+	}
+	if (first < 0 || argc - first != 1 || !a.output) {
+		if (first >= 0) {
+			report_error(argc - first != 1 ? "from-debug takes one VMLINUX or -dbg package" :
+							 "from-debug needs -o OUT.btf");
+			cmd_usage("btf", 1);
+		}
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
+	rc = btf_from_debug(argv[first], a.output);
+	btf_args_free(&a);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_btf(int argc, char **argv)
+{
+	if (argc < 2) {
+		report_error("missing subcommand: gen, embed or from-debug");
+		cmd_usage("btf", 1);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cmd_usage("btf", 0);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "gen")) {
+		report_set_command("btf gen");
+		return btf_gen(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "embed")) {
+		report_set_command("btf embed");
+		return btf_embed(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "from-debug")) {
+		report_set_command("btf from-debug");
+		return btf_from_debug_cmd(argc - 1, argv + 1);
+	}
+	report_error("unknown subcommand '%s': gen, embed or from-debug", argv[1]);
+	cmd_usage("btf", 1);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,218 @@
+/* inspect: `bpfpack inspect TOOL` shows, without running the tool, what a
+ * bpfpack-built binary carries: its BPF programs and the kernels of its
+ * embedded BTF set. It reads the set with the runtime's own reader. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "../btfhub/embed.h"
+#include "../lib/buf.h"
+#include "../lib/report.h"
+#include "../runtime/btfset.h"
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int print_programs(const struct buf *obj, const char *tool, bool json)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tool");
+	struct bpf_object *o = bpf_object__open_mem(obj->data, obj->len, &opts);
+	struct bpf_program *prog;
+	int n = 0;
+
+	if (!o) {
+		report_error("%s: its BPF object (section %s) does not open: %s", tool,
+			     EMBED_SECTION_OBJ, strerror(errno));
+		return -EINVAL;
+	}
+	if (!json)
+		printf("BPF object: %zu bytes\n", obj->len);
+	else
+		printf("  \"bpf_object_bytes\": %zu,\n  \"programs\": [", obj->len);
+	bpf_object__for_each_program(prog, o) {
+		if (json) {
+			printf("%s{\"name\": ", n ? ", " : "");
+			json_str(bpf_program__name(prog));
+			printf(", \"section\": ");
+			json_str(bpf_program__section_name(prog));
+			printf("}");
+		} else {
+			printf("  program %-24s %s\n", bpf_program__name(prog),
+			       bpf_program__section_name(prog));
+		}
+		n++;
+	}
+	if (json)
+		printf("],\n");
+	bpf_object__close(o);
+	return 0;
+}
+
+static int print_btfset(const struct buf *sec, const char *tool, bool json)
+{
+	struct btfset *set;
+	char err[256];
+	uint32_t nk, nb;
+	uint32_t *users;
+	uint32_t *sizes;
+
+	if (btfset_open(sec->data, sec->len, &set, err, sizeof(err)) < 0) {
+		report_error("%s: its embedded BTF set is damaged: %s", tool, err);
+		return -EINVAL;
+	}
+	nk = btfset_kernel_count(set);
+	nb = btfset_blob_count(set);
+	users = calloc(nb ? nb : 1, sizeof(*users));
+	sizes = calloc(nb ? nb : 1, sizeof(*sizes));
+	for (uint32_t i = 0; i < nk; i++) {
+		const struct btfset_kernel *k = btfset_kernel_at(set, i);
+
+		if (k->blob < nb)
+			users[k->blob]++;
+	}
+	for (uint32_t b = 0; b < nb; b++) {
+		const void *data;
+
+		if (btfset_blob_get(set, b, &data, &sizes[b], err, sizeof(err)) < 0) {
+			report_error("%s: embedded BTF blob %u is damaged: %s", tool, b, err);
+			free(users);
+			free(sizes);
+			btfset_close(set);
+			return -EINVAL;
+		}
+	}
+	if (json) {
+		printf("  \"btf\": {\"section_bytes\": %zu, \"kernels\": [", sec->len);
+		for (uint32_t i = 0; i < nk; i++) {
+			const struct btfset_kernel *k = btfset_kernel_at(set, i);
+
+			printf("%s{\"distro\": ", i ? ", " : "");
+			json_str(k->distro);
+			printf(", \"version\": ");
+			json_str(k->version);
+			printf(", \"arch\": ");
+			json_str(k->arch);
+			printf(", \"release\": ");
+			json_str(k->release);
+			printf(", \"blob\": %u}", k->blob);
+		}
+		printf("], \"blobs\": [");
+		for (uint32_t b = 0; b < nb; b++)
+			printf("%s{\"bytes\": %u, \"kernels\": %u}", b ? ", " : "", sizes[b], users[b]);
+		printf("]}\n");
+	} else {
+		size_t raw = 0;
+
+		for (uint32_t b = 0; b < nb; b++)
+			raw += sizes[b];
+		printf("embedded BTF: %u kernels, %u distinct blobs (%zu bytes), section %zu bytes\n",
+		       nk, nb, raw, sec->len);
+		printf("  %-10s %-8s %-8s %-36s %s\n", "DISTRO", "VERSION", "ARCH", "RELEASE", "BLOB");
+		for (uint32_t i = 0; i < nk; i++) {
+			const struct btfset_kernel *k = btfset_kernel_at(set, i);
+
+			printf("  %-10s %-8s %-8s %-36s %u\n", *k->distro ? k->distro : "-",
+			       *k->version ? k->version : "-", *k->arch ? k->arch : "-", k->release,
+			       k->blob);
+		}
+		printf("  %-5s %-8s %s\n", "BLOB", "BYTES", "KERNELS");
+		for (uint32_t b = 0; b < nb; b++)
+			printf("  %-5u %-8u %u\n", b, sizes[b], users[b]);
+	}
+	free(users);
+	free(sizes);
+	btfset_close(set);
+	return 0;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct buf obj = {0}, sec = {0};
+	struct stat st;
+	bool json = false;
+	const char *tool;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J':
+			json = true;
+			break;
+		case 'h':
+			cmd_usage("inspect", 0);
+			return EXIT_OK;
+		default:
+			report_error("unknown option '%s'", argv[optind - 1]);
+			cmd_usage("inspect", 1);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		report_error("%s", optind >= argc ? "missing TOOL" : "inspect takes one TOOL");
+		cmd_usage("inspect", 1);
+		return EXIT_USAGE;
+	}
+	tool = argv[optind];
+	if (stat(tool, &st) < 0) {
+		report_error("cannot read %s: %s", tool, strerror(errno));
+		return EXIT_FAIL;
+	}
+	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
+	if (rc == -ENOENT) {
+		report_error("%s was not built by bpfpack: it has no %s section", tool, EMBED_SECTION_OBJ);
+		return EXIT_FAIL;
+	}
+	if (rc < 0)
+		return EXIT_FAIL;
+	if (json) {
+		printf("{\n  \"tool\": ");
+		json_str(tool);
+		printf(",\n  \"bytes\": %lld,\n", (long long)st.st_size);
+	} else {
+		printf("%s: %lld bytes\n", tool, (long long)st.st_size);
+	}
+	libbpf_set_print(NULL);
+	rc = print_programs(&obj, tool, json);
+	if (rc == 0) {
+		rc = embed_section_read(tool, EMBED_SECTION_BTF, &sec);
+		if (rc == -ENOENT) {
+			if (json)
+				printf("  \"btf\": null\n");
+			else
+				printf("embedded BTF: none (the tool needs a kernel with BTF; "
+				       "`bpfpack btf embed` adds it)\n");
+			rc = 0;
+		} else if (rc == 0) {
+			rc = print_btfset(&sec, tool, json);
+		}
+	}
+	if (json && rc == 0)
+		printf("}\n");
+	buf_free(&obj);
+	buf_free(&sec);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}

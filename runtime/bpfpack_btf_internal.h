@@ -1,0 +1,42 @@
+/* bpfpack_btf_internal: the steps of bpfpack_btf_setup() that take their
+ * inputs as arguments instead of from the running system, so the unit tests
+ * (and a tool that carries its set somewhere else) can drive them. Not part
+ * of the tools' API in include/bpfpack.h. */
+#ifndef BPFPACK_BTF_INTERNAL_H
+#define BPFPACK_BTF_INTERNAL_H
+
+#include <stddef.h>
+
+#include "../include/bpfpack.h"
+
+struct btfset;
+
+/* Reads the BPFPACK_BTF_SECTION section of the ELF file PATH into *DATA
+ * (malloc'd) and *SIZE. Returns 0; -ENOENT when the file has no such section
+ * (ERR says so); another negative errno when PATH cannot be read or is not
+ * ELF. */
+int bpfpack_btf_read_section(const char *path, void **data, size_t *size, char *err,
+			     size_t errlen);
+
+/* The embedded-set step of bpfpack_btf_setup() on the set SET/SIZE for the
+ * system SI: validates the set, matches SI, checks the blob's CRC and hands
+ * it to libbpf through a memfd (opts->btf_custom_path = "/proc/self/fd/N").
+ * FORCED only changes the -v line. Prints "PROG: ..." on failure. */
+int bpfpack_btf_use_set(struct bpf_object_open_opts *opts, const void *set, size_t size,
+			const struct bpfpack_sysinfo *si, const char *prog, int verbose,
+			int forced);
+
+/* bpfpack_btf_setup()'s decision with the kernel's BTF looked for at
+ * KERNEL_BTF (instead of /sys/kernel/btf/vmlinux) and the usual vmlinux
+ * places filled in with RELEASE (NULL: uname -r), so a test on a kernel with
+ * BTF can walk the steps meant for kernels without. Does not remember the
+ * decision; bpfpack_btf_cleanup() undoes it. */
+int bpfpack_btf_decide(struct bpf_object_open_opts *opts, const char *prog, int verbose,
+		       const char *kernel_btf, const char *release);
+
+/* The explanation printed when no kernel of S fits SI: names the kernel and
+ * the distro, says how many kernels the binary carries and what to do. */
+void bpfpack_btf_describe_miss(const struct btfset *s, const struct bpfpack_sysinfo *si,
+			       char *buf, size_t len);
+
+#endif
