@@ -30,8 +30,10 @@ static const struct cmd commands[] = {
 	  "Writes the C declarations of a kernel's BTF types (vmlinux.h), the same\n"
 	  "declarations as `bpftool btf dump file SOURCE format c`.\n"
 	  "\n"
-	  "  --btf SOURCE   kernel BTF to read: a raw BTF file or an ELF file with a .BTF\n"
-	  "                 section (default: the running kernel's /sys/kernel/btf/vmlinux)\n"
+	  "  --btf SOURCE   kernel BTF to read: a raw BTF file, a vmlinux, a kernel image\n"
+	  "                 (bzImage, vmlinuz, Image.gz), a compressed file, a btfhub\n"
+	  "                 <release>.btf.tar.xz or a kernel .deb holding exactly one kernel\n"
+	  "                 (default: the running kernel's /sys/kernel/btf/vmlinux)\n"
 	  "  -o, --output F write to F (atomically) instead of stdout\n" },
 	{ "build", cmd_build, "build every tool of the project into a static binary",
 	  "usage: bpfpack build [-C DIR] [-j N] [-v] [--debug] [--btf SOURCE]... [--filter SPEC]\n"
