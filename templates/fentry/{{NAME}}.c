@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/* {{NAME}}: user space. Loads {{NAME}}.bpf.c through its libbpf skeleton,
+ * attaches fentry and fexit programs to do_unlinkat() and prints one line per
+ * unlink: PID, command, result, latency and file name. */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpfpack.h>
+#include "{{NAME}}.h"
+#include "{{NAME}}.skel.h"
+
+static struct env {
+	bool verbose;
+	long duration;
+	int pid;
+} env;
+
+const char *argp_program_version = "{{NAME}} 0.1";
+static const char doc[] =
+	"Time file deletions via fentry and fexit programs on do_unlinkat().\n"
+	"\n"
+	"USAGE: {{NAME}} [-v] [-d SECONDS] [-p PID]\n"
+	"\n"
+	"Prints one line per unlink()/unlinkat(): time, PID, command, result (0 or\n"
+	"-errno), time spent in the kernel and file name as the caller passed it.\n"
+	"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BPF trampolines.";
+
+static const struct argp_option opts[] = {
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS seconds", 0 },
+	{ "pid", 'p', "PID", 0, "Only show unlinks by this process ID", 0 },
+	{ 0 },
+};
+
+static long parse_positive(const char *arg, struct argp_state *state, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || v <= 0 || v > 0x7fffffff)
+		argp_error(state, "invalid %s: %s", what, arg);
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'd':
+		env.duration = parse_positive(arg, state, "duration");
+		break;
+	case 'p':
+		env.pid = (int)parse_positive(arg, state, "PID");
+		break;
+	case ARGP_KEY_ARG:
+		argp_usage(state);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* libbpf's own messages only with -v: without it, a failure is the one line
+ * this tool prints. */
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va_list args)
+{
+	(void)level;
+	if (!env.verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+/* Whether this process may load BPF tracing programs at all. */
+static bool bpf_allowed(void)
+{
+	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL) == 1;
+}
+
+/* One line saying why the BPF object did not load: no permission, or which
+ * kernel feature is missing. */
+static void explain_load_error(int err, const char *btf_path)
+{
+	char msg[128];
+
+	if ((err == -EPERM || err == -EACCES) && !bpf_allowed()) {
+		fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
+				"(or with CAP_BPF and CAP_PERFMON)\n");
+	} else if (!btf_path && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "{{NAME}}: this kernel has no BTF (/sys/kernel/btf/vmlinux, "
+				"CONFIG_DEBUG_INFO_BTF), which fentry/fexit and CO-RE need\n");
+	} else if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) != 1) {
+		/* Loading is allowed, but not this type: no BPF trampolines. */
+		fprintf(stderr, "{{NAME}}: this kernel refuses fentry/fexit programs "
+				"(BPF trampolines: Linux 5.5+ on x86_64, 6.0+ on arm64)\n");
+	} else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		fprintf(stderr, "{{NAME}}: this kernel has no BPF ring buffer (needs Linux 5.8+)\n");
+	} else {
+		libbpf_strerror(err, msg, sizeof(msg));
+		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "
+				"(run with -v for libbpf's log)\n", msg);
+	}
+}
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int handle_event(void *ctx, void *data, size_t data_sz)
+{
+	const struct event *e = data;
+	struct tm tm;
+	char ts[32];
+	time_t t;
+
+	(void)ctx;
+	if (data_sz < sizeof(*e))
+		return 0;
+	time(&t);
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	printf("%-8s %-7d %-16s %-5d %-9.3f %s\n", ts, e->pid, e->comm, e->ret, e->delta_ns / 1e3,
+	       e->filename);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct ring_buffer *rb = NULL;
+	struct {{NAME}}_bpf *skel;
+	time_t deadline;
+	int err;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print_fn);
+
+	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
+	if (bpfpack_btf_setup(&open_opts, "{{NAME}}", env.verbose))
+		return 1;
+	skel = {{NAME}}_bpf__open_opts(&open_opts);
+	if (!skel) {
+		fprintf(stderr, "{{NAME}}: failed to open the BPF object: %s\n", strerror(errno));
+		bpfpack_btf_cleanup();
+		return 1;
+	}
+	skel->rodata->targ_pid = env.pid;
+
+	err = {{NAME}}_bpf__load(skel);
+	if (err) {
+		explain_load_error(err, open_opts.btf_custom_path);
+		goto cleanup;
+	}
+
+	err = {{NAME}}_bpf__attach(skel);
+	if (err) {
+		if (err == -ENOENT || err == -ESRCH)
+			fprintf(stderr, "{{NAME}}: cannot attach to do_unlinkat: this kernel has "
+					"no such function (or inlined it)\n");
+		else
+			fprintf(stderr, "{{NAME}}: failed to attach fentry/fexit: %s\n", strerror(-err));
+		goto cleanup;
+	}
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "{{NAME}}: failed to create the ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+
+	fprintf(stderr, "Tracing unlink()... Hit Ctrl-C to end.\n");
+	printf("%-8s %-7s %-16s %-5s %-9s %s\n", "TIME", "PID", "COMM", "RET", "LAT(us)", "FILENAME");
+	fflush(stdout);
+
+	deadline = env.duration ? time(NULL) + env.duration : 0;
+	while (!exiting) {
+		err = ring_buffer__poll(rb, 100 /* ms */);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			fprintf(stderr, "{{NAME}}: polling the ring buffer failed: %s\n", strerror(-err));
+			break;
+		}
+		err = 0;
+		if (deadline && time(NULL) >= deadline)
+			break;
+	}
+
+cleanup:
+	ring_buffer__free(rb);
+	{{NAME}}_bpf__destroy(skel);
+	bpfpack_btf_cleanup();
+	return err < 0 ? 1 : 0;
+}

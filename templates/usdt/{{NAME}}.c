@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/* {{NAME}}: user space. Loads {{NAME}}.bpf.c through its libbpf skeleton,
+ * attaches it to the USDT probes python:gc__start and python:gc__done of a
+ * Python interpreter and prints one line per garbage collection. */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpfpack.h>
+#include "{{NAME}}.h"
+#include "{{NAME}}.skel.h"
+
+#define USDT_PROVIDER "python"
+
+static struct env {
+	bool verbose;
+	long duration;
+	int pid;
+	const char *binary;
+} env = {
+	.binary = "/usr/bin/python3",
+};
+
+const char *argp_program_version = "{{NAME}} 0.1";
+static const char doc[] =
+	"Time Python garbage collections via the USDT probes python:gc__start and\n"
+	"python:gc__done.\n"
+	"\n"
+	"USAGE: {{NAME}} [-v] [-d SECONDS] [-p PID] [-b BINARY]\n"
+	"\n"
+	"Prints one line per collection in any process running the interpreter\n"
+	"BINARY: time, PID, command, generation, duration in ms and objects found\n"
+	"unreachable.\n"
+	"Needs root (or CAP_BPF and CAP_PERFMON) and a Python built with\n"
+	"--with-dtrace (Debian's and Fedora's are).";
+
+static const struct argp_option opts[] = {
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS seconds", 0 },
+	{ "pid", 'p', "PID", 0, "Only trace this process ID", 0 },
+	{ "binary", 'b', "BINARY", 0,
+	  "The Python interpreter or libpython to probe (default: /usr/bin/python3)", 0 },
+	{ 0 },
+};
+
+static long parse_positive(const char *arg, struct argp_state *state, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || v <= 0 || v > 0x7fffffff)
+		argp_error(state, "invalid %s: %s", what, arg);
+	return v;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'd':
+		env.duration = parse_positive(arg, state, "duration");
+		break;
+	case 'p':
+		env.pid = (int)parse_positive(arg, state, "PID");
+		break;
+	case 'b':
+		env.binary = arg;
+		break;
+	case ARGP_KEY_ARG:
+		argp_usage(state);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* libbpf's own messages only with -v: without it, a failure is the one line
+ * this tool prints. */
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va_list args)
+{
+	(void)level;
+	if (!env.verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+/* Whether this process may load BPF tracing programs at all. */
+static bool bpf_allowed(void)
+{
+	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_KPROBE, NULL) == 1;
+}
+
+/* One line saying why the BPF object did not load: no permission, or which
+ * kernel feature is missing. */
+static void explain_load_error(int err)
+{
+	char msg[128];
+
+	if ((err == -EPERM || err == -EACCES) && !bpf_allowed()) {
+		fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
+				"(or with CAP_BPF and CAP_PERFMON)\n");
+	} else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		fprintf(stderr, "{{NAME}}: this kernel has no BPF ring buffer (needs Linux 5.8+)\n");
+	} else {
+		libbpf_strerror(err, msg, sizeof(msg));
+		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "
+				"(run with -v for libbpf's log)\n", msg);
+	}
+}
+
+/* USDT probes are uprobes: they exist when the kernel has the uprobe PMU (4.17+) or, before it,
+ * tracefs's uprobe_events. */
+static bool kernel_has_uprobes(void)
+{
+	return access("/sys/bus/event_source/devices/uprobe/type", F_OK) == 0 ||
+	       access("/sys/kernel/tracing/uprobe_events", F_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/uprobe_events", F_OK) == 0;
+}
+
+/* Attaches prog to the USDT probe python:NAME in env.binary; the skeleton
+ * destroys the link with it. Says in one line why it failed. */
+static int attach_probe(struct bpf_program *prog, const char *name, struct bpf_link **link)
+{
+	int err;
+
+	/* pid -1: every process running the binary, now or later. */
+	*link = bpf_program__attach_usdt(prog, env.pid ? env.pid : -1, env.binary, USDT_PROVIDER,
+					 name, NULL);
+	if (*link)
+		return 0;
+	err = -errno;
+	if (!kernel_has_uprobes())
+		fprintf(stderr, "{{NAME}}: this kernel has no uprobes (CONFIG_UPROBE_EVENTS "
+				"is not set), which USDT probes use\n");
+	else if (access(env.binary, R_OK) != 0)
+		fprintf(stderr, "{{NAME}}: cannot read %s: %s\n", env.binary, strerror(errno));
+	else if (err == -ENOENT)
+		fprintf(stderr, "{{NAME}}: %s has no USDT probe %s:%s (was it built with "
+				"--with-dtrace? -b names the interpreter)\n",
+			env.binary, USDT_PROVIDER, name);
+	else if (err == -ESRCH)
+		fprintf(stderr, "{{NAME}}: no process with PID %d\n", env.pid);
+	else
+		fprintf(stderr, "{{NAME}}: failed to attach to %s:%s in %s: %s\n", USDT_PROVIDER,
+			name, env.binary, strerror(-err));
+	return err;
+}
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int handle_event(void *ctx, void *data, size_t data_sz)
+{
+	const struct event *e = data;
+	struct tm tm;
+	char ts[32];
+	time_t t;
+
+	(void)ctx;
+	if (data_sz < sizeof(*e))
+		return 0;
+	time(&t);
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	printf("%-8s %-7d %-16s %-4d %-10.3f %lld\n", ts, e->pid, e->comm, e->generation,
+	       e->delta_ns / 1e6, e->collected);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct ring_buffer *rb = NULL;
+	struct {{NAME}}_bpf *skel;
+	time_t deadline;
+	int err;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print_fn);
+
+	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
+	if (bpfpack_btf_setup(&open_opts, "{{NAME}}", env.verbose))
+		return 1;
+	skel = {{NAME}}_bpf__open_opts(&open_opts);
+	if (!skel) {
+		fprintf(stderr, "{{NAME}}: failed to open the BPF object: %s\n", strerror(errno));
+		bpfpack_btf_cleanup();
+		return 1;
+	}
+
+	err = {{NAME}}_bpf__load(skel);
+	if (err) {
+		explain_load_error(err);
+		goto cleanup;
+	}
+
+	err = attach_probe(skel->progs.gc_start, "gc__start", &skel->links.gc_start);
+	if (!err)
+		err = attach_probe(skel->progs.gc_done, "gc__done", &skel->links.gc_done);
+	if (err)
+		goto cleanup;
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "{{NAME}}: failed to create the ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+
+	fprintf(stderr, "Tracing Python garbage collections in %s... Hit Ctrl-C to end.\n",
+		env.binary);
+	printf("%-8s %-7s %-16s %-4s %-10s %s\n", "TIME", "PID", "COMM", "GEN", "LAT(ms)", "COLLECTED");
+	fflush(stdout);
+
+	deadline = env.duration ? time(NULL) + env.duration : 0;
+	while (!exiting) {
+		err = ring_buffer__poll(rb, 100 /* ms */);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			fprintf(stderr, "{{NAME}}: polling the ring buffer failed: %s\n", strerror(-err));
+			break;
+		}
+		err = 0;
+		if (deadline && time(NULL) >= deadline)
+			break;
+	}
+
+cleanup:
+	ring_buffer__free(rb);
+	{{NAME}}_bpf__destroy(skel);
+	bpfpack_btf_cleanup();
+	return err < 0 ? 1 : 0;
+}
