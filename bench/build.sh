@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/build.sh: times `bpfpack build` of the default template against
-# bench/Makefile (libbpf-bootstrap style, same compilers, same flags) in one
+# bench/Makefile (libbpf-bootstrap style, same compilers, same flags, the
+# same steps: bpfpack's runtime -> libbpfpack.a, link, objcopy embed) in one
 # run: a cold build (no .output/, no binary) and a no-op rebuild, each side
 # alternating with the other so machine noise lands on both. Prints the
 # medians, the bpfpack/make ratios and PASS/MISS against the goals:
@@ -79,7 +80,7 @@ bpfpack_build() {
 
 make_build() {
 	make -C "$mk" -f "$makefile" -j"$jobs" APPS="$name" \
-		CLANG="$clang" BPFTOOL="$bpftool" CC="$cc" "$@"
+		CLANG="$clang" BPFTOOL="$bpftool" CC="$cc" AR="$ar" OBJCOPY="$objcopy" "$@"
 }
 
 # Warm-up: one verbose cold build per side (untimed). It fills the page
@@ -90,7 +91,10 @@ bpfpack_build -v >"$tmp/bp.cmds" 2>"$log" || die "bpfpack build failed"
 clang=$(awk '$1 ~ /clang/ { print $1; exit }' "$tmp/bp.cmds")
 bpftool=$(awk '$2 == "gen" && $3 == "object" { print $1; exit }' "$tmp/bp.cmds")
 cc=$(awk '$2 == "-static" { print $1; exit }' "$tmp/bp.cmds")
-[[ -n $clang && -n $bpftool && -n $cc ]] || die "cannot read the toolchain from 'bpfpack build -v'"
+ar=$(awk '$2 == "rcsD" { print $1; exit }' "$tmp/bp.cmds")
+objcopy=$(awk '$2 == "--remove-section" { print $1; exit }' "$tmp/bp.cmds")
+[[ -n $clang && -n $bpftool && -n $cc && -n $ar && -n $objcopy ]] ||
+	die "cannot read the toolchain from 'bpfpack build -v'"
 clean_tree "$mk"
 make_build V=1 >"$tmp/mk.cmds" 2>"$log" || die "make failed"
 
@@ -98,6 +102,8 @@ echo "toolchain (both sides):"
 echo "  clang:   $clang: $("$clang" --version | head -n 1)"
 echo "  bpftool: $bpftool: $("$bpftool" --version | head -n 1)"
 echo "  cc:      $cc: $("$cc" --version | head -n 1)"
+echo "  ar:      $ar: $("$ar" --version | head -n 1)"
+echo "  objcopy: $objcopy: $("$objcopy" --version | head -n 1)"
 echo "  make:    $(command -v make): $(make --version | head -n 1)"
 echo "  bpfpack: $bpfpack ($("$bpfpack" --version 2>/dev/null | head -n 1 || echo '?'))"
 echo "  -j$jobs, $runs runs, project: default template ($name)"
@@ -106,7 +112,10 @@ echo
 # Equal work: the command lines must match once project paths and
 # bpfpack's temp-file names are taken out. Make's mkdir and its bpftool
 # `btf dump` (bpfpack writes the same vmlinux.h in-process) are the only
-# commands allowed to differ.
+# commands allowed to differ. The graph has independent branches (runtime,
+# BPF object, user code) that both sides run in parallel, so the start order
+# is the scheduler's: the two lists are compared sorted, as multisets, every
+# line exactly.
 normalize() {
 	# Join make's backslash-continued recipe lines, squeeze blanks, drop
 	# the project root and bpfpack's temp suffix.
@@ -117,12 +126,20 @@ normalize() {
 }
 normalize "$tmp/bp.cmds" "$bp" >"$tmp/bp.norm"
 normalize "$tmp/mk.cmds" "$mk" >"$tmp/mk.norm"
-if ! diff -u "$tmp/bp.norm" "$tmp/mk.norm" >"$tmp/cmds.diff"; then
+if ! diff -u <(sort "$tmp/bp.norm") <(sort "$tmp/mk.norm") >"$tmp/cmds.diff"; then
 	cat "$tmp/cmds.diff" >&2
 	die "bpfpack and the Makefile run different commands (diff above: - bpfpack, + make)"
 fi
 grep -q ' btf dump file ' "$tmp/mk.cmds" || die "the Makefile did not generate vmlinux.h"
 grep -q 'VMLINUX' "$tmp/bp.cmds" || die "bpfpack did not generate vmlinux.h"
+# Both tools carry their BPF object the same way.
+for dir in "$bp" "$mk"; do
+	# An output file of its own: objcopy with one file rewrites it in place.
+	"$objcopy" --dump-section ".bpfpack.bpfobj=$tmp/embedded.o" "$dir/$name" "$tmp/objcopy.out" 2>>"$log" ||
+		die "$dir/$name has no .bpfpack.bpfobj section"
+	cmp -s "$tmp/embedded.o" "$dir/.output/$name.bpf.o" ||
+		die "$dir/$name does not carry its .output/$name.bpf.o"
+done
 cmp -s "$bp/.output/vmlinux.h" "$mk/.output/vmlinux.h" ||
 	die "bpfpack's vmlinux.h differs from bpftool's"
 echo "commands run by both sides (paths as <project>; make also runs mkdir and"

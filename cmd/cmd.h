@@ -17,6 +17,7 @@ int cmd_build(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_btf(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_vmtest(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 /* Looks a command up in the table (for help texts). */

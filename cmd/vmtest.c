@@ -1,0 +1,928 @@
+/* vmtest: `bpfpack vmtest --kernel K [...] -- CMD [ARGS]` runs a command as
+ * root in a qemu VM on each given kernel and reports, per kernel, its release,
+ * whether it has BTF, the command's exit status and the time it took.
+ *
+ * The library does the parts: vm_kernel (what to boot), vm_rootfs +
+ * initramfs (the guest's files), vm_guest (its /init and the channel it
+ * reports through), vm (the qemu process). This file parses the flags, runs
+ * up to -j VMs at once with a deadline each, passes the command's output on,
+ * and prints the summary. Every VM is killed at its timeout or when bpfpack
+ * is interrupted; the temp directory is removed (with -v, the logs are kept). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
+#include "../lib/report.h"
+#include "../lib/vm.h"
+#include "../lib/vm_guest.h"
+#include "../lib/vm_kernel.h"
+#include "../lib/vm_rootfs.h"
+
+#define DEFAULT_TIMEOUT_S 60
+#define DEFAULT_MEM_MB 512
+/* After the guest reported the exit status it powers off at once; a VM that
+ * is still there after this long is killed. */
+#define POWEROFF_GRACE_NS (5 * 1000000000LL)
+#define POLL_NS (20 * 1000000LL)
+#define CONSOLE_TAIL_LINES 20
+
+enum result {
+	R_PENDING,
+	R_EXIT,		/* the command ran; exit_status says how it ended */
+	R_TIMEOUT,	/* killed at the deadline */
+	R_NO_RESULT,	/* the guest stopped without reporting (panic, init failed) */
+	R_QEMU_FAILED,	/* qemu could not start the machine */
+	R_INTERRUPTED,	/* bpfpack was interrupted */
+};
+
+struct run {
+	char *name;		/* shown in the summary */
+	char *arg;		/* the kernel as given */
+	struct vm_kernel k;
+	bool opened;
+	char *console, *channel, *qemu_log;
+	pid_t pid;
+	bool running;
+	long long start_ns, end_ns, exit_seen_ns;
+	int chan_fd;
+	off_t chan_off;
+	struct vm_guest_channel ch;
+	struct buf out, err;	/* the command's output, when not passed on live */
+	bool live;
+	enum result result;
+	int qemu_status;
+};
+
+struct vmtest {
+	struct run *runs;
+	size_t n;
+	char *work;		/* the temp directory */
+	char *initrd;
+	char *qemu;
+	bool json, no_btf, kvm;
+	const char *lsm;
+	int mem_mb, timeout_s, parallel;
+};
+
+static volatile sig_atomic_t vmtest_signal;
+
+static void on_signal(int sig)
+{
+	vmtest_signal = sig;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	report_error(fmt, arg);
+	cmd_usage("vmtest", 1);
+	return EXIT_USAGE;
+}
+
+/* "512", "512M", "1G" → MiB. */
+static int parse_mem(const char *s, int *mb)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -EINVAL;
+	if (*end == 'G' || *end == 'g') {
+		v *= 1024;
+		end++;
+	} else if (*end == 'M' || *end == 'm') {
+		end++;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end || v < 64 || v > 65536)
+		return -EINVAL;
+	*mb = (int)v;
+	return 0;
+}
+
+static int parse_positive(const char *s, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > max)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+/* LSM names go on the kernel command line: only [a-z0-9_] and commas. */
+static bool lsm_list_valid(const char *s)
+{
+	if (!*s || *s == ',' || s[strlen(s) - 1] == ',')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == ','))
+			return false;
+	return true;
+}
+
+/* The summary's name for a kernel path: its file name, with its directory
+ * when the file name says nothing ("nobtf-6.1/bzImage"). */
+static char *kernel_display_name(const char *path)
+{
+	static const char *const generic[] = { "bzImage", "vmlinuz", "vmlinux", "Image" };
+	const char *base = fs_basename(path);
+
+	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
+		if (strcmp(base, generic[i]))
+			continue;
+		char *dir = fs_dirname(path);
+		char *name = xasprintf("%s/%s", fs_basename(dir), base);
+
+		free(dir);
+		return name;
+	}
+	return xstrdup(base);
+}
+
+static void add_run(struct vmtest *t, const char *name, const char *path)
+{
+	struct run *r;
+
+	t->runs = xrealloc(t->runs, (t->n + 1) * sizeof(*t->runs));
+	r = &t->runs[t->n++];
+	memset(r, 0, sizeof(*r));
+	r->arg = xstrdup(path);
+	r->name = name ? xstrdup(name) : kernel_display_name(path);
+	r->chan_fd = -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* --kernels FILE: one kernel a line, "PATH" or "NAME PATH" (as printed by
+ * tests/kernels.sh); blank lines and #-comments are skipped; a relative PATH
+ * is relative to FILE's directory. A line naming no file is an error. */
+static int read_kernel_list(struct vmtest *t, const char *file)
+{
+	struct buf b = {0};
+	char *dir, *l, *next;
+	int err = fs_read_file(file, &b), lineno = 0;
+
+	if (err)
+		return err;
+	dir = fs_dirname(file);
+	for (l = b.data; l && !err; l = next) {
+		char *line, *name = NULL, *path, *full;
+
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = path = trim(l);
+		if (!*line || *line == '#')
+			continue;
+		full = fs_path_join(dir, line);
+		if (!fs_exists(full)) {
+			char *sp = line + strcspn(line, " \t");
+
+			if (*sp) {
+				*sp = '\0';
+				name = line;
+				path = trim(sp + 1);
+			}
+			free(full);
+			full = fs_path_join(dir, path);
+		}
+		if (fs_exists(full)) {
+			add_run(t, name, full);
+		} else {
+			report_error("kernel list %s, line %d: cannot read kernel %s: %s", file,
+				     lineno, full, strerror(ENOENT));
+			err = -ENOENT;
+		}
+		free(full);
+	}
+	free(dir);
+	buf_free(&b);
+	return err;
+}
+
+static void write_all(FILE *f, const char *data, size_t len)
+{
+	fwrite(data, 1, len, f);
+	fflush(f);
+}
+
+/* The channel's sink: live output goes straight to our stdout/stderr. */
+static void on_output(void *ctx, enum vm_guest_stream stream, const char *data, size_t len)
+{
+	struct run *r = ctx;
+
+	if (r->live) {
+		write_all(stream == VM_GUEST_STDOUT ? stdout : stderr, data, len);
+		return;
+	}
+	buf_append(stream == VM_GUEST_STDOUT ? &r->out : &r->err, data, len);
+}
+
+/* Reads what qemu added to the channel file since the last call. */
+static void drain_channel(struct run *r)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	if (r->chan_fd < 0)
+		return;
+	while ((n = pread(r->chan_fd, chunk, sizeof(chunk), r->chan_off)) > 0) {
+		r->chan_off += n;
+		vm_guest_channel_feed(&r->ch, chunk, (size_t)n);
+	}
+}
+
+static void print_header(const struct run *r, const struct vmtest *t)
+{
+	if (t->n > 1 && !t->json) {
+		fflush(stdout);
+		fprintf(stderr, "== %s ==\n", r->name);
+	}
+}
+
+static int start_run(struct vmtest *t, struct run *r, size_t idx, bool live)
+{
+	struct vm_config c = {
+		.qemu = t->qemu,
+		.kernel = r->k.image,
+		.initrd = t->initrd,
+		.mem_mb = t->mem_mb,
+		.kvm = t->kvm,
+	};
+	char *extra = t->lsm ? xasprintf("lsm=%s", t->lsm) : NULL;
+	int err;
+
+	r->console = xasprintf("%s/%zu.console.log", t->work, idx);
+	r->channel = xasprintf("%s/%zu.channel", t->work, idx);
+	r->qemu_log = xasprintf("%s/%zu.qemu.log", t->work, idx);
+	c.console_path = r->console;
+	c.channel_path = r->channel;
+	c.log_path = r->qemu_log;
+	c.cmdline_extra = extra;
+	/* Created (empty) before qemu opens it, so we hold the same file. */
+	err = fs_write_atomic(r->channel, "", 0, 0600);
+	if (!err) {
+		r->chan_fd = open(r->channel, O_RDONLY | O_CLOEXEC);
+		if (r->chan_fd < 0) {
+			err = -errno;
+			report_error("cannot open %s: %s", r->channel, strerror(errno));
+		}
+	}
+	vm_guest_channel_init(&r->ch, on_output, r);
+	r->live = live;
+	if (!err) {
+		if (live)
+			print_header(r, t);
+		r->start_ns = now_ns();
+		err = vm_start(&c, &r->pid);
+	}
+	free(extra);
+	if (err) {
+		r->result = R_QEMU_FAILED;
+		r->end_ns = r->start_ns = now_ns();
+		return err;
+	}
+	r->running = true;
+	return 0;
+}
+
+/* QEMU's exit (STATUS) or our kill ended the VM: decide what happened. */
+static void finish_run(struct vmtest *t, struct run *r, enum result forced)
+{
+	r->running = false;
+	r->end_ns = now_ns();
+	drain_channel(r);
+	/* A command that finished counts, even if the VM had to be killed
+	 * while powering off. */
+	if (r->ch.report.exited)
+		r->result = R_EXIT;
+	else if (forced != R_PENDING)
+		r->result = forced;
+	else if (!r->ch.report.release && r->qemu_status != 0)
+		r->result = R_QEMU_FAILED;
+	else
+		r->result = R_NO_RESULT;
+	if (!r->live) {
+		print_header(r, t);
+		if (!t->json) {
+			write_all(stdout, r->out.data ? r->out.data : "", r->out.len);
+			write_all(stderr, r->err.data ? r->err.data : "", r->err.len);
+		}
+	}
+}
+
+/* Prints the last lines of FILE on stderr, each prefixed. */
+static void print_tail(const char *file, const char *prefix, int lines)
+{
+	struct buf b = {0};
+	FILE *f = fopen(file, "re");
+	char chunk[8192];
+	size_t n, start;
+	int seen = 0;
+
+	if (f) {
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_append(&b, chunk, n);
+		fclose(f);
+	}
+	if (!b.len) {
+		fprintf(stderr, "%s(empty)\n", prefix);
+		buf_free(&b);
+		return;
+	}
+	start = b.len;
+	if (b.data[start - 1] == '\n')
+		start--;
+	while (start > 0 && seen < lines) {
+		start--;
+		if (b.data[start] == '\n' && ++seen == lines) {
+			start++;
+			break;
+		}
+	}
+	for (char *save = NULL, *l = strtok_r(b.data + start, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(l);
+
+		if (len && l[len - 1] == '\r')
+			l[len - 1] = '\0';
+		fprintf(stderr, "%s%s\n", prefix, l);
+	}
+	buf_free(&b);
+}
+
+static void kill_all(struct vmtest *t, enum result why)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct run *r = &t->runs[i];
+
+		if (!r->running)
+			continue;
+		vm_kill(r->pid);
+		finish_run(t, r, why);
+	}
+}
+
+/* Runs every VM, up to t->parallel at once. Returns -EINTR when interrupted. */
+static int run_all(struct vmtest *t)
+{
+	size_t next = 0, running = 0, done = 0;
+	/* Output is passed on live only when one VM runs at a time. */
+	bool live = !t->json && (t->parallel == 1 || t->n == 1);
+
+	while (done < t->n) {
+		if (vmtest_signal) {
+			kill_all(t, R_INTERRUPTED);
+			return -EINTR;
+		}
+		while (running < (size_t)t->parallel && next < t->n) {
+			struct run *r = &t->runs[next];
+
+			if (start_run(t, r, next, live) == 0)
+				running++;
+			else
+				done++;
+			next++;
+		}
+		for (size_t i = 0; i < next; i++) {
+			struct run *r = &t->runs[i];
+			long long now = now_ns();
+			int status, w;
+
+			if (!r->running)
+				continue;
+			drain_channel(r);
+			if (r->ch.report.exited && !r->exit_seen_ns)
+				r->exit_seen_ns = now;
+			w = vm_try_wait(r->pid, &status);
+			if (w != 0) {
+				r->qemu_status = w > 0 ? status : 1;
+				finish_run(t, r, R_PENDING);
+			} else if (now - r->start_ns >= (long long)t->timeout_s * 1000000000LL) {
+				vm_kill(r->pid);
+				finish_run(t, r, R_TIMEOUT);
+			} else if (r->exit_seen_ns && now - r->exit_seen_ns > POWEROFF_GRACE_NS) {
+				vm_kill(r->pid);
+				finish_run(t, r, R_PENDING);
+			}
+			if (!r->running) {
+				running--;
+				done++;
+			}
+		}
+		if (done < t->n) {
+			struct timespec ts = { 0, POLL_NS };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+static bool run_ok(const struct run *r)
+{
+	return r->result == R_EXIT && r->ch.report.exit_status == 0;
+}
+
+static const char *result_word(const struct run *r)
+{
+	switch (r->result) {
+	case R_EXIT:
+		return r->ch.report.exit_status == 0 ? "ok" : "exit";
+	case R_TIMEOUT:
+		return "timeout";
+	case R_NO_RESULT:
+		return "no-result";
+	case R_QEMU_FAILED:
+		return "qemu-failed";
+	case R_INTERRUPTED:
+		return "interrupted";
+	case R_PENDING:
+		break;
+	}
+	return "not-run";
+}
+
+static char *result_text(const struct run *r, const struct vmtest *t)
+{
+	switch (r->result) {
+	case R_EXIT:
+		return r->ch.report.exit_status == 0 ? xstrdup("ok")
+						     : xasprintf("exit %d", r->ch.report.exit_status);
+	case R_TIMEOUT:
+		return xasprintf("timeout (%d s)", t->timeout_s);
+	case R_NO_RESULT:
+		return xstrdup("no result");
+	case R_QEMU_FAILED:
+		return xstrdup("qemu failed");
+	case R_INTERRUPTED:
+		return xstrdup("interrupted");
+	case R_PENDING:
+		break;
+	}
+	return xstrdup("not run");
+}
+
+static const char *release_of(const struct run *r)
+{
+	if (r->ch.report.release && *r->ch.report.release)
+		return r->ch.report.release;
+	if (r->k.release)
+		return r->k.release;
+	return "?";
+}
+
+static double run_seconds(const struct run *r)
+{
+	return r->end_ns > r->start_ns ? (double)(r->end_ns - r->start_ns) / 1e9 : 0.0;
+}
+
+static void print_table(const struct vmtest *t)
+{
+	int wk = 6, wr = 7;
+	char **res = xcalloc(t->n, sizeof(*res));
+
+	for (size_t i = 0; i < t->n; i++) {
+		int l = (int)strlen(t->runs[i].name), m = (int)strlen(release_of(&t->runs[i]));
+
+		wk = l > wk ? l : wk;
+		wr = m > wr ? m : wr;
+		res[i] = result_text(&t->runs[i], t);
+	}
+	fflush(stdout);
+	fprintf(stderr, "%-*s  %-*s  %-12s  %-16s  %s\n", wk, "KERNEL", wr, "RELEASE", "BTF",
+		"RESULT", "SECONDS");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct run *r = &t->runs[i];
+		const char *btf = r->ch.report.btf < 0 ? "?" :
+				  !r->ch.report.btf ? "no" : t->no_btf ? "yes (hidden)" : "yes";
+
+		fprintf(stderr, "%-*s  %-*s  %-12s  %-16s  %.1f\n", wk, r->name, wr, release_of(r),
+			btf, res[i], run_seconds(r));
+		free(res[i]);
+	}
+	free(res);
+}
+
+/* A JSON string; invalid UTF-8 becomes U+FFFD so the document stays valid. */
+static void json_string(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	fputc('"', f);
+	while (p < end) {
+		unsigned char c = *p;
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+			   (c & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = n && (size_t)(end - p) >= n;
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fwrite(p, 1, n, f);
+		p += n;
+	}
+	fputc('"', f);
+}
+
+static void json_cstr(FILE *f, const char *s)
+{
+	if (s)
+		json_string(f, s, strlen(s));
+	else
+		fputs("null", f);
+}
+
+static void print_json(const struct vmtest *t, bool keep_logs)
+{
+	size_t passed = 0;
+	FILE *f = stdout;
+
+	fprintf(f, "{\n  \"accel\": \"%s\",\n  \"kernels\": [", t->kvm ? "kvm" : "tcg");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct run *r = &t->runs[i];
+		const struct vm_guest_report *rep = &r->ch.report;
+
+		passed += run_ok(r);
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"kernel\": ", f);
+		json_cstr(f, r->name);
+		fputs(", \"path\": ", f);
+		json_cstr(f, r->arg);
+		fputs(", \"release\": ", f);
+		json_cstr(f, rep->release && *rep->release ? rep->release : r->k.release);
+		fprintf(f, ", \"btf\": %s, \"btf_hidden\": %s",
+			rep->btf < 0 ? "null" : rep->btf ? "true" : "false",
+			t->no_btf && rep->btf > 0 ? "true" : "false");
+		fputs(", \"lsm\": ", f);
+		json_cstr(f, rep->lsm);
+		fprintf(f, ", \"result\": \"%s\"", result_word(r));
+		if (r->result == R_EXIT)
+			fprintf(f, ", \"exit_status\": %d", rep->exit_status);
+		else
+			fputs(", \"exit_status\": null", f);
+		fprintf(f, ", \"seconds\": %.2f", run_seconds(r));
+		fputs(", \"stdout\": ", f);
+		json_string(f, r->out.data ? r->out.data : "", r->out.len);
+		fputs(", \"stderr\": ", f);
+		json_string(f, r->err.data ? r->err.data : "", r->err.len);
+		fputs(", \"console_log\": ", f);
+		json_cstr(f, keep_logs ? r->console : NULL);
+		fputs("}", f);
+	}
+	fprintf(f, "\n  ],\n  \"passed\": %zu,\n  \"failed\": %zu\n}\n", passed, t->n - passed);
+	fflush(f);
+}
+
+/* The reason of the kernel panic the console log shows, or NULL. */
+static char *console_panic(const char *file)
+{
+	static const char mark[] = "Kernel panic - not syncing: ";
+	struct buf b = {0};
+	FILE *f = fopen(file, "re");
+	char chunk[8192], *p, *reason = NULL;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	if (b.data && (p = memmem(b.data, b.len, mark, strlen(mark)))) {
+		p += strlen(mark);
+		reason = strndup(p, strcspn(p, "\r\n"));
+	}
+	buf_free(&b);
+	return reason;
+}
+
+/* Says on stderr what went wrong with each VM that gave no exit status. */
+static void explain_failures(const struct vmtest *t, bool keep_logs)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct run *r = &t->runs[i];
+
+		if (r->result == R_EXIT || r->result == R_INTERRUPTED || !r->console)
+			continue;
+		fflush(stdout);
+		if (r->result == R_QEMU_FAILED) {
+			fprintf(stderr, "%s: qemu failed (exit %d); its messages:\n", r->name,
+				r->qemu_status);
+			print_tail(r->qemu_log, "  | ", CONSOLE_TAIL_LINES);
+		} else {
+			char *panic = console_panic(r->console);
+
+			if (r->result == R_TIMEOUT)
+				fprintf(stderr, "%s: killed at the timeout", r->name);
+			else if (panic)
+				fprintf(stderr, "%s: kernel panic: %s", r->name, panic);
+			else
+				fprintf(stderr, "%s: the guest stopped without a result", r->name);
+			fprintf(stderr, "; the end of the console log:\n");
+			print_tail(r->console, "  | ", CONSOLE_TAIL_LINES);
+			free(panic);
+		}
+		if (keep_logs)
+			fprintf(stderr, "%s: console log: %s\n", r->name, r->console);
+	}
+}
+
+/* Removes the temp directory, or with KEEP_LOGS only the big files in it. */
+static void cleanup(struct vmtest *t, bool keep_logs)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct run *r = &t->runs[i];
+
+		if (r->running)
+			vm_kill(r->pid);
+		if (r->chan_fd >= 0)
+			close(r->chan_fd);
+		if (keep_logs && r->k.from_deb)
+			unlink(r->k.image);
+		vm_kernel_free(&r->k);
+		vm_guest_channel_free(&r->ch);
+		buf_free(&r->out);
+		buf_free(&r->err);
+		free(r->console);
+		free(r->channel);
+		free(r->qemu_log);
+		free(r->name);
+		free(r->arg);
+	}
+	free(t->runs);
+	if (t->work) {
+		if (keep_logs) {
+			unlink(t->initrd);
+		} else {
+			fs_rm_rf(t->work);
+		}
+	}
+	free(t->initrd);
+	free(t->work);
+	free(t->qemu);
+}
+
+int cmd_vmtest(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "kernels", required_argument, NULL, 'K' },
+		{ "add", required_argument, NULL, 'a' },
+		{ "no-btf", no_argument, NULL, 'B' },
+		{ "lsm", required_argument, NULL, 'L' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmtest t = { .mem_mb = DEFAULT_MEM_MB, .timeout_s = DEFAULT_TIMEOUT_S };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct sigaction old_int, old_term, old_hup, old_pipe;
+	struct strv adds = {0};
+	struct strv lists = {0};
+	char **cmd = NULL;
+	int opt, err, nopts = argc, rc = EXIT_FAIL, failed = 0;
+	bool keep_logs = false, ran = false;
+
+	/* Everything after "--" is the command, never our flags. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nopts = i;
+			cmd = argv + i + 1;
+			break;
+		}
+	}
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(nopts, argv, "+:k:a:j:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			add_run(&t, NULL, optarg);
+			break;
+		case 'K':
+			strv_push(&lists, optarg);
+			break;
+		case 'a':
+			strv_push(&adds, optarg);
+			break;
+		case 'B':
+			t.no_btf = true;
+			break;
+		case 'L':
+			if (!lsm_list_valid(optarg)) {
+				rc = usage_error("invalid --lsm list '%s': want names such as bpf "
+						 "or lockdown,bpf", optarg);
+				goto out;
+			}
+			t.lsm = optarg;
+			break;
+		case 'm':
+			if (parse_mem(optarg, &t.mem_mb)) {
+				rc = usage_error("invalid --mem '%s': want MiB (64..65536), e.g. 512 "
+						 "or 1G", optarg);
+				goto out;
+			}
+			break;
+		case 't':
+			if (parse_positive(optarg, 86400, &t.timeout_s)) {
+				rc = usage_error("invalid --timeout '%s': want whole seconds", optarg);
+				goto out;
+			}
+			break;
+		case 'j':
+			if (parse_positive(optarg, 1024, &t.parallel)) {
+				rc = usage_error("invalid -j '%s': want a positive number", optarg);
+				goto out;
+			}
+			break;
+		case 'J':
+			t.json = true;
+			break;
+		case 'v':
+			report_set_verbose(report_verbose() + 1);
+			break;
+		case 'h':
+			cmd_usage("vmtest", 0);
+			rc = EXIT_OK;
+			goto out;
+		case ':':
+			rc = usage_error("option '%s' needs an argument", argv[optind - 1]);
+			goto out;
+		default:
+			rc = usage_error("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < nopts) {
+		rc = usage_error(cmd ? "unexpected argument '%s' before --"
+				     : "unexpected argument '%s': give the command after --",
+				 argv[optind]);
+		goto out;
+	}
+	for (size_t i = 0; i < lists.n; i++) {
+		size_t before = t.n;
+
+		if (read_kernel_list(&t, lists.v[i]))
+			goto out;
+		if (t.n == before) {
+			report_error("kernel list %s names no kernel", lists.v[i]);
+			goto out;
+		}
+	}
+	if (!t.n) {
+		rc = usage_error("no kernel given%s", ": use --kernel FILE or --kernels LIST");
+		goto out;
+	}
+	if (!cmd || !cmd[0]) {
+		rc = usage_error("no command given%s", ": put it after --, e.g. -- /bin/true");
+		goto out;
+	}
+	if (!t.parallel) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		t.parallel = cpus > 0 ? (int)cpus : 1;
+	}
+	if ((size_t)t.parallel > t.n)
+		t.parallel = (int)t.n;
+
+	sigemptyset(&sa.sa_mask);
+	vmtest_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	/* A reader that goes away (`vmtest ... | head`) must not kill us while
+	 * VMs run: writes fail instead, and the VMs are still reaped. */
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+
+	if (vm_find_qemu(&t.qemu) || fs_mkdtemp("bpfpack-vmtest", &t.work))
+		goto restore;
+	keep_logs = report_verbose() > 0;
+	t.kvm = vm_kvm_usable();
+	report_debug("accelerator: %s", t.kvm ? "kvm" : "tcg (KVM is not usable here)");
+	for (size_t i = 0; i < t.n; i++) {
+		if (vm_kernel_open(t.runs[i].arg, t.work, &t.runs[i].k))
+			goto restore;
+		if (vmtest_signal)
+			goto interrupted;
+	}
+	t.initrd = fs_path_join(t.work, "initrd.gz");
+	{
+		struct vm_rootfs_opts ro = {
+			.cmd = cmd,
+			.adds = &adds,
+			.hide_btf = t.no_btf,
+			.dump_kernel_log = keep_logs,
+			/* A backstop for when bpfpack itself is killed: the guest
+			 * powers off on its own a little after the deadline. */
+			.watchdog_s = t.timeout_s + 10,
+		};
+
+		long long t0 = now_ns();
+		struct stat st;
+
+		if (vm_rootfs_write(&ro, t.initrd))
+			goto restore;
+		if (stat(t.initrd, &st) == 0)
+			report_debug("initramfs: %lld KiB in %lld ms", (long long)st.st_size / 1024,
+				     (now_ns() - t0) / 1000000);
+	}
+	if (vmtest_signal)
+		goto interrupted;
+	ran = true;
+	err = run_all(&t);
+	if (err == -EINTR)
+		goto interrupted;
+
+	for (size_t i = 0; i < t.n; i++)
+		failed += !run_ok(&t.runs[i]);
+	explain_failures(&t, keep_logs);
+	if (t.json)
+		print_json(&t, keep_logs);
+	else
+		print_table(&t);
+	if (keep_logs)
+		fprintf(stderr, "logs kept in %s\n", t.work);
+	if (failed) {
+		report_error("%d of %zu kernel%s failed", failed, t.n, t.n == 1 ? "" : "s");
+		rc = EXIT_FAIL;
+	} else {
+		rc = EXIT_OK;
+	}
+	goto restore;
+
+interrupted:
+	kill_all(&t, R_INTERRUPTED);
+	report_error("interrupted");
+	rc = EXIT_INTERRUPTED;
+	keep_logs = false;
+restore:
+	cleanup(&t, keep_logs && ran);
+	memset(&t, 0, sizeof(t));
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+out:
+	cleanup(&t, false);
+	strv_free(&adds);
+	strv_free(&lists);
+	return rc;
+}
