@@ -8,7 +8,7 @@
 #
 # The .deb is bookworm's current linux-image-*-cloud-amd64, downloaded once
 # with `apt-get download` into tests/.cache/ (skipped with a reason when apt
-# cannot download it). Its vmlinuz stands in for /work/shared's images on a
+# cannot download it). Its vmlinuz stands in for ../shared's images on a
 # machine without them; only the kernel built without BTF then skips.
 . "$(dirname "$0")/lib.sh"
 
@@ -62,7 +62,7 @@ else
 fi
 
 if [ -z "$rel" ]; then
-	t_skip "--btf reads a raw .btf file" "neither /work/shared/btf-corpus nor /sys/kernel/btf/vmlinux is here"
+	t_skip "--btf reads a raw .btf file" "neither ../shared/btf-corpus nor /sys/kernel/btf/vmlinux is here"
 	t_skip "--btf reads a btfhub .btf.tar.xz" "no kernel BTF to pack"
 else
 	vmlinux_h "--btf reads a raw .btf file" "raw/$rel.btf" out/raw.h
@@ -119,11 +119,11 @@ if [ -f "$SHARED/kernels/vmlinuz-6.1.0-50-cloud-amd64" ]; then
 elif [ -n "$deb" ] && mkdir -p debx &&
      (cd debx && ar x "$deb" data.tar.xz &&
       tar -xJf data.tar.xz --occurrence=1 "./boot/vmlinuz-$debrel") 2>/dev/null; then
-	# The .deb's own vmlinuz stands in for /work/shared's images.
+	# The .deb's own vmlinuz stands in for ../shared's images.
 	vmlinux_h "--btf reads a kernel image (the .deb's vmlinuz)" "debx/boot/vmlinuz-$debrel" out/image.h &&
 		same_header "the image gives the header of its .deb" out/image.h out/deb.h
 else
-	t_skip "--btf reads a kernel image" "no image in /work/shared/kernels and no .deb to take one from"
+	t_skip "--btf reads a kernel image" "no image in ../shared/kernels and no .deb to take one from"
 fi
 
 # ---- failures: one line each, nothing written ----
@@ -149,7 +149,7 @@ if [ -f "$SHARED/kernels/nobtf-6.1/bzImage" ]; then
 		"$BPFPACK" vmlinux --btf "$SHARED/kernels/nobtf-6.1/bzImage" -o fail/nobtf.h
 else
 	t_skip "a kernel image without BTF says so and points at btf from-debug" \
-		"needs /work/shared/kernels/nobtf-6.1 (a kernel built without BTF; see kernels/README.md to build one)"
+		"needs ../shared/kernels/nobtf-6.1 (a kernel built without BTF; see kernels/README.md to build one)"
 fi
 
 if [ -n "$rel" ]; then

@@ -4,7 +4,7 @@
  * --filter terms parse and match; hostile and broken archives, packages
  * and trees fail with one clear line; btf_from_debug runs pahole on real
  * DWARF. Archives and packages are built here with libarchive's writer; the
- * Debian kernels and corpus in /work/shared are used when they exist. */
+ * Debian kernels and corpus in ../shared are used when they exist. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -31,7 +31,18 @@
 #include "../../lib/proc.h"
 #include "../../lib/report.h"
 
-#define SHARED "/work/shared"
+/* The fixtures in ../shared beside the checkout (BPFPACK_ROOT, which
+ * tests/run.sh sets), else beside the current directory. */
+static const char *shared_path(const char *rel)
+{
+	static char bufs[4][4096];
+	static unsigned next;
+	const char *root = getenv("BPFPACK_ROOT");
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/../shared%s", root && *root ? root : ".", rel);
+	return b;
+}
 
 /* ---- helpers ---- */
 
@@ -967,13 +978,13 @@ static void test_real_images_match_corpus(void **state)
 	};
 
 	(void)state;
-	if (!fs_exists(SHARED "/kernels") || !fs_exists(SHARED "/btf-corpus"))
+	if (!fs_exists(shared_path("/kernels")) || !fs_exists(shared_path("/btf-corpus")))
 		skip();
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		struct btf_source_list l = {0};
 		struct buf a = {0}, b = {0};
-		char *img = xasprintf(SHARED "/kernels/%s", k[i].image);
-		char *cor = xasprintf(SHARED "/btf-corpus/%s", k[i].corpus);
+		char *img = xasprintf("%s/%s", shared_path("/kernels"), k[i].image);
+		char *cor = xasprintf("%s/%s", shared_path("/btf-corpus"), k[i].corpus);
 
 		assert_int_equal(btf_source_expand(img, &l), 0);
 		assert_int_equal(btf_source_expand(cor, &l), 0);
@@ -1002,9 +1013,9 @@ static void test_real_corpus_tree(void **state)
 	struct btf_filter f;
 
 	(void)state;
-	if (!fs_exists(SHARED "/btf-corpus/debian"))
+	if (!fs_exists(shared_path("/btf-corpus/debian")))
 		skip();
-	assert_int_equal(btf_source_expand(SHARED "/btf-corpus", &l), 0);
+	assert_int_equal(btf_source_expand(shared_path("/btf-corpus"), &l), 0);
 	assert_int_equal(l.n, 40);
 	assert_int_equal(btf_filter_parse("debian:12,x86_64", &f), 0);
 	size_t n12 = 0;
@@ -1022,9 +1033,9 @@ static void test_real_corpus_tree(void **state)
 static void test_real_nobtf_image_fails(void **state)
 {
 	(void)state;
-	if (!fs_exists(SHARED "/kernels/nobtf-6.1/bzImage"))
+	if (!fs_exists(shared_path("/kernels/nobtf-6.1/bzImage")))
 		skip();
-	load_fails(SHARED "/kernels/nobtf-6.1/bzImage",
+	load_fails(shared_path("/kernels/nobtf-6.1/bzImage"),
 		   "bzImage: kernel 6.1.192 has no .BTF section: the kernel was built without CONFIG_DEBUG_INFO_BTF; use `bpfpack btf from-debug`");
 }
 
@@ -1044,9 +1055,9 @@ static void test_from_debug_real_vmlinux_xz(void **state)
 	char *out = fx_path(fx, "debug/6.1.192.btf");
 	struct btf *btf = NULL;
 
-	if (!fs_exists(SHARED "/kernels/nobtf-6.1/vmlinux.xz") || !have_pahole())
+	if (!fs_exists(shared_path("/kernels/nobtf-6.1/vmlinux.xz")) || !have_pahole())
 		skip();
-	assert_int_equal(btf_from_debug(SHARED "/kernels/nobtf-6.1/vmlinux.xz", out), 0);
+	assert_int_equal(btf_from_debug(shared_path("/kernels/nobtf-6.1/vmlinux.xz"), out), 0);
 	/* What came out is a kernel BTF every reader accepts. */
 	assert_int_equal(btf_source_load(out, &btf), 0);
 	assert_true(btf__find_by_name_kind(btf, "task_struct", BTF_KIND_STRUCT) > 0);

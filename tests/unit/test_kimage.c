@@ -3,7 +3,7 @@
  * the start, a magic after a stub), unpacked through libarchive even with the
  * size word kernel builds append, and the BTF is found in the kernel (an ELF's
  * .BTF section, or the blob in a raw arm64 Image). Synthetic images are built
- * here with libarchive's writer; the real Debian images in /work/shared are
+ * here with libarchive's writer; the real Debian images in ../shared are
  * checked when they exist (skipped otherwise). */
 #include <errno.h>
 #include <setjmp.h>
@@ -27,7 +27,18 @@
 #include "../../lib/fs.h"
 #include "../../lib/report.h"
 
-#define SHARED_KERNELS "/work/shared/kernels"
+/* The fixtures in ../shared beside the checkout (BPFPACK_ROOT, which
+ * tests/run.sh sets), else beside the current directory. */
+static const char *shared_path(const char *rel)
+{
+	static char bufs[4][4096];
+	static unsigned next;
+	const char *root = getenv("BPFPACK_ROOT");
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof(bufs[0]), "%s/../shared%s", root && *root ? root : ".", rel);
+	return b;
+}
 
 /* ---- helpers ---- */
 
@@ -417,7 +428,7 @@ static void test_image_without_btf_fails(void **state)
 
 static void real_image(const char *name, const char *release, const char *comp)
 {
-	char *path = xasprintf("%s/%s", SHARED_KERNELS, name);
+	char *path = xasprintf("%s/%s", shared_path("/kernels"), name);
 	struct buf img = {0}, kernel = {0};
 	struct kimage_info info;
 	char banner_release[128];
@@ -471,7 +482,7 @@ static void test_real_zstd_image_6_12(void **state)
 
 static void test_real_nobtf_image(void **state)
 {
-	const char *path = SHARED_KERNELS "/nobtf-6.1/bzImage";
+	const char *path = shared_path("/kernels/nobtf-6.1/bzImage");
 	struct buf img = {0}, kernel = {0};
 	struct kimage_info info;
 	struct stderr_capture cap;
