@@ -89,15 +89,18 @@ static bool bpf_allowed(void)
 }
 
 /* One line saying why the BPF object did not load: no permission, or which
- * kernel feature is missing. */
-static void explain_load_error(int err, const char *btf_path)
+ * kernel feature is missing.
+ * The kernel's own BTF is checked even when this binary carries BTF for
+ * it: the kernel checks fentry/fexit programs against its own BTF, which
+ * embedded BTF cannot stand in for. */
+static void explain_load_error(int err)
 {
 	char msg[128];
 
 	if ((err == -EPERM || err == -EACCES) && !bpf_allowed()) {
 		fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
 				"(or with CAP_BPF and CAP_PERFMON)\n");
-	} else if (!btf_path && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+	} else if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		fprintf(stderr, "{{NAME}}: this kernel has no BTF (/sys/kernel/btf/vmlinux, "
 				"CONFIG_DEBUG_INFO_BTF), which fentry/fexit and CO-RE need\n");
 	} else if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) != 1) {
@@ -167,7 +170,7 @@ int main(int argc, char **argv)
 
 	err = {{NAME}}_bpf__load(skel);
 	if (err) {
-		explain_load_error(err, open_opts.btf_custom_path);
+		explain_load_error(err);
 		goto cleanup;
 	}
 
