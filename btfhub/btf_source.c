@@ -955,7 +955,8 @@ static const char *source_member_name(const char *path)
 }
 
 /* Reads the data of the current entry of A into OUT, or when FD >= 0 writes
- * it to FD; at most LIMIT bytes. */
+ * it to FD from offset 0 and truncates FD to its length (FD may hold older
+ * bytes: holes are written as zeros); at most LIMIT bytes. */
 static int source_archive_read_entry(struct archive *a, const char *ctx, size_t limit,
 				     struct buf *out, int fd)
 {
@@ -980,6 +981,24 @@ static int source_archive_read_entry(struct archive *a, const char *ctx, size_t 
 			return -EFBIG;
 		}
 		if (fd >= 0) {
+			/* A reused FD still holds the last file's bytes where a
+			 * sparse entry has a hole. */
+			static const char zeros[4096];
+
+			while ((size_t)off > total) {
+				size_t z = (size_t)off - total < sizeof(zeros) ? (size_t)off - total : sizeof(zeros);
+				ssize_t w = pwrite(fd, zeros, z, (off_t)total);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0) {
+					int err = errno;
+
+					report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
+					return -err;
+				}
+				total += (size_t)w;
+			}
 			for (size_t done = 0; done < n; ) {
 				ssize_t w = pwrite(fd, (const char *)block + done, n - done, off + (off_t)done);
 
@@ -1068,9 +1087,11 @@ out:
 	return err;
 }
 
-/* Finds MEMBER (NULL: the only BTF file) in the tar at PATH and reads it.
+/* Finds MEMBER (NULL: the only BTF file) in the tar at PATH and reads it
+ * into DATA, or when FD >= 0 writes it to FD (see source_archive_read_entry).
  * Every entry is checked, as when listing. */
-static int source_read_tar(const char *path, const char *member, struct buf *data, char **found)
+static int source_read_tar(const char *path, const char *member, struct buf *data, int fd,
+			   char **found)
 {
 	struct archive *a = source_archive_new(true, false, false);
 	struct archive_entry *e;
@@ -1105,7 +1126,7 @@ static int source_read_tar(const char *path, const char *member, struct buf *dat
 		}
 		if (want && candidates == 1) {
 			*found = xstrdup(name);
-			err = source_archive_read_entry(a, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, -1);
+			err = source_archive_read_entry(a, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, fd);
 			if (err)
 				goto out;
 		} else if (archive_read_data_skip(a) < ARCHIVE_WARN) {
@@ -1496,7 +1517,7 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 	struct kimage_info info;
 	struct archive *a;
 	struct archive_entry *e;
-	size_t searched = 0;
+	size_t searched = 0, total = 0;
 	bool seen = false;
 
 	if (kimage_probe(p, len, ctx, &info) == 0 && info.format != KIMAGE_STREAM) {
@@ -1515,8 +1536,10 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 			int r = archive_read_data_block(a, &block, &n, &off);
 			bool done = r != ARCHIVE_OK && r != ARCHIVE_WARN;
 
-			if (!done)
+			if (!done) {
 				buf_append(&plain, block, n);
+				total += n;
+			}
 			/* Search again from a little before the new bytes. A banner
 			 * found is read again after one more block, in case the
 			 * block ended inside it. */
@@ -1527,10 +1550,16 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 				seen = true;
 				continue;
 			}
-			if (done)
+			if (done || total > KIMAGE_MAX_UNPACKED)
 				break;
-			if (plain.len > 2048)
-				searched = plain.len - 2048;
+			/* Only the tail can hold the start of a banner: keep 2 KiB of
+			 * it, so a stream without one (a decompression bomb) cannot
+			 * take memory in proportion to its size. */
+			if (plain.len > (1u << 20)) {
+				memmove(plain.data, plain.data + plain.len - 2048, 2048);
+				plain.len = 2048;
+			}
+			searched = plain.len > 2048 ? plain.len - 2048 : 0;
 		}
 	}
 	archive_read_free(a);
@@ -1763,7 +1792,7 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 		free(ctx);
 		return err;
 	case BTF_SOURCE_ARCHIVE:
-		err = source_read_tar(e->path, e->member, &data, &found);
+		err = source_read_tar(e->path, e->member, &data, -1, &found);
 		if (!err) {
 			ctx = source_ctx(e->path, source_member_name(found));
 			err = source_btf_from_mem((const unsigned char *)data.data, data.len, ctx, out, 0);
@@ -1789,6 +1818,97 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 		report_error("cannot load kernel BTF from %s: unknown source kind %d", e->path, e->kind);
 		return -EINVAL;
 	}
+}
+
+/* Writes LEN bytes of P to FD from offset 0 and truncates FD to LEN. */
+static int source_write_fd(int fd, const void *p, size_t len, const char *ctx)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = pwrite(fd, (const char *)p + done, len - done, (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		done += (size_t)w;
+	}
+	if (done == len && ftruncate(fd, (off_t)len) == 0)
+		return 0;
+	int err = errno;
+
+	report_error("%s: cannot buffer its BTF: %s", ctx, strerror(err));
+	return -err;
+}
+
+/* Like btf_source_read_raw(), but leaves the BTF in FD (from offset 0, FD
+ * truncated to its length; FD may hold an older kernel: it is overwritten in
+ * place, so its pages are reused) and its length in *LEN. The member of a
+ * btfhub archive is decompressed straight into FD and never held in memory:
+ * btfgen does this once per kernel of a corpus, and growing a buffer, copying
+ * it and writing it out faulted in three times the kernel's 5 MB each time. */
+int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len)
+{
+	struct buf raw = {0};
+	unsigned char head[sizeof(struct btf_header)];
+	char *ctx, *found = NULL;
+	struct stat st;
+	ssize_t got = 0;
+	int err;
+
+	if (e->kind != BTF_SOURCE_ARCHIVE) {
+		err = btf_source_read_raw(e, &raw);
+		if (!err) {
+			ctx = source_ctx(e->path, e->member ? source_member_name(e->member) : NULL);
+			err = source_write_fd(fd, raw.data, raw.len, ctx);
+			free(ctx);
+			*len = raw.len;
+		}
+		buf_free(&raw);
+		return err;
+	}
+	err = source_read_tar(e->path, e->member, NULL, fd, &found);
+	if (err)
+		return err;
+	ctx = source_ctx(e->path, source_member_name(found));
+	if (fstat(fd, &st) < 0 || (got = pread(fd, head, sizeof(head), 0)) < 0) {
+		err = -errno;
+		report_error("%s: cannot read the unpacked file: %s", ctx, strerror(-err));
+		goto out;
+	}
+	*len = (size_t)st.st_size;
+	if (*len == 0) {
+		report_error("%s: file is empty", ctx);
+		err = -EINVAL;
+	} else if (source_is_btf(head, (size_t)got)) {
+		/* As source_btf_from_mem() checks it: only the header is read,
+		 * so it is judged against the length it has in FD. */
+		if ((size_t)got < sizeof(head))
+			err = source_check_raw(ctx, head, (size_t)got);
+		else
+			err = source_check_raw(ctx, head, *len);
+	} else {
+		/* A vmlinux or an image packed in a tar: find its BTF in place. */
+		void *p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+
+		if (p == MAP_FAILED) {
+			err = -errno;
+			report_error("%s: cannot read the unpacked file: %s", ctx, strerror(-err));
+			goto out;
+		}
+		err = source_btf_from_mem(p, *len, ctx, &raw, 0);
+		munmap(p, *len);
+		if (!err)
+			err = source_write_fd(fd, raw.data, raw.len, ctx);
+		if (!err)
+			*len = raw.len;
+	}
+out:
+	buf_free(&raw);
+	free(found);
+	free(ctx);
+	return err;
 }
 
 /* libbpf's own messages would add lines beside our one-line error; show them

@@ -90,6 +90,12 @@ int btf_source_expand(const char *path, struct btf_source_list *list);
  * an error), not that libbpf can parse them. Reports and returns -errno. */
 int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out);
 
+/* Like btf_source_read_raw(), but leaves the BTF in FD (from offset 0, FD
+ * truncated to its length; older bytes in FD are overwritten in place) and
+ * its length in *LEN. A btfhub archive's member is decompressed straight into
+ * FD, never held whole in memory. Reports and returns -errno. */
+int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len);
+
 /* Loads the kernel BTF at PATH (NULL: the running kernel's) into *OUT, which
  * the caller frees with btf__free(). PATH must hold exactly one kernel (a
  * directory or archive with several is an error that says how many and hints

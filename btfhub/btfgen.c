@@ -7,12 +7,16 @@
 #include <libelf.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -432,7 +436,17 @@ char *btfgen_cache_dir(void)
 	v = getenv("HOME");
 	if (v && *v)
 		return xasprintf("%s/.cache/bpfpack", v);
-	return xasprintf("/tmp/bpfpack-cache-%u", (unsigned)getuid());
+	struct passwd *pw = getpwuid(getuid());
+
+	if (pw && pw->pw_dir && *pw->pw_dir)
+		return xasprintf("%s/.cache/bpfpack", pw->pw_dir);
+	/* Never a predictable shared path: another user could plant BTF there.
+	 * Without a home, the cache lives for this run only. */
+	char *dir = NULL;
+
+	if (fs_mkdtemp("bpfpack-cache", &dir) < 0)
+		dir = xstrdup(".bpfpack-cache");
+	return dir;
 }
 
 /* Content hashes of source files, remembered by (device, inode, size, mtime)
@@ -536,33 +550,61 @@ static char *cache_path(const char *dir, const char *relo_key, const char *file_
 
 /* ---- minimizing -------------------------------------------------------- */
 
-/* In a worker process: extract the kernel's BTF into a memfd and let bpftool
- * minimize it into the cache. Never returns. */
-static void worker_minimize(const struct btf_source_entry *e, char *const objects[],
-			    size_t n_objects, const char *bpftool, const char *out)
+/* Kernels go to a pool of worker processes, each of which decompresses one
+ * kernel at a time into its own memfd and runs bpftool on it. A worker lives
+ * for the whole run: its memfd's pages and its decompressor's dictionary
+ * (liblzma's 8 MiB) are faulted in once, not once per kernel. The parent only
+ * hands out kernels and sleeps in poll(): with -j N on N cores it must not
+ * take a core from the workers. */
+
+/* A job is a kernel's index; the answer is that index and 0 or -1. */
+struct btfgen_answer {
+	uint32_t index;
+	int32_t status;
+};
+
+/* What a worker is doing, for its signal handler: the bpftool it waits for
+ * and the temp file that bpftool writes. */
+static volatile pid_t worker_child;
+static char *volatile worker_tmp;
+
+/* SIGINT/SIGTERM in a worker (or its parent died): stop bpftool, remove
+ * its half-written output, leave. */
+static void worker_on_signal(int sig)
 {
-	struct buf raw = {0}, log = {0};
+	pid_t pid = worker_child;
+	char *tmp = worker_tmp;
+
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	if (tmp)
+		unlink(tmp);
+	_exit(128 + sig);
+}
+
+/* In a worker: the kernel's BTF into MFD, then bpftool minimizes it into the
+ * cache file OUT. Returns 0, or -errno after reporting. */
+static int worker_minimize(const struct btf_source_entry *e, char *const objects[],
+			   size_t n_objects, const char *bpftool, const char *out, int mfd)
+{
+	struct proc_opts popts = PROC_OPTS_INHERIT;
+	struct buf log = {0};
 	struct strv argv = {0};
 	char *tmp = NULL;
-	int mfd, tfd, rc, err_fd;
+	int tfd, rc, err_fd = -1;
+	size_t len;
 	pid_t pid;
-	struct proc_opts popts = PROC_OPTS_INHERIT;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (btf_source_read_raw(e, &raw) < 0)
-		_exit(1);
-	/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. */
-	mfd = memfd_create("kernel-btf", 0);
-	if (mfd < 0 || write(mfd, raw.data, raw.len) != (ssize_t)raw.len) {
-		report_error("%s: cannot buffer its BTF: %s", e->origin, strerror(errno));
-		_exit(1);
-	}
-	buf_free(&raw);
+	rc = btf_source_read_raw_fd(e, mfd, &len);
+	if (rc < 0)
+		return rc;
 	tfd = fs_temp_beside(out, &tmp);
 	if (tfd < 0)
-		_exit(1);
+		return tfd;
 	close(tfd);
+	worker_tmp = tmp;
 	strv_push(&argv, bpftool);
 	strv_push(&argv, "gen");
 	strv_push(&argv, "min_core_btf");
@@ -574,22 +616,77 @@ static void worker_minimize(const struct btf_source_entry *e, char *const object
 	popts.stdout_fd = err_fd;
 	popts.stderr_fd = err_fd;
 	rc = err_fd < 0 ? err_fd : proc_spawn(argv.v, &popts, &pid);
-	if (rc == 0)
+	if (rc == 0) {
+		siginfo_t si;
+
+		/* Waits without reaping, so the handler never kills a reused pid. */
+		worker_child = pid;
+		while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
+		worker_child = 0;
 		rc = proc_wait(pid);
-	if (rc != 0) {
-		proc_capture_read(err_fd, &log);
-		/* bpftool's own words say why; keep them, on one line. */
-		for (char *c = log.data; c && *c; c++)
-			if (*c == '\n')
-				*c = ' ';
-		report_error("%s: bpftool gen min_core_btf failed (exit %d): %s", e->origin, rc,
-			     log.data && *log.data ? log.data : "no message");
-		unlink(tmp);
-		_exit(1);
+		if (rc != 0) {
+			proc_capture_read(err_fd, &log);
+			/* bpftool's own words say why; keep them, on one line. */
+			for (char *c = log.data; c && *c; c++)
+				if (*c == '\n')
+					*c = ' ';
+			report_error("%s: bpftool gen min_core_btf failed (exit %d): %s", e->origin, rc,
+				     log.data && *log.data ? log.data : "no message");
+			rc = -EIO;
+		}
 	}
-	if (fs_commit_temp(tmp, out, 0644) < 0)
+	if (rc == 0)
+		rc = fs_commit_temp(tmp, out, 0644);
+	else
+		unlink(tmp);
+	worker_tmp = NULL;
+	free(tmp);
+	if (err_fd >= 0)
+		close(err_fd);
+	strv_free(&argv);
+	buf_free(&log);
+	return rc;
+}
+
+/* A worker's life: minimize the kernels that arrive on SOCK until it is
+ * closed. Never returns. */
+static void worker_main(int sock, pid_t parent, const struct btf_source_list *kernels,
+			char *const objects[], size_t n_objects, const char *bpftool, char **paths)
+{
+	struct sigaction sa = { .sa_handler = worker_on_signal };
+	int mfd = -1;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* A parent killed outright must not leave workers behind. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
 		_exit(1);
-	_exit(0);
+	for (;;) {
+		struct btfgen_answer ans = {0};
+		uint32_t i;
+		ssize_t n = recv(sock, &i, sizeof(i), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(i) || i >= kernels->n)
+			_exit(0);
+		ans.index = i;
+		/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. One
+		 * for every kernel this worker does, overwritten in place. */
+		if (mfd < 0 && (mfd = memfd_create("kernel-btf", 0)) < 0) {
+			report_error("%s: cannot buffer its BTF: %s", kernels->v[i].origin, strerror(errno));
+			ans.status = -1;
+		} else {
+			ans.status = worker_minimize(&kernels->v[i], objects, n_objects, bpftool,
+						     paths[i], mfd) < 0 ? -1 : 0;
+		}
+		if (send(sock, &ans, sizeof(ans), MSG_NOSIGNAL) != sizeof(ans))
+			_exit(1);
+	}
 }
 
 static volatile sig_atomic_t btfgen_signal;
@@ -612,17 +709,67 @@ static void progress_show(const struct btfgen_opts *o, size_t done, size_t total
 	fflush(stderr);
 }
 
+struct btfgen_job {
+	size_t index;
+	long long size;		/* of the kernel's file: how long it will take */
+};
+
+/* Largest first: the kernels that finish last are then the short ones, so
+ * no core idles long at the end. Ties keep the list's order. */
+static int job_cmp(const void *a, const void *b)
+{
+	const struct btfgen_job *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+struct btfgen_worker {
+	pid_t pid;
+	int sock;		/* -1 once closed */
+	size_t job;		/* the kernel it is minimizing */
+	bool busy;
+};
+
+/* Hands worker W the next kernel of JOBS that is still missing from the
+ * cache; closes its socket (it then exits) when there is none. Returns
+ * whether it got one. */
+static bool pool_dispatch(struct btfgen_worker *w, const struct btfgen_job *jobs, size_t n_jobs,
+			  size_t *next, const struct btf_source_list *kernels, char **paths)
+{
+	while (*next < n_jobs) {
+		uint32_t i = (uint32_t)jobs[(*next)++].index;
+
+		/* Another run may have made it meanwhile. */
+		if (fs_exists(paths[i]))
+			continue;
+		if (send(w->sock, &i, sizeof(i), MSG_NOSIGNAL) != sizeof(i))
+			break;
+		w->job = i;
+		w->busy = true;
+		report_debug("minimizing %s", kernels->v[i].origin);
+		return true;
+	}
+	close(w->sock);
+	w->sock = -1;
+	w->busy = false;
+	return false;
+}
+
 int btfgen_run(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
 	       const struct btfgen_opts *o, struct btfset_builder *set, struct btfgen_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = btfgen_on_signal }, old_int, old_term;
 	char relo_key[33], tool_id[256];
 	char **paths = xcalloc(kernels->n, sizeof(*paths));
-	pid_t *pids = xcalloc(kernels->n, sizeof(*pids));
+	struct btfgen_job *jobs = xcalloc(kernels->n ? kernels->n : 1, sizeof(*jobs));
+	struct btfgen_worker *workers = NULL;
+	struct pollfd *pfds = NULL;
 	struct hash_memo memo = {0};
 	char *cache = o->cache_dir ? xstrdup(o->cache_dir) : btfgen_cache_dir();
 	char *dir = NULL;
-	size_t next = 0, running = 0, done = 0, todo = 0;
+	size_t n_jobs = 0, next = 0, busy = 0, done = 0, total, n_workers = 0, todo = 0;
 	struct stat st;
 	int rc;
 
@@ -644,12 +791,23 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	memo_load(&memo, cache);
 	for (size_t i = 0; i < kernels->n && rc == 0; i++) {
 		char file_hash[33];
+		bool dup = false;
 
 		rc = hash_file(kernels->v[i].path, &memo, file_hash);
-		if (rc == 0)
-			paths[i] = cache_path(cache, relo_key, file_hash, &kernels->v[i], tool_id);
-		if (rc == 0 && !fs_exists(paths[i]))
-			todo++;
+		if (rc < 0)
+			break;
+		paths[i] = cache_path(cache, relo_key, file_hash, &kernels->v[i], tool_id);
+		if (fs_exists(paths[i]))
+			continue;
+		todo++;
+		/* The same kernel given twice is minimized once. */
+		for (size_t j = 0; j < n_jobs && !dup; j++)
+			dup = !strcmp(paths[jobs[j].index], paths[i]);
+		if (dup)
+			continue;
+		jobs[n_jobs].index = i;
+		jobs[n_jobs].size = stat(kernels->v[i].path, &st) == 0 ? (long long)st.st_size : 0;
+		n_jobs++;
 	}
 	if (rc == 0)
 		rc = memo_save(&memo);
@@ -658,74 +816,138 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	if (rc < 0)
 		goto out;
 	stats->cached = kernels->n - todo;
+	qsort(jobs, n_jobs, sizeof(*jobs), job_cmp);
 
-	/* Workers are forked processes: each decompresses a kernel in memory and
-	 * runs bpftool on it, so -j N keeps N cores busy. */
 	btfgen_signal = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (todo)
-		progress_show(o, 0, todo, NULL);
-	while (done < todo && !btfgen_signal) {
-		while (running < (size_t)(o->parallel > 0 ? o->parallel : 1) && next < kernels->n && !rc) {
-			size_t i = next++;
+	n_workers = (size_t)(o->parallel > 0 ? o->parallel : 1);
+	if (n_workers > n_jobs)
+		n_workers = n_jobs;
+	workers = xcalloc(n_workers ? n_workers : 1, sizeof(*workers));
+	pfds = xcalloc(n_workers ? n_workers : 1, sizeof(*pfds));
+	total = n_jobs;
+	if (n_jobs)
+		progress_show(o, 0, total, NULL);
+	for (size_t w = 0; w < n_workers; w++) {
+		int sv[2];
+		pid_t parent = getpid(), pid;
 
-			if (fs_exists(paths[i]))
-				continue;
-			fflush(NULL);
-			pid_t pid = fork();
-
-			if (pid < 0) {
-				rc = -errno;
-				report_error("cannot start a worker: %s", strerror(errno));
-				break;
-			}
-			if (pid == 0)
-				worker_minimize(&kernels->v[i], objects, n_objects, o->bpftool, paths[i]);
-			pids[i] = pid;
-			running++;
-			report_debug("minimizing %s", kernels->v[i].origin);
-		}
-		if (!running)
+		workers[w].sock = -1;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+			rc = -errno;
+			report_error("cannot start a worker: %s", strerror(errno));
 			break;
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-
+		}
+		fflush(NULL);
+		pid = fork();
 		if (pid < 0) {
+			rc = -errno;
+			report_error("cannot start a worker: %s", strerror(errno));
+			close(sv[0]);
+			close(sv[1]);
+			break;
+		}
+		if (pid == 0) {
+			/* The parent's ends of the workers before it, and its own. */
+			for (size_t v = 0; v < w; v++)
+				if (workers[v].sock >= 0)
+					close(workers[v].sock);
+			close(sv[0]);
+			worker_main(sv[1], parent, kernels, objects, n_objects, o->bpftool, paths);
+		}
+		close(sv[1]);
+		workers[w].pid = pid;
+		workers[w].sock = sv[0];
+	}
+	for (size_t w = 0; w < n_workers && workers[w].pid > 0; w++) {
+		if (rc == 0 && pool_dispatch(&workers[w], jobs, n_jobs, &next, kernels, paths))
+			busy++;
+		else if (workers[w].sock >= 0) {
+			close(workers[w].sock);
+			workers[w].sock = -1;
+		}
+	}
+	while (busy && !btfgen_signal) {
+		for (size_t w = 0; w < n_workers; w++) {
+			pfds[w].fd = workers[w].busy ? workers[w].sock : -1;
+			pfds[w].events = POLLIN;
+			pfds[w].revents = 0;
+		}
+		if (poll(pfds, n_workers, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
+			report_error("cannot wait for the workers: %s", strerror(errno));
 			break;
 		}
-		for (size_t i = 0; i < kernels->n; i++) {
-			if (pids[i] != pid)
+		for (size_t w = 0; w < n_workers; w++) {
+			struct btfgen_worker *wk = &workers[w];
+			struct btfgen_answer ans;
+			ssize_t n;
+
+			if (!wk->busy || !pfds[w].revents)
 				continue;
-			pids[i] = 0;
-			running--;
+			n = recv(wk->sock, &ans, sizeof(ans), 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			busy--;
 			done++;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 0) {
+				stats->minimized++;
+			} else {
+				if (n != sizeof(ans) || ans.index != wk->job) {
+					/* No answer: it died (killed, out of memory),
+					 * or SIGINT/SIGTERM reached it before us. */
+					int status = 0, sig = 0;
+
+					if (n != 0)
+						kill(wk->pid, SIGKILL);
+					if (waitpid(wk->pid, &status, 0) == wk->pid)
+						wk->pid = 0;
+					if (WIFSIGNALED(status))
+						sig = WTERMSIG(status);
+					else if (WIFEXITED(status) && WEXITSTATUS(status) > 128)
+						sig = WEXITSTATUS(status) - 128;
+					if (n == 0 && (sig == SIGINT || sig == SIGTERM))
+						btfgen_signal = sig;
+					else
+						report_error("%s: the worker minimizing it died%s%s",
+							     kernels->v[wk->job].origin, sig ? " of " : "",
+							     sig ? strsignal(sig) : "");
+				}
 				if (!rc)
 					rc = -EIO;
 				/* Stop starting new work; let the running ones end. */
-				next = kernels->n;
-				todo = done + running;
-			} else {
-				stats->minimized++;
+				total = done + busy;
 			}
-			progress_show(o, done, todo, kernels->v[i].origin);
-			break;
+			progress_show(o, done, total, kernels->v[wk->job].origin);
+			if (rc == 0 && wk->pid > 0 &&
+			    pool_dispatch(wk, jobs, n_jobs, &next, kernels, paths)) {
+				busy++;
+			} else {
+				if (wk->sock >= 0)
+					close(wk->sock);
+				wk->sock = -1;
+				wk->busy = false;
+			}
 		}
 	}
 	if (btfgen_signal) {
-		for (size_t i = 0; i < kernels->n; i++)
-			if (pids[i] > 0)
-				kill(pids[i], SIGTERM);
+		for (size_t w = 0; w < n_workers; w++)
+			if (workers[w].pid > 0)
+				kill(workers[w].pid, SIGTERM);
 		rc = -EINTR;
 	}
-	for (size_t i = 0; i < kernels->n; i++)
-		if (pids[i] > 0)
-			waitpid(pids[i], NULL, 0);
+	/* Workers whose socket is closed exit; wait for every one of them. */
+	for (size_t w = 0; w < n_workers; w++) {
+		if (workers[w].sock >= 0)
+			close(workers[w].sock);
+		if (workers[w].pid > 0)
+			while (waitpid(workers[w].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc < 0)
@@ -744,7 +966,9 @@ out:
 	for (size_t i = 0; i < kernels->n; i++)
 		free(paths[i]);
 	free(paths);
-	free(pids);
+	free(jobs);
+	free(workers);
+	free(pfds);
 	free(dir);
 	free(cache);
 	return rc;

@@ -52,7 +52,8 @@ int btfgen_check_programs(const char *object);
 int btfgen_collect_kernels(const struct strv *sources, const char *filter,
 			   struct btf_source_list *out);
 
-/* $BPFPACK_CACHE_DIR, else $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack. */
+/* $BPFPACK_CACHE_DIR, else $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack
+ * ($HOME, else the passwd entry), else a private temp directory for one run. */
 char *btfgen_cache_dir(void);
 
 #endif

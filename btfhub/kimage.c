@@ -478,11 +478,13 @@ int kimage_scan(const void *data, size_t len, struct kimage_info *info)
 bool kimage_elf_complete(const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	bool swap = (p[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	bool swap;
 	unsigned long long end;
 
+	/* The byte order is read only once the identification bytes are there. */
 	if (len < EI_NIDENT || memcmp(p, ELFMAG, SELFMAG) != 0)
 		return false;
+	swap = (p[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	if (p[EI_CLASS] == ELFCLASS64 && len >= sizeof(Elf64_Ehdr)) {
 		Elf64_Ehdr e;
 
@@ -518,9 +520,15 @@ int kimage_unpack(const void *data, size_t len, const struct kimage_info *info,
 		return -EINVAL;
 	}
 	if (!info->compression) {
-		report_error("%s: the kernel in the image is compressed in a format bpfpack cannot unpack (first bytes %02x %02x %02x %02x)",
-			     ctx, p[info->payload_off], p[info->payload_off + 1],
-			     p[info->payload_off + 2], p[info->payload_off + 3]);
+		/* At most 4 bytes, and never past the payload (found by fuzzing). */
+		char hex[16] = "";
+		size_t used = 0;
+
+		for (size_t i = 0; i < 4 && i < info->payload_len; i++)
+			used += (size_t)snprintf(hex + used, sizeof(hex) - used, "%s%02x", i ? " " : "",
+						 p[info->payload_off + i]);
+		report_error("%s: the kernel in the image is compressed in a format bpfpack cannot unpack (first bytes %s)",
+			     ctx, hex);
 		report_hint("supported: gzip, xz, lzma, zstd, lz4, bzip2");
 		return -ENOTSUP;
 	}

@@ -2,6 +2,7 @@
  * on kernels without it. Sources are read by btfhub/btf_source, minimized by
  * btfhub/btfgen, packed by btfhub/btfset_write and put into binaries by
  * btfhub/embed; this file parses flags and wires them together. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "build.h"
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btfgen.h"
 #include "../btfhub/btfset_write.h"
@@ -152,12 +154,44 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	return rc;
 }
 
+/* Removes what a `btf gen` killed while writing a tool's set left in OUT_DIR
+ * (NAME.btfset + FS_TEMP_MARK + random); called under the project's lock. */
+static void btf_sweep_set_temps(const char *out_dir, const struct strv *tools)
+{
+	struct strv names = {0};
+	DIR *d = opendir(out_dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		for (size_t i = 0; i < tools->n; i++) {
+			size_t n = strlen(tools->v[i]);
+
+			if (!strncmp(e->d_name, tools->v[i], n) &&
+			    !strncmp(e->d_name + n, ".btfset" FS_TEMP_MARK, strlen(".btfset" FS_TEMP_MARK))) {
+				strv_push(&names, e->d_name);
+				break;
+			}
+		}
+	}
+	closedir(d);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = fs_path_join(out_dir, names.v[i]);
+
+		unlink(path);
+		free(path);
+	}
+	strv_free(&names);
+}
+
 static int btf_gen(int argc, char **argv)
 {
 	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
 	struct btf_source_list kernels = {0};
 	struct project p = {0};
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0;
+	char *out_dir = NULL;
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0, lock_fd = -1;
 
 	if (first == -2) {
 		cmd_usage("btf", 0);
@@ -226,6 +260,18 @@ static int btf_gen(int argc, char **argv)
 		rc = -EINVAL;
 		goto out;
 	}
+	/* The build's lock: a build replacing .output/X.bpf.o, or another
+	 * `btf gen` writing the same set, is waited for; the workers inherit
+	 * it, so after a SIGKILL the next run also waits for them. */
+	out_dir = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
+	if (fs_is_dir(out_dir)) {
+		lock_fd = build_lock(out_dir);
+		if (lock_fd < 0) {
+			rc = lock_fd;
+			goto out;
+		}
+		btf_sweep_set_temps(out_dir, &p.tools);
+	}
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
 		const char *name = p.tools.v[i];
@@ -247,12 +293,45 @@ static int btf_gen(int argc, char **argv)
 		free(out);
 	}
 out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(out_dir);
 	btf_source_list_free(&kernels);
 	project_free(&p);
 	btf_args_free(&a);
 	if (rc == -EINTR)
 		return EXIT_INTERRUPTED;
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+/* The objcopy that can rewrite TOOL: the host's for a native binary, the
+ * cross binutils' for another arch's (the host's cannot read aarch64 ELF). */
+static char *embed_objcopy_for(const char *tool)
+{
+	const struct toolchain_arch *arch = NULL;
+	unsigned char h[20];
+	FILE *f = fopen(tool, "rb");
+	char *p, *name = NULL;
+
+	if (f && fread(h, 1, sizeof(h), f) == sizeof(h) && !memcmp(h, "\177ELF", 4))
+		arch = toolchain_arch_by_elf_machine((unsigned)(h[18] | h[19] << 8));
+	if (f)
+		fclose(f);
+	if (arch && toolchain_arch_is_cross(arch)) {
+		p = toolchain_find_cross(arch, "objcopy", &name);
+		if (!p) {
+			report_error("%s not found: %s is an %s binary", name, tool, arch->name);
+			report_hint("install %s's binutils (./build.sh arm64 does)", arch->name);
+		}
+		free(name);
+		return p;
+	}
+	p = embed_find_objcopy();
+	if (!p) {
+		report_error("objcopy not found");
+		report_hint("install binutils, or set OBJCOPY to its path");
+	}
+	return p;
 }
 
 static int btf_embed(int argc, char **argv)
@@ -294,10 +373,8 @@ static int btf_embed(int argc, char **argv)
 	}
 	if (rc < 0)
 		goto out;
-	objcopy = embed_find_objcopy();
+	objcopy = embed_objcopy_for(tool);
 	if (!objcopy) {
-		report_error("objcopy not found");
-		report_hint("install binutils, or set OBJCOPY to its path");
 		rc = -ENOENT;
 		goto out;
 	}

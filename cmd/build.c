@@ -1,6 +1,13 @@
 /* build: `bpfpack build` turns a project into one static binary per tool:
  * vmlinux.h -> clang -target bpf -> bpftool gen object -> gen skeleton ->
- * cc user space -> cc -static link. The graph runs in lib/jobs. */
+ * cc user space -> cc -static link. The graph runs in lib/jobs.
+ *
+ * With --arch for another machine (arm64 on x86_64) the same graph runs with
+ * the cross toolchain (aarch64-linux-gnu-gcc, -ar, -objcopy) against the
+ * target's static libraries (Debian multiarch :arm64 packages), BPF compiled
+ * with -D__TARGET_ARCH_<arch> against that arch's vmlinux.h. Its files go to
+ * .output/ARCH/ and its tools to ARCH/, so switching --arch rebuilds nothing
+ * of the other arch's: each arch has its own outputs and signature files. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -31,7 +39,9 @@
 /* The libraries every tool links statically, in link order. */
 static const char *const static_libs[] = { "-lbpf", "-lelf", "-lzstd", "-lz" };
 
-static const char *target_arch(void)
+/* The kernel's name of this machine's architecture (for an arch bpfpack has
+ * no toolchain_arch of). */
+static const char *host_bpf_arch(void)
 {
 	static struct utsname u;
 
@@ -118,6 +128,126 @@ static int write_vmlinux_h(const char *path)
 	return rc;
 }
 
+/* What made a vmlinux.h from a file: its path, size and time, so a changed or
+ * different source makes it again. */
+static char *vmlinux_stamp(const char *path, const char *origin)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return xasprintf("%s\n", origin);
+	return xasprintf("%s\n%s %lld %lld.%09ld\n", origin, path, (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+/* vmlinux.h from kernel E (of a BTF source), checked to be ARCH's. */
+static int write_vmlinux_h_from(const struct build_ctx *b, const struct btf_source_entry *e,
+				const char *path)
+{
+	struct buf raw = {0};
+	struct btf *btf = NULL;
+	char what[256];
+	int rc;
+
+	if (b->arch && e->key.arch[0] && strcmp(e->key.arch, b->arch->name)) {
+		report_error("%s is the BTF of an %s kernel, not %s: it cannot make vmlinux.h for "
+			     "--arch %s", e->origin, e->key.arch, b->arch->name, b->arch->name);
+		report_hint("give --vmlinux an %s kernel (a kernel package, image or BTF file)",
+			    b->arch->name);
+		return -EINVAL;
+	}
+	snprintf(what, sizeof(what), "vmlinux.h (%s%s%s)", b->cross ? b->arch->name : "",
+		 b->cross ? ": " : "", e->key.release[0] ? e->key.release : fs_basename(e->path));
+	report_step("VMLINUX", what);
+	rc = btf_source_read_raw(e, &raw);
+	if (rc == 0)
+		rc = btf_source_parse(e, &raw, &btf);
+	if (rc == 0)
+		rc = vmlinux_header_write_file(btf, path);
+	btf__free(btf);
+	buf_free(&raw);
+	return rc;
+}
+
+/* Makes OUT_DIR/vmlinux.h unless the project's own is to be used:
+ *   --vmlinux SOURCE: from SOURCE (one kernel), again whenever SOURCE changes;
+ *   a cross build: from the first kernel of ARCH among the BTF sources, else
+ *   the one an earlier build made, else the project's vmlinux.h (with a
+ *   warning), else an error;
+ *   a native build: from the running kernel, once. */
+static int prepare_vmlinux_h(struct build_ctx *b)
+{
+	const struct btf_source_entry *e = NULL;
+	struct btf_source_list one = {0};
+	struct buf old = {0};
+	char *stamp_path, *stamp = NULL;
+	int rc = 0;
+
+	if (!b->vmlinux_src && !b->cross) {
+		if (b->p->has_vmlinux_h)
+			return 0;
+		b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
+		/* Generated once: the running kernel does not change under a build. */
+		if (!fs_exists(b->vmlinux_h))
+			return write_vmlinux_h(b->vmlinux_h);
+		return 0;
+	}
+	if (b->vmlinux_src) {
+		rc = btf_source_expand(b->vmlinux_src, &one);
+		if (rc < 0)
+			return rc;
+		if (one.n != 1) {
+			report_error("--vmlinux %s holds %zu kernels: vmlinux.h needs one", b->vmlinux_src,
+				     one.n);
+			report_hint("give one kernel's file, e.g. one <release>.btf.tar.xz of the tree");
+			btf_source_list_free(&one);
+			return -EINVAL;
+		}
+		e = &one.v[0];
+	} else {
+		for (size_t i = 0; i < b->btf_kernels.n && !e; i++)
+			if (!strcmp(b->btf_kernels.v[i].key.arch, b->arch->name))
+				e = &b->btf_kernels.v[i];
+		if (!e) {
+			/* Made by an earlier build (from --vmlinux or a source):
+			 * kept until another source is given. */
+			char *made = fs_path_join(b->out_dir, "vmlinux.h");
+
+			if (fs_exists(made)) {
+				b->vmlinux_h = made;
+				return 0;
+			}
+			free(made);
+		}
+		if (!e && b->p->has_vmlinux_h) {
+			report_warn("no %s kernel BTF given: using the project's vmlinux.h for %s",
+				    b->arch->name, b->arch->name);
+			return 0;
+		}
+		if (!e) {
+			report_error("no %s kernel BTF to make vmlinux.h from", b->arch->name);
+			report_hint("give --vmlinux SOURCE or --btf SOURCE with an %s kernel: a kernel "
+				    "package (linux-image-*-%s .deb), image or BTF file",
+				    b->arch->name, b->arch->deb_arch);
+			return -ENOENT;
+		}
+	}
+	b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
+	stamp_path = xasprintf("%s.source", b->vmlinux_h);
+	stamp = vmlinux_stamp(e->path, e->origin);
+	if (!fs_exists(b->vmlinux_h) || fs_read_file(stamp_path, &old) < 0 || !old.data ||
+	    strcmp(old.data, stamp)) {
+		rc = write_vmlinux_h_from(b, e, b->vmlinux_h);
+		if (rc == 0)
+			rc = fs_write_atomic(stamp_path, stamp, strlen(stamp), 0644);
+	}
+	buf_free(&old);
+	free(stamp);
+	free(stamp_path);
+	btf_source_list_free(&one);
+	return rc;
+}
+
 static void add_clang_includes(struct strv *argv, const struct build_ctx *b)
 {
 	strv_pushf(argv, "-I%s", b->out_dir);
@@ -148,7 +278,10 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	strv_push(&j->argv, "-O2");
 	strv_push(&j->argv, "-target");
 	strv_push(&j->argv, "bpf");
-	strv_pushf(&j->argv, "-D__TARGET_ARCH_%s", target_arch());
+	strv_pushf(&j->argv, "-D__TARGET_ARCH_%s", b->arch ? b->arch->bpf_name : host_bpf_arch());
+	/* The project's path stays out of the object (DWARF, .BTF.ext file
+	 * names): the same sources build the same binary anywhere. */
+	strv_pushf(&j->argv, "-ffile-prefix-map=%s=.", b->p->root);
 	add_clang_includes(&j->argv, b);
 	strv_push_all(&j->argv, &b->p->bpf_cflags);
 	strv_push(&j->argv, "-c");
@@ -209,6 +342,9 @@ static size_t add_cc_job_for(struct build_ctx *b, const char *src, const char *o
 	strv_push(&j->argv, "-g");
 	strv_push(&j->argv, b->debug ? "-O0" : "-O2");
 	strv_push(&j->argv, "-Wall");
+	/* Compilers run in the project root: its path would be the DWARF's
+	 * comp_dir and the sources' names. Reproducible builds leave it out. */
+	strv_pushf(&j->argv, "-ffile-prefix-map=%s=.", b->p->root);
 	strv_pushf(&j->argv, "-I%s", b->out_dir);
 	if (project_source)
 		strv_pushf(&j->argv, "-I%s", b->p->root);
@@ -378,8 +514,9 @@ static size_t add_btfgen_job(struct build_ctx *b, const char *name, size_t obj_j
 static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_job, size_t obj_job,
 			    size_t btfgen_job)
 {
-	char *bin = fs_path_join(b->p->root, name);
-	size_t idx = jobs_add(b->jobs, "EMBED", name, bin);
+	char *bin = fs_path_join(b->bin_dir, name);
+	char *what = b->cross ? xasprintf("%s/%s", b->arch->name, name) : xstrdup(name);
+	size_t idx = jobs_add(b->jobs, "EMBED", what, bin);
 	struct job *j = &b->jobs->v[idx];
 
 	j->mode = 0755;
@@ -390,6 +527,7 @@ static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_j
 	jobs_add_dep(b->jobs, idx, obj_job);
 	if (btfgen_job != (size_t)-1)
 		jobs_add_dep(b->jobs, idx, btfgen_job);
+	free(what);
 	free(bin);
 	return idx;
 }
@@ -402,12 +540,9 @@ int build_project(struct build_ctx *b)
 	struct jobs_stats stats;
 	int rc;
 
-	if (!p->has_vmlinux_h) {
-		b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
-		/* Generated once: the running kernel does not change under a build. */
-		if (!fs_exists(b->vmlinux_h) && (rc = write_vmlinux_h(b->vmlinux_h)) < 0)
-			goto out;
-	}
+	rc = prepare_vmlinux_h(b);
+	if (rc < 0)
+		goto out;
 	rc = add_runtime_jobs(b);
 	if (rc < 0)
 		goto out;
@@ -428,11 +563,15 @@ int build_project(struct build_ctx *b)
 		add_embed_job(b, name, link, bpf_obj, btfgen);
 		free(user);
 	}
-	compdb_path = fs_path_join(p->root, "compile_commands.json");
-	rc = compdb_write(b->db, compdb_path);
-	free(compdb_path);
-	if (rc < 0)
-		goto out;
+	/* compile_commands.json describes the native build, what clangd on
+	 * this machine should see; a cross build leaves it alone. */
+	if (!b->cross) {
+		compdb_path = fs_path_join(p->root, "compile_commands.json");
+		rc = compdb_write(b->db, compdb_path);
+		free(compdb_path);
+		if (rc < 0)
+			goto out;
+	}
 	rc = jobs_run(b->jobs, b->parallel, &stats);
 	if (rc == 0 && stats.ran == 0)
 		fprintf(stderr, "bpfpack: build: no work to do\n");
@@ -441,6 +580,41 @@ out:
 	b->vmlinux_h = NULL;
 	free(helper_jobs);
 	return rc;
+}
+
+/* The --filter of a cross build: FILTER (may be NULL) with ARCH added unless
+ * it names an arch itself. *OUT is malloc'd. */
+static int cross_btf_filter(const char *filter, const struct toolchain_arch *arch, char **out)
+{
+	struct btf_filter f;
+	bool has_arch;
+
+	if (!filter) {
+		*out = xstrdup(arch->name);
+		return 0;
+	}
+	if (btf_filter_parse(filter, &f) < 0)
+		return -EINVAL;
+	has_arch = f.x86_64 || f.arm64;
+	btf_filter_free(&f);
+	*out = has_arch ? xstrdup(filter) : xasprintf("%s,%s", filter, arch->name);
+	return 0;
+}
+
+/* A cross build's tools go to PROJECT/ARCH/: that must be a directory of
+ * ours, not a native tool named like the arch. */
+static int cross_check_bin_dir(const struct build_ctx *b)
+{
+	if (!b->cross)
+		return 0;
+	if (strv_contains(&b->p->tools, b->arch->name) ||
+	    (fs_exists(b->bin_dir) && !fs_is_dir(b->bin_dir))) {
+		report_error("cannot put the %s tools in %s: a tool or file has that name",
+			     b->arch->name, b->bin_dir);
+		report_hint("rename the tool %s", b->arch->name);
+		return -EEXIST;
+	}
+	return 0;
 }
 
 static long cpu_count(void)
@@ -459,12 +633,15 @@ int cmd_build(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'D' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "filter", required_argument, NULL, 'F' },
+		{ "arch", required_argument, NULL, 'A' },
+		{ "vmlinux", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct build_ctx b = { .parallel = (int)cpu_count() };
 	struct strv cli_sources = {0};
 	const char *cli_filter = NULL;
+	char *arch_filter = NULL, *vmlinux_src = NULL, *top_out = NULL;
 	struct project p;
 	struct toolchain tc;
 	struct jobs jobs = {0};
@@ -507,8 +684,27 @@ int cmd_build(int argc, char **argv)
 		case 'F':
 			cli_filter = optarg;
 			break;
+		case 'A':
+			b.arch = toolchain_arch_find(optarg);
+			if (!b.arch) {
+				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
+					     toolchain_arch_list());
+				strv_free(&cli_sources);
+				free(vmlinux_src);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'V':
+			free(vmlinux_src);
+			/* Absolute now: the build runs in the project root. */
+			vmlinux_src = fs_realpath(optarg);
+			if (!vmlinux_src)
+				vmlinux_src = xstrdup(optarg);
+			break;
 		case 'h':
 			cmd_usage("build", 0);
+			free(vmlinux_src);
+			strv_free(&cli_sources);
 			return EXIT_OK;
 		default:
 			report_error("unknown option '%s'", argv[optind - 1]);
@@ -520,37 +716,43 @@ int cmd_build(int argc, char **argv)
 		report_error("unexpected argument '%s'", argv[optind]);
 		cmd_usage("build", 1);
 		strv_free(&cli_sources);
+		free(vmlinux_src);
 		return EXIT_USAGE;
 	}
+	if (!b.arch)
+		b.arch = toolchain_arch_host();
+	b.cross = toolchain_arch_is_cross(b.arch);
+	b.vmlinux_src = vmlinux_src;
+	memset(&tc, 0, sizeof(tc));
 	if (project_discover(dir, &p) < 0) {
 		strv_free(&cli_sources);
+		free(vmlinux_src);
 		return EXIT_FAIL;
 	}
 	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
-		project_free(&p);
-		strv_free(&cli_sources);
-		return EXIT_FAIL;
+		rc = -EINVAL;
+		goto out_early;
 	}
 	/* --btf replaces the manifest's [btf] sources; --filter its filter. */
 	b.btf_sources = cli_sources.n ? &cli_sources : &p.btf_sources;
 	b.btf_filter = cli_filter ? cli_filter : p.btf_filter;
+	if (b.cross) {
+		/* A tool for ARCH carries only ARCH's kernels, unless the filter
+		 * names arches itself. */
+		rc = cross_btf_filter(b.btf_filter, b.arch, &arch_filter);
+		if (rc < 0)
+			goto out_early;
+		b.btf_filter = arch_filter;
+	}
 	for (size_t i = 0; i < p.lone_bpf.n; i++)
 		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
-	if (toolchain_find(&tc) < 0) {
-		project_free(&p);
-		strv_free(&cli_sources);
-		return EXIT_FAIL;
-	}
+	rc = toolchain_find_for(&tc, b.arch);
+	if (rc < 0)
+		goto out_early;
 	b.self = fs_realpath("/proc/self/exe");
-	b.ar = proc_find_program(getenv("AR") && *getenv("AR") ? getenv("AR") : "ar");
-	b.objcopy = embed_find_objcopy();
-	rc = 0;
-	if (!b.ar || !b.objcopy) {
-		report_error("%s not found", !b.ar ? "ar" : "objcopy");
-		report_hint("install binutils, or set %s to its path", !b.ar ? "AR" : "OBJCOPY");
-		rc = -ENOENT;
-	}
-	if (rc == 0 && b.btf_sources->n)
+	b.ar = xstrdup(tc.ar);
+	b.objcopy = xstrdup(tc.objcopy);
+	if (b.btf_sources->n)
 		rc = btfgen_collect_kernels(b.btf_sources, b.btf_filter, &b.btf_kernels);
 	if (rc < 0)
 		goto out_early;
@@ -565,23 +767,42 @@ int cmd_build(int argc, char **argv)
 	b.tc = &tc;
 	b.jobs = &jobs;
 	b.db = &db;
-	b.out_dir = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
+	top_out = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
+	b.out_dir = b.cross ? fs_path_join(top_out, b.arch->name) : xstrdup(top_out);
+	b.bin_dir = b.cross ? fs_path_join(p.root, b.arch->name) : xstrdup(p.root);
+	rc = cross_check_bin_dir(&b);
+	if (rc < 0)
+		goto out_early;
 	b.include_dir = fs_path_join(toolchain_data_dir(), "include");
 	if (!fs_is_dir(b.include_dir)) {
 		free(b.include_dir);
 		b.include_dir = NULL;
 	}
+	/* Signatures per arch: the arches' outputs share file names. */
 	jobs.sig_dir = b.out_dir;
 	rc = fs_mkdir_p(b.out_dir, 0755);
 	if (rc == 0)
-		rc = lock_fd = build_lock(b.out_dir);
+		rc = fs_mkdir_p(b.bin_dir, 0755);
+	/* One lock per project, whatever the arch: builds share .output/. */
+	if (rc == 0)
+		rc = lock_fd = build_lock(top_out);
 	if (rc >= 0) {
 		sweep_stale_temps(b.out_dir);
 		sweep_stale_temps(p.root);
-		char *cache = fs_path_join(b.out_dir, ".clang-includes");
+		if (b.cross)
+			sweep_stale_temps(b.bin_dir);
+		char *cache = fs_path_join(top_out, ".clang-includes");
 
 		rc = toolchain_probe_includes(&tc, cache);
 		free(cache);
+		/* Older clangs write no CO-RE relocations bpftool and libbpf
+		 * can use; fail here rather than with a puzzling later error. */
+		if (rc >= 0 && tc.clang_major > 0 && tc.clang_major < 11) {
+			report_error("%s is clang %d, too old: BPF CO-RE needs clang 11 or newer",
+				     tc.clang, tc.clang_major);
+			report_hint("install clang-19 (./build.sh does), or set CLANG to a newer clang");
+			rc = -EINVAL;
+		}
 	}
 	if (rc >= 0)
 		rc = build_project(&b);
@@ -590,6 +811,10 @@ int cmd_build(int argc, char **argv)
 out_early:
 	jobs_free(&jobs);
 	compdb_free(&db);
+	free(top_out);
+	free(arch_filter);
+	free(vmlinux_src);
+	free(b.bin_dir);
 	free(b.out_dir);
 	free(b.include_dir);
 	free(b.self);

@@ -10,6 +10,7 @@
 
 struct project;
 struct toolchain;
+struct toolchain_arch;
 struct jobs;
 struct compdb;
 
@@ -18,18 +19,22 @@ struct build_ctx {
 	struct toolchain *tc;
 	struct jobs *jobs;
 	struct compdb *db;
-	char *out_dir;		/* PROJECT/.output */
+	char *out_dir;		/* PROJECT/.output, or PROJECT/.output/ARCH for a cross build */
+	char *bin_dir;		/* where tools go: PROJECT, or PROJECT/ARCH for a cross build */
+	const struct toolchain_arch *arch;	/* the target; NULL: this machine (unknown arch) */
+	bool cross;		/* ARCH is not this machine's */
+	const char *vmlinux_src;	/* --vmlinux: kernel BTF for vmlinux.h, or NULL */
 	char *include_dir;	/* bpfpack's include/, or NULL */
 	int parallel;
 	bool debug;
 	char *self;		/* this bpfpack, for the steps that run it (btf gen) */
-	char *ar;		/* the archiver */
-	char *objcopy;		/* binutils objcopy, for the embedded sections */
+	char *ar;		/* the archiver (the target's) */
+	char *objcopy;		/* binutils objcopy (the target's), for the embedded sections */
 	size_t runtime_job;	/* the job making libbpfpack.a */
 	const struct strv *btf_sources;	/* kernel BTF sources (--btf or the manifest) */
 	const char *btf_filter;
 	struct btf_source_list btf_kernels;	/* the sources expanded; empty: embed no BTF */
-	char *vmlinux_h;	/* generated .output/vmlinux.h, or NULL when the project has one */
+	char *vmlinux_h;	/* generated OUT_DIR/vmlinux.h, or NULL when the project's is used */
 };
 
 int build_project(struct build_ctx *b);

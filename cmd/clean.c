@@ -1,4 +1,5 @@
-/* clean: `bpfpack clean` removes what `bpfpack build` made in a project. */
+/* clean: `bpfpack clean` removes what `bpfpack build` made in a project,
+ * native and cross-built (ARCH/X). */
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "../lib/fs.h"
 #include "../lib/project.h"
 #include "../lib/report.h"
+#include "../lib/toolchain.h"
 
 int cmd_clean(int argc, char **argv)
 {
@@ -48,14 +50,28 @@ int cmd_clean(int argc, char **argv)
 	out = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
 	/* Hold the build lock so a running build is not cleaned under its feet. */
 	lock_fd = fs_is_dir(out) ? build_lock(out) : -1;
-	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
-		path = fs_path_join(p.root, p.tools.v[i]);
-		/* Only the binary a build made: never a directory that shares its name. */
-		if (!fs_is_dir(path) && unlink(path) < 0 && errno != ENOENT) {
-			rc = -errno;
-			report_error("cannot remove %s: %s", path, strerror(errno));
+	/* Native tools sit in the project root, cross-built ones in ARCH/. */
+	static const char *const archs[] = { "", "x86_64", "arm64" };
+
+	for (size_t a = 0; a < sizeof(archs) / sizeof(archs[0]) && rc == 0; a++) {
+		char *dir = fs_path_join(p.root, archs[a]);
+
+		if (*archs[a] && (!fs_is_dir(dir) || !toolchain_arch_is_cross(toolchain_arch_find(archs[a])))) {
+			free(dir);
+			continue;
 		}
-		free(path);
+		for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
+			path = fs_path_join(dir, p.tools.v[i]);
+			/* Only the binary a build made: never a directory that shares its name. */
+			if (!fs_is_dir(path) && unlink(path) < 0 && errno != ENOENT) {
+				rc = -errno;
+				report_error("cannot remove %s: %s", path, strerror(errno));
+			}
+			free(path);
+		}
+		if (*archs[a])
+			rmdir(dir);	/* only when empty: it may hold the user's files too */
+		free(dir);
 	}
 	path = fs_path_join(p.root, "compile_commands.json");
 	if (rc == 0)

@@ -4,7 +4,15 @@
  * the permission to load BPF and tracefs. Each check does the real thing
  * (compiles, links, parses, loads) rather than looking for file names, because
  * a file being present says little about whether the build will work. A failing
- * check says how to fix it; the exit status is 1 if any failed. */
+ * check says how to fix it; the exit status is 1 if any failed.
+ *
+ * With --arch for another machine (arm64 on x86_64) it checks what a cross
+ * build and an arm64 vmtest need instead: the BPF compile for that arch, the
+ * cross compiler and binutils, libbpf's headers through the cross compiler,
+ * a static link against the arch's multiarch libraries (an ELF of that
+ * machine; it cannot run here), qemu for that machine and a busybox of that
+ * arch for the guest. The running kernel's checks (BTF, loading BPF,
+ * tracefs) say nothing about another machine and are left out. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +33,11 @@
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
+#include "../btfhub/btfgen.h"
 #include "../lib/toolchain.h"
+#include "../lib/vm.h"
+#include "../lib/vm_kernel.h"
+#include "../lib/vm_rootfs.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247	/* older <elf.h> lack it */
@@ -35,6 +47,7 @@
 #define DOCTOR_FIX_CLANG "install clang-19 (./build.sh does) or set CLANG to a clang binary"
 #define DOCTOR_FIX_BPFTOOL "install bpftool from bookworm-backports (./build.sh does) or set BPFTOOL to a bpftool binary"
 #define DOCTOR_FIX_LIBBPF "install libbpf-dev from bookworm-backports (apt-get install -t bookworm-backports libbpf-dev; ./build.sh does)"
+#define DOCTOR_FIX_CROSS_LIBS "install libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64 at the versions of their amd64 twins (tests/setup-arm64.sh does)"
 
 /* Linux capability numbers (linux/capability.h), spelled out so the check
  * does not depend on the headers knowing CAP_BPF (added in 5.8). */
@@ -43,6 +56,8 @@
 #define DOCTOR_CAP_BPF 39
 
 struct doctor {
+	const struct toolchain_arch *arch;	/* the target; NULL: this machine (unknown arch) */
+	bool cross;	/* ARCH is not this machine's */
 	char *tmpdir;	/* scratch for the compile and link checks; NULL if it could not be made */
 	char *clang;	/* NULL when no clang was found */
 	char *cc;	/* NULL when no C compiler was found */
@@ -303,6 +318,7 @@ static void doctor_check_clang_bpf(struct doctor *d)
 	 * user's, so <linux/bpf.h> finds <asm/types.h> in the multiarch dir that
 	 * the bpf target does not search by itself. */
 	tc.clang = xstrdup(d->clang);
+	tc.arch = d->arch;	/* a cross target's <asm/...> headers */
 	if (doctor_probe_includes(&tc) < 0) {
 		doctor_fail(d, check, DOCTOR_FIX_CLANG, "%s -v -E failed: cannot learn its include directories",
 			    d->clang);
@@ -313,6 +329,8 @@ static void doctor_check_clang_bpf(struct doctor *d)
 	strv_push(&argv, "bpf");
 	strv_push(&argv, "-O2");
 	strv_push(&argv, "-g");
+	if (d->arch)
+		strv_pushf(&argv, "-D__TARGET_ARCH_%s", d->arch->bpf_name);
 	for (size_t i = 0; i < tc.clang_sys_includes.n; i++) {
 		strv_push(&argv, "-idirafter");
 		strv_push(&argv, tc.clang_sys_includes.v[i]);
@@ -349,8 +367,8 @@ static void doctor_check_clang_bpf(struct doctor *d)
 			    strerror(errno));
 		goto out;
 	}
-	doctor_ok(d, check, "compiled a socket filter with <bpf/bpf_helpers.h>: ELF EM_BPF, .BTF with %u types",
-		  btf__type_cnt(btf) - 1);
+	doctor_ok(d, check, "compiled a socket filter with <bpf/bpf_helpers.h>%s%s: ELF EM_BPF, .BTF with %u types",
+		  d->cross ? " for " : "", d->cross ? d->arch->name : "", btf__type_cnt(btf) - 1);
 	btf__free(btf);
 out:
 	free(line);
@@ -425,6 +443,68 @@ out:
 	free(bpftool);
 }
 
+/* The cross compiler PREFIXgcc for a cross target. */
+static void doctor_check_cross_cc(struct doctor *d)
+{
+	const char *check = "cross-cc";
+	struct buf out = {0};
+	char *name = NULL, *line = NULL, *fix;
+	int rc;
+
+	fix = xasprintf("install %s (tests/setup-arm64.sh does) or set CROSS_COMPILE to a cross "
+			"toolchain's prefix", toolchain_cross_gcc_package(d->arch));
+	d->cc = toolchain_find_cross(d->arch, "gcc", &name);
+	if (!d->cc) {
+		doctor_fail(d, check, fix, "no %s in PATH", name);
+		goto out;
+	}
+	char *argv[] = { d->cc, "--version", NULL };
+
+	rc = doctor_run(argv, &out, NULL);
+	if (rc != 0) {
+		doctor_fail(d, check, fix, "`%s --version` failed (exit %d)", d->cc, rc);
+		free(d->cc);
+		d->cc = NULL;
+	} else {
+		line = doctor_pick_line(doctor_str(&out), NULL, NULL);
+		doctor_ok(d, check, "%s (%s)", d->cc, line);
+	}
+out:
+	free(fix);
+	free(line);
+	free(name);
+	buf_free(&out);
+}
+
+/* The cross ar and objcopy: the runtime's archive and the embedded sections. */
+static void doctor_check_cross_binutils(struct doctor *d)
+{
+	static const char *const tools[] = { "ar", "objcopy" };
+	const char *check = "cross-binutils";
+	struct buf found = {0};
+
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		char *name = NULL, *path = toolchain_find_cross(d->arch, tools[i], &name);
+
+		if (!path) {
+			char *fix = xasprintf("install binutils-%s (tests/setup-arm64.sh does) or set "
+					      "CROSS_COMPILE to a cross toolchain's prefix",
+					      d->arch->triplet);
+
+			doctor_fail(d, check, fix, "no %s in PATH", name);
+			free(fix);
+			free(name);
+			buf_free(&found);
+			return;
+		}
+		buf_printf(&found, "%s%s", i ? ", " : "", path);
+		free(path);
+		free(name);
+	}
+	doctor_ok(d, check, "%s", found.data);
+	buf_free(&found);
+}
+
 static void doctor_check_cc(struct doctor *d)
 {
 	const char *env = getenv("CC");
@@ -433,6 +513,11 @@ static void doctor_check_cc(struct doctor *d)
 	char *line = NULL;
 	int rc;
 
+	if (d->cross) {
+		doctor_check_cross_cc(d);
+		doctor_check_cross_binutils(d);
+		return;
+	}
 	d->cc = toolchain_find_cc();
 	if (!d->cc) {
 		if (env && *env)
@@ -459,6 +544,7 @@ static void doctor_check_cc(struct doctor *d)
 static void doctor_check_libbpf_headers(struct doctor *d)
 {
 	const char *check = "libbpf-headers";
+	const char *fix_libbpf = d->cross ? DOCTOR_FIX_CROSS_LIBS : DOCTOR_FIX_LIBBPF;
 	struct buf out = {0}, err = {0};
 	char *src = NULL, *vsrc = NULL, *line = NULL, *dir = NULL, *helpers = NULL;
 	const char *p;
@@ -482,7 +568,7 @@ static void doctor_check_libbpf_headers(struct doctor *d)
 	rc = doctor_run(syntax_argv, NULL, &err);
 	if (rc != 0) {
 		line = doctor_pick_line(doctor_str(&err), "error", d->tmpdir);
-		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "%s cannot compile with <bpf/libbpf.h>: %s", d->cc,
+		doctor_fail(d, check, fix_libbpf, "%s cannot compile with <bpf/libbpf.h>: %s", d->cc,
 			    *line ? line : "no message");
 		goto out;
 	}
@@ -496,7 +582,7 @@ static void doctor_check_libbpf_headers(struct doctor *d)
 	}
 	helpers = dir ? fs_path_join(dir, "bpf_helpers.h") : NULL;
 	if (!helpers || !fs_exists(helpers)) {
-		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "bpf_helpers.h is not beside %s/libbpf.h",
+		doctor_fail(d, check, fix_libbpf, "bpf_helpers.h is not beside %s/libbpf.h",
 			    dir ? dir : "the compiler's");
 		goto out;
 	}
@@ -506,11 +592,11 @@ static void doctor_check_libbpf_headers(struct doctor *d)
 	if (rc != 0 || !(p = strstr(doctor_str(&out), "bpfpack_libbpf_version ")) ||
 	    sscanf(p, "bpfpack_libbpf_version %d %d", &major, &minor) != 2) {
 		/* libbpf_version.h appeared in libbpf 0.6. */
-		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "no LIBBPF_MAJOR_VERSION in <bpf/libbpf_version.h>: libbpf is older than 0.6");
+		doctor_fail(d, check, fix_libbpf, "no LIBBPF_MAJOR_VERSION in <bpf/libbpf_version.h>: libbpf is older than 0.6");
 		goto out;
 	}
 	if (major < 1) {
-		doctor_fail(d, check, DOCTOR_FIX_LIBBPF, "libbpf headers are v%d.%d; bpfpack needs 1.0 or newer",
+		doctor_fail(d, check, fix_libbpf, "libbpf headers are v%d.%d; bpfpack needs 1.0 or newer",
 			    major, minor);
 		goto out;
 	}
@@ -574,7 +660,8 @@ static void doctor_fail_static_link(struct doctor *d, const char *check, const c
 		name[n] = '\0';
 		buf_printf(&libs, "%s-l%s", libs.len ? ", " : "", name);
 		pkg = doctor_lib_package(name);
-		buf_printf(&pkgs, "%s%s", pkgs.len ? " " : "", pkg ? pkg : name);
+		buf_printf(&pkgs, "%s%s%s%s", pkgs.len ? " " : "", pkg ? pkg : name,
+			   d->cross && pkg ? ":" : "", d->cross && pkg ? d->arch->deb_arch : "");
 		buf_printf(&archives, "%slib%s.a", archives.len ? " " : "", name);
 	}
 	if (libs.len) {
@@ -589,7 +676,8 @@ static void doctor_fail_static_link(struct doctor *d, const char *check, const c
 		size_t n = strcspn(sym, "'\n");
 		char *name = doctor_strndup(sym, n);
 		const char *pkg = doctor_symbol_package(name);
-		char *fix = xasprintf("install %s with its static library (libbpf-dev, libelf-dev, zlib1g-dev, libzstd-dev)",
+		char *fix = d->cross ? xstrdup(DOCTOR_FIX_CROSS_LIBS) :
+			    xasprintf("install %s with its static library (libbpf-dev, libelf-dev, zlib1g-dev, libzstd-dev)",
 				      pkg ? pkg : "the library that defines it");
 
 		doctor_fail(d, check, fix, "cc -static: undefined reference to %s", name);
@@ -598,7 +686,7 @@ static void doctor_fail_static_link(struct doctor *d, const char *check, const c
 		goto out;
 	}
 	line = doctor_pick_line(text, "error", d->tmpdir);
-	doctor_fail(d, check, "install libbpf-dev libelf-dev zlib1g-dev libzstd-dev",
+	doctor_fail(d, check, d->cross ? DOCTOR_FIX_CROSS_LIBS : "install libbpf-dev libelf-dev zlib1g-dev libzstd-dev",
 		    "cc -static failed (exit %d): %s", rc, *line ? line : "no message");
 	free(line);
 out:
@@ -631,6 +719,20 @@ static void doctor_check_static_libs(struct doctor *d)
 	rc = doctor_run(link_argv, NULL, &err);
 	if (rc != 0) {
 		doctor_fail_static_link(d, check, doctor_str(&err), rc);
+		goto out;
+	}
+	if (d->cross) {
+		/* A program for another machine cannot run here: its ELF says
+		 * whether the link made one for the target. */
+		int machine = doctor_elf_machine(exe);
+
+		if (machine != (int)d->arch->elf_machine)
+			doctor_fail(d, check, DOCTOR_FIX_CROSS_LIBS,
+				    "%s -static made an ELF for machine %d, not %s (%u)", d->cc, machine,
+				    d->arch->name, d->arch->elf_machine);
+		else
+			doctor_ok(d, check, "%s -static -lbpf -lelf -lz -lzstd links an %s program",
+				  d->cc, d->arch->name);
 		goto out;
 	}
 	/* Running it proves the archives make a working binary; a TMPDIR
@@ -770,6 +872,100 @@ static void doctor_check_tracefs(struct doctor *d)
 			    "tracefs is not mounted (no /sys/kernel/tracing/events)");
 }
 
+/* qemu for the target's machine, asked for its version and its machines. */
+static void doctor_check_qemu(struct doctor *d)
+{
+	const char *check = "qemu";
+	const struct vm_machine *m = vm_machine_find(d->arch->name);
+	const char *want = getenv(m->qemu_env);
+	struct buf out = {0};
+	char *qemu, *fix = xasprintf("install %s (tests/setup-arm64.sh does) or set %s",
+				     m->qemu_package, m->qemu_env);
+	int rc;
+
+	qemu = proc_find_program(want && *want ? want : m->qemu);
+	if (!qemu) {
+		if (want && *want)
+			doctor_fail(d, check, fix, "%s=%s is not an executable program", m->qemu_env, want);
+		else
+			doctor_fail(d, check, fix, "no %s in PATH (bpfpack vmtest boots %s kernels with it)",
+				    m->qemu, d->arch->name);
+		goto out;
+	}
+	char *argv[] = { qemu, "-machine", "help", NULL };
+
+	rc = doctor_run(argv, &out, NULL);
+	if (rc != 0 || (!strcmp(m->arch, "arm64") && !strstr(doctor_str(&out), "\nvirt "))) {
+		doctor_fail(d, check, fix, "`%s -machine help` failed (exit %d) or lists no virt machine",
+			    qemu, rc);
+		goto out;
+	}
+	doctor_ok(d, check, "%s (for vmtest --arch %s)", qemu, d->arch->name);
+out:
+	free(qemu);
+	free(fix);
+	buf_free(&out);
+}
+
+/* The busybox an arm64 guest runs: found as vmtest finds it and, from a
+ * package, extracted, so its ELF machine can be checked. */
+static void doctor_check_guest_busybox(struct doctor *d)
+{
+	const char *check = "guest-busybox";
+	char var[32], *cache = btfgen_cache_dir(), *src, *fix, *bin = NULL;
+	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
+	unsigned char head[64];
+	int fd, machine, err = 0;
+	ssize_t n = -1;
+
+	src = vm_rootfs_busybox_source(d->arch->name, d->arch->deb_arch, dirs, var);
+	fix = xasprintf("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh does), "
+			"or set %s to a static %s busybox", cache, d->arch->deb_arch, var, d->arch->name);
+	if (!src) {
+		doctor_fail(d, check, fix, "no busybox-static_*_%s.deb in %s or /var/cache/apt/archives, "
+			    "and %s is not set", d->arch->deb_arch, cache, var);
+		goto out;
+	}
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = pread(fd, head, sizeof(head), 0);
+		close(fd);
+	}
+	if (n < 0) {
+		doctor_fail(d, check, fix, "cannot read %s: %s", src, strerror(errno));
+		goto out;
+	}
+	if (vm_is_deb(head, (size_t)n)) {
+		if (!d->tmpdir) {
+			doctor_fail(d, check, "set TMPDIR to a writable directory",
+				    "cannot extract busybox from %s: no temp directory", src);
+			goto out;
+		}
+		bin = fs_path_join(d->tmpdir, "busybox");
+		fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+		err = fd < 0 ? -errno : vm_deb_extract(src, "bin/busybox", fd, NULL);
+		if (fd >= 0)
+			close(fd);
+		if (err) {
+			doctor_fail(d, check, fix, "cannot extract bin/busybox from %s: %s", src,
+				    err == -ENOENT ? "the package has none" : strerror(-err));
+			goto out;
+		}
+	}
+	machine = doctor_elf_machine(bin ? bin : src);
+	if (machine != (int)d->arch->elf_machine)
+		doctor_fail(d, check, fix, "%s%s is not an %s program (ELF machine %d)",
+			    bin ? "the busybox of " : "", src, d->arch->name, machine);
+	else
+		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", bin ? "bin/busybox of " : "", src,
+			  d->arch->name);
+out:
+	free(bin);
+	free(src);
+	free(fix);
+	free(cache);
+}
+
 /* libbpf's own warnings (a failed parse, a refused load) would repeat what the
  * check lines already say; show them only with -v. */
 static int doctor_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -782,10 +978,11 @@ static int doctor_libbpf_print(enum libbpf_print_level level, const char *fmt, v
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct doctor d = {0};
+	struct doctor d = { .arch = toolchain_arch_host() };
 	libbpf_print_fn_t old_print;
 	int c;
 
@@ -796,6 +993,15 @@ int cmd_doctor(int argc, char **argv)
 		case 'h':
 			cmd_usage("doctor", 0);
 			return EXIT_OK;
+		case 'A':
+			d.arch = toolchain_arch_find(optarg);
+			if (!d.arch) {
+				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
+					     toolchain_arch_list());
+				cmd_usage("doctor", 1);
+				return EXIT_USAGE;
+			}
+			break;
 		default:
 			if (optopt)
 				report_error("unknown option '-%c'", optopt);
@@ -811,6 +1017,13 @@ int cmd_doctor(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	d.cross = toolchain_arch_is_cross(d.arch);
+	if (d.cross) {
+		const struct toolchain_arch *host = toolchain_arch_host();
+
+		printf("target: %s (cross build from %s)\n", d.arch->name, host ? host->name : "this machine");
+		fflush(stdout);
+	}
 	old_print = libbpf_set_print(doctor_libbpf_print);
 	/* Without a scratch dir the compile checks report their own failure. */
 	if (fs_mkdtemp("bpfpack-doctor", &d.tmpdir) < 0)
@@ -823,9 +1036,16 @@ int cmd_doctor(int argc, char **argv)
 	doctor_check_cc(&d);
 	doctor_check_libbpf_headers(&d);
 	doctor_check_static_libs(&d);
-	doctor_check_kernel_btf(&d);
-	doctor_check_bpf_permission(&d);
-	doctor_check_tracefs(&d);
+	if (d.cross) {
+		/* What vmtest needs for the arch; this machine's kernel says
+		 * nothing about another machine's. */
+		doctor_check_qemu(&d);
+		doctor_check_guest_busybox(&d);
+	} else {
+		doctor_check_kernel_btf(&d);
+		doctor_check_bpf_permission(&d);
+		doctor_check_tracefs(&d);
+	}
 
 	if (d.tmpdir)
 		fs_rm_rf(d.tmpdir);

@@ -37,6 +37,7 @@ static const struct cmd commands[] = {
 	  "  -o, --output F write to F (atomically) instead of stdout\n" },
 	{ "build", cmd_build, "build every tool of the project into a static binary",
 	  "usage: bpfpack build [-C DIR] [-j N] [-v] [--debug] [--btf SOURCE]... [--filter SPEC]\n"
+	  "                     [--arch ARCH] [--vmlinux SOURCE]\n"
 	  "\n"
 	  "Builds the project that holds the current directory (the nearest directory\n"
 	  "upwards with a bpfpack.ini, else the current directory). Every X.bpf.c with a\n"
@@ -53,7 +54,15 @@ static const struct cmd commands[] = {
 	  "                      btfhub .btf.tar.xz or btfhub-archive directory (repeatable;\n"
 	  "                      replaces the manifest's [btf] sources)\n"
 	  "      --filter SPEC   keep only these kernels: comma-separated DISTRO, DISTRO:VERSION\n"
-	  "                      or arch terms, e.g. debian:12,ubuntu,x86_64\n" },
+	  "                      or arch terms, e.g. debian:12,ubuntu,x86_64\n"
+	  "      --arch ARCH     build for ARCH (x86_64, arm64; default: this machine's). Another\n"
+	  "                      arch is a cross build: <triplet>-gcc/-ar/-objcopy and the\n"
+	  "                      :arm64 static libraries (./build.sh arm64 installs them);\n"
+	  "                      files in .output/ARCH/, tools in ARCH/; only ARCH's kernels'\n"
+	  "                      BTF is embedded\n"
+	  "      --vmlinux SOURCE  kernel BTF for vmlinux.h (default: the running kernel; for\n"
+	  "                      another arch, its first kernel among the --btf sources, else\n"
+	  "                      the vmlinux.h an earlier build made)\n" },
 	{ "btf", cmd_btf, "minimize, embed and make kernel BTF for kernels without BTF",
 	  "usage: bpfpack btf gen [--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]\n"
 	  "       bpfpack btf gen --object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]\n"
@@ -88,9 +97,9 @@ static const struct cmd commands[] = {
 	{ "vmtest", cmd_vmtest, "run a command in VMs on other kernels (qemu)",
 	  "usage: bpfpack vmtest --kernel K [--kernel K2 ...] [--kernels FILE]\n"
 	  "                      [--add F[:PATH]] [--no-btf] [--lsm LIST] [--mem M]\n"
-	  "                      [--timeout S] [-j N] [--json] [-v] -- CMD [ARGS]\n"
+	  "                      [--timeout S] [-j N] [--arch ARCH] [--json] [-v] -- CMD [ARGS]\n"
 	  "\n"
-	  "Runs CMD as root in a qemu-system-x86_64 VM on each kernel (KVM when usable,\n"
+	  "Runs CMD as root in a qemu VM of the kernels' arch on each kernel (KVM when usable,\n"
 	  "else TCG) and reports per kernel: its release, whether it has BTF, CMD's exit\n"
 	  "status and the seconds it took. The guest boots an initramfs made on the fly:\n"
 	  "busybox (static), CMD's program and the --add files; it mounts proc, sys,\n"
@@ -104,7 +113,12 @@ static const struct cmd commands[] = {
 	  "--add (by path, or by name), or a static program of this machine, copied in;\n"
 	  "dynamically linked programs are refused.\n"
 	  "\n"
-	  "  -k, --kernel K    a boot image (bzImage, vmlinuz) or a Debian kernel .deb\n"
+	  "  -k, --kernel K    a boot image (bzImage, vmlinuz, arm64 Image or Image.gz) or\n"
+	  "                    a Debian kernel .deb\n"
+	  "      --arch ARCH   the machine: x86_64 (qemu-system-x86_64) or arm64\n"
+	  "                    (qemu-system-aarch64 -machine virt); default: the kernels'\n"
+	  "                    arch. An arm64 guest needs an arm64 busybox (BUSYBOX_ARM64,\n"
+	  "                    or busybox-static_*_arm64.deb in ~/.cache/bpfpack)\n"
 	  "      --kernels F   more kernels, one a line: PATH or NAME PATH\n"
 	  "  -a, --add F[:P]   put file or directory F in the guest at P (default: F's\n"
 	  "                    own path)\n"
@@ -119,15 +133,21 @@ static const struct cmd commands[] = {
 	{ "clean", cmd_clean, "remove the project's build outputs",
 	  "usage: bpfpack clean [-C DIR]\n"
 	  "\n"
-	  "Removes .output/, compile_commands.json and the tool binaries of the project.\n"
+	  "Removes .output/, compile_commands.json and the tool binaries of the project\n"
+	  "(also those cross-built into ARCH/, and ARCH/ itself when that leaves it empty).\n"
 	  "\n"
 	  "  -C, --dir DIR  clean the project in DIR\n" },
 	{ "doctor", cmd_doctor, "check the toolchain and the kernel",
-	  "usage: bpfpack doctor\n"
+	  "usage: bpfpack doctor [--arch ARCH]\n"
 	  "\n"
 	  "Checks clang and its BPF target, bpftool, libbpf headers and static libraries,\n"
 	  "the C compiler, the running kernel's BTF and the permission to load BPF.\n"
-	  "Each failing check says how to fix it; the exit status is 1 if any failed.\n" },
+	  "With --arch for another arch: the BPF compile for it, the cross compiler and\n"
+	  "binutils, the :arm64 static libraries, qemu-system-aarch64 and an arm64\n"
+	  "busybox (the running kernel's checks are left out).\n"
+	  "Each failing check says how to fix it; the exit status is 1 if any failed.\n"
+	  "\n"
+	  "  --arch ARCH   check the toolchain for ARCH (x86_64, arm64)\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

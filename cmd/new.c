@@ -15,6 +15,9 @@
 #include "../lib/template.h"
 #include "../lib/toolchain.h"
 
+/* The files every template must have: the tool's BPF and user-space sources. */
+static const char *const template_tool_files[] = { "{{NAME}}.bpf.c", "{{NAME}}.c" };
+
 static int list_templates(const char *templates_dir)
 {
 	struct strv names = {0};
@@ -120,12 +123,30 @@ int cmd_new(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	staging_tmpl = xasprintf("%s/%s", templates_dir, tmpl);
-	if (strchr(tmpl, '/') || tmpl[0] == '.' || !fs_is_dir(staging_tmpl)) {
+	/* An empty name would be templates/ itself: every template at once. */
+	if (!*tmpl || strchr(tmpl, '/') || tmpl[0] == '.' || !fs_is_dir(staging_tmpl)) {
 		report_error("unknown template '%s'", tmpl);
 		report_hint("`bpfpack new --list` shows the templates");
 		free(staging_tmpl);
 		free(templates_dir);
 		return EXIT_USAGE;
+	}
+	/* A template without its tool's two sources would make a project that
+	 * does not build; say so now rather than at the first build. */
+	for (size_t i = 0; i < sizeof(template_tool_files) / sizeof(template_tool_files[0]); i++) {
+		char *f = fs_path_join(staging_tmpl, template_tool_files[i]);
+		struct stat st;
+		int ok = lstat(f, &st) == 0 && S_ISREG(st.st_mode);
+
+		free(f);
+		if (!ok) {
+			report_error("template '%s' is incomplete: it has no file %s", tmpl,
+				     template_tool_files[i]);
+			report_hint("a template needs {{NAME}}.bpf.c and {{NAME}}.c; reinstall bpfpack or check BPFPACK_HOME");
+			free(staging_tmpl);
+			free(templates_dir);
+			return EXIT_FAIL;
+		}
 	}
 	free(staging_tmpl);
 	if (!fs_is_dir(dir)) {
@@ -135,6 +156,15 @@ int cmd_new(int argc, char **argv)
 	}
 	target = fs_path_join(dir, name);
 	empty = 1;
+	/* Never write through a symlink at NAME: it could point anywhere. */
+	struct stat tst;
+
+	if (lstat(target, &tst) == 0 && S_ISLNK(tst.st_mode)) {
+		report_error("%s is a symbolic link; refusing to write through it", target);
+		report_hint("remove the link, or choose another NAME");
+		rc = -ELOOP;
+		goto out;
+	}
 	if (fs_exists(target)) {
 		empty = fs_dir_is_empty(target);
 		if (empty < 0) {
@@ -163,11 +193,12 @@ int cmd_new(int argc, char **argv)
 	rc = template_instantiate(templates_dir, tmpl, &vars, staging);
 	if (rc < 0)
 		goto out;
-	/* mkdtemp made it 0700; a project directory is an ordinary one. */
+	/* mkdtemp made it 0700; a project directory is an ordinary one, but
+	 * never world-writable, even under umask 000. */
 	mode_t mask = umask(0);
 
 	umask(mask);
-	if (chmod(staging, 0777 & ~mask) < 0) {
+	if (chmod(staging, 0777 & ~mask & ~S_IWOTH) < 0) {
 		rc = -errno;
 		report_error("cannot set the mode of %s: %s", staging, strerror(errno));
 		goto out;

@@ -7,7 +7,16 @@
  * reports through), vm (the qemu process). This file parses the flags, runs
  * up to -j VMs at once with a deadline each, passes the command's output on,
  * and prints the summary. Every VM is killed at its timeout or when bpfpack
- * is interrupted; the temp directory is removed (with -v, the logs are kept). */
+ * is interrupted; the temp directory is removed (with -v, the logs are kept).
+ *
+ * The machine follows the kernels: x86_64 kernels boot in
+ * qemu-system-x86_64, arm64 kernels in qemu-system-aarch64 (--arch says which
+ * when no kernel can, and refuses kernels of another arch). All kernels of one
+ * run share an arch, since they share one initramfs. An arm64 guest needs an
+ * arm64 busybox: $BUSYBOX_ARM64 (the program or its busybox-static .deb),
+ * else the newest busybox-static_*_arm64.deb in bpfpack's cache or apt's
+ * archive cache, whose bin/busybox is extracted for the run. Images made from
+ * kernel packages are kept in bpfpack's cache (vm_kernel) for the next run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -22,9 +31,12 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../btfhub/btfgen.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
+#include "../lib/proc.h"
 #include "../lib/report.h"
+#include "../lib/toolchain.h"
 #include "../lib/vm.h"
 #include "../lib/vm_guest.h"
 #include "../lib/vm_kernel.h"
@@ -71,6 +83,8 @@ struct vmtest {
 	char *work;		/* the temp directory */
 	char *initrd;
 	char *qemu;
+	const struct vm_machine *machine;	/* what the kernels boot on */
+	char *busybox;		/* the guest's busybox when not this machine's */
 	bool json, no_btf, kvm;
 	const char *lsm;
 	int mem_mb, timeout_s, parallel;
@@ -283,6 +297,7 @@ static void print_header(const struct run *r, const struct vmtest *t)
 static int start_run(struct vmtest *t, struct run *r, size_t idx, bool live)
 {
 	struct vm_config c = {
+		.machine = t->machine,
 		.qemu = t->qemu,
 		.kernel = r->k.image,
 		.initrd = t->initrd,
@@ -591,7 +606,8 @@ static void print_json(const struct vmtest *t, bool keep_logs)
 	size_t passed = 0;
 	FILE *f = stdout;
 
-	fprintf(f, "{\n  \"accel\": \"%s\",\n  \"kernels\": [", t->kvm ? "kvm" : "tcg");
+	fprintf(f, "{\n  \"arch\": \"%s\",\n  \"accel\": \"%s\",\n  \"kernels\": [",
+		t->machine ? t->machine->arch : "x86_64", t->kvm ? "kvm" : "tcg");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct run *r = &t->runs[i];
 		const struct vm_guest_report *rep = &r->ch.report;
@@ -690,7 +706,7 @@ static void cleanup(struct vmtest *t, bool keep_logs)
 			vm_kill(r->pid);
 		if (r->chan_fd >= 0)
 			close(r->chan_fd);
-		if (keep_logs && r->k.from_deb)
+		if (keep_logs && r->k.from_deb && !r->k.cached)
 			unlink(r->k.image);
 		vm_kernel_free(&r->k);
 		vm_guest_channel_free(&r->ch);
@@ -706,6 +722,8 @@ static void cleanup(struct vmtest *t, bool keep_logs)
 	if (t->work) {
 		if (keep_logs) {
 			unlink(t->initrd);
+			if (t->busybox && !strncmp(t->busybox, t->work, strlen(t->work)))
+				unlink(t->busybox);
 		} else {
 			fs_rm_rf(t->work);
 		}
@@ -713,6 +731,104 @@ static void cleanup(struct vmtest *t, bool keep_logs)
 	free(t->initrd);
 	free(t->work);
 	free(t->qemu);
+	free(t->busybox);
+}
+
+/* Decides the machine from ARCH (--arch, may be NULL) and the kernels:
+ * they must all be of one arch, and of ARCH when it is given. */
+static int choose_machine(struct vmtest *t, const char *arch)
+{
+	const char *want = arch;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct run *r = &t->runs[i];
+
+		if (!want) {
+			want = r->k.arch;
+			continue;
+		}
+		if (!strcmp(want, r->k.arch))
+			continue;
+		if (arch)
+			report_error("kernel %s is an %s kernel: vmtest --arch %s boots %s kernels",
+				     r->arg, r->k.arch, arch, arch);
+		else
+			report_error("kernels of two arches in one run (%s is %s, %s is %s): they "
+				     "share one initramfs", t->runs[0].arg, want, r->arg, r->k.arch);
+		report_hint("run vmtest once per arch");
+		return -EINVAL;
+	}
+	t->machine = vm_machine_find(want ? want : "x86_64");
+	return 0;
+}
+
+/* An arch's busybox for a guest that is not of this machine's arch: the
+ * program or package $BUSYBOX_<ARCH> names, else a busybox-static package of
+ * the arch in bpfpack's cache or apt's. A package's bin/busybox is extracted
+ * into the work directory. */
+static int find_guest_busybox(struct vmtest *t)
+{
+	const struct toolchain_arch *arch = toolchain_arch_find(t->machine->arch);
+	char var[32], *cache = btfgen_cache_dir(), *deb, *path = NULL;
+	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
+	unsigned char head[64];
+	ssize_t n;
+	int fd, err;
+
+	deb = vm_rootfs_busybox_source(t->machine->arch, arch->deb_arch, dirs, var);
+	if (deb && !fs_exists(deb)) {
+		report_error("%s=%s: no such file", var, deb);
+		free(deb);
+		free(cache);
+		return -ENOENT;
+	}
+	if (!deb) {
+		report_error("no %s busybox for the guest: no busybox-static_*_%s.deb in %s or "
+			     "/var/cache/apt/archives, and %s is not set", t->machine->arch,
+			     arch->deb_arch, cache, var);
+		report_hint("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh "
+			    "does), or set %s to a static %s busybox", cache, arch->deb_arch, var,
+			    t->machine->arch);
+		free(cache);
+		return -ENOENT;
+	}
+	free(cache);
+	fd = open(deb, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? pread(fd, head, sizeof(head), 0) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		report_error("cannot read %s: %s", deb, strerror(errno));
+		free(deb);
+		return -errno;
+	}
+	if (!vm_is_deb(head, (size_t)n)) {
+		t->busybox = deb;	/* a program: vm_rootfs checks it */
+		return 0;
+	}
+	path = fs_path_join(t->work, "busybox.XXXXXX");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		report_error("cannot create a file in %s: %s", t->work, strerror(errno));
+	} else {
+		err = vm_deb_extract(deb, "bin/busybox", fd, NULL);
+		if (err == -ENOENT)
+			report_error("package %s holds no bin/busybox", deb);
+		if (!err && fchmod(fd, 0755) < 0) {
+			err = -errno;
+			report_error("cannot chmod %s: %s", path, strerror(errno));
+		}
+		close(fd);
+	}
+	report_debug("busybox: bin/busybox of %s", deb);
+	free(deb);
+	if (err) {
+		free(path);
+		return err == -ENOENT ? -EINVAL : err;
+	}
+	t->busybox = path;
+	return 0;
 }
 
 int cmd_vmtest(int argc, char **argv)
@@ -727,6 +843,7 @@ int cmd_vmtest(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "arch", required_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -738,6 +855,8 @@ int cmd_vmtest(int argc, char **argv)
 	struct strv adds = {0};
 	struct strv lists = {0};
 	char **cmd = NULL;
+	const char *arch = NULL;
+	char *kcache = NULL;
 	int opt, err, nopts = argc, rc = EXIT_FAIL, failed = 0;
 	bool keep_logs = false, ran = false;
 
@@ -794,6 +913,14 @@ int cmd_vmtest(int argc, char **argv)
 			break;
 		case 'J':
 			t.json = true;
+			break;
+		case 'A':
+			if (!toolchain_arch_find(optarg)) {
+				rc = usage_error("unknown --arch '%s': vmtest boots x86_64 and arm64 "
+						 "kernels", optarg);
+				goto out;
+			}
+			arch = vm_machine_find(toolchain_arch_find(optarg)->name)->arch;
 			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
@@ -852,22 +979,37 @@ int cmd_vmtest(int argc, char **argv)
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
 
-	if (vm_find_qemu(&t.qemu) || fs_mkdtemp("bpfpack-vmtest", &t.work))
+	if (fs_mkdtemp("bpfpack-vmtest", &t.work))
 		goto restore;
 	keep_logs = report_verbose() > 0;
-	t.kvm = vm_kvm_usable();
-	report_debug("accelerator: %s", t.kvm ? "kvm" : "tcg (KVM is not usable here)");
+	kcache = btfgen_cache_dir();
 	for (size_t i = 0; i < t.n; i++) {
-		if (vm_kernel_open(t.runs[i].arg, t.work, &t.runs[i].k))
+		if (vm_kernel_open(t.runs[i].arg, t.work, kcache, &t.runs[i].k))
 			goto restore;
 		if (vmtest_signal)
 			goto interrupted;
 	}
+	if (choose_machine(&t, arch)) {
+		rc = EXIT_USAGE;
+		goto restore;
+	}
+	if (vm_find_qemu(t.machine, &t.qemu))
+		goto restore;
+	t.kvm = vm_kvm_usable(t.machine);
+	report_debug("machine: %s, accelerator: %s", t.machine->arch,
+		     t.kvm ? "kvm" : "tcg (KVM is not usable here)");
+	if (toolchain_arch_is_cross(toolchain_arch_find(t.machine->arch)) &&
+	    find_guest_busybox(&t))
+		goto restore;
 	t.initrd = fs_path_join(t.work, "initrd.gz");
 	{
 		struct vm_rootfs_opts ro = {
 			.cmd = cmd,
 			.adds = &adds,
+			.busybox = t.busybox,
+			.elf_machine = t.machine->elf_machine,
+			.arch = t.machine->arch,
+			.channel = t.machine->channel,
 			.hide_btf = t.no_btf,
 			.dump_kernel_log = keep_logs,
 			/* A backstop for when bpfpack itself is killed: the guest
@@ -922,6 +1064,7 @@ restore:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 out:
 	cleanup(&t, false);
+	free(kcache);
 	strv_free(&adds);
 	strv_free(&lists);
 	return rc;

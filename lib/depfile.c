@@ -68,6 +68,10 @@ int depfile_parse(const char *text, size_t len, struct strv *deps)
 	size_t pos = 0;
 	int in_prereqs = 0, seen_rule = 0, colon, newline;
 
+	/* Compilers never write NUL; a file with one is damaged (e.g. NUL-filled
+	 * after a crash) and its words would come out empty or cut short. */
+	if (memchr(text, '\0', len))
+		return -EINVAL;
 	while (pos < len) {
 		size_t n = next_word(text, len, &pos, &word, &colon, &newline);
 

@@ -95,7 +95,10 @@ static bool job_is_stale(const struct jobs *jobs, const struct job *j)
 	if (!stale && j->depfile) {
 		struct strv deps = {0};
 
-		if (!fs_exists(j->depfile) || fs_read_file(j->depfile, &old) < 0 ||
+		/* A compiler's depfile names at least its source; an empty one is
+		 * what a build killed while the compiler rewrote it leaves, and it
+		 * would hide the header that made the job stale. */
+		if (!fs_exists(j->depfile) || fs_read_file(j->depfile, &old) < 0 || old.len == 0 ||
 		    depfile_parse(old.data, old.len, &deps) < 0)
 			stale = true;
 		for (size_t i = 0; i < deps.n && !stale; i++)
@@ -154,11 +157,9 @@ static int job_start(struct job *j)
 		close(out_fd);
 		return j->err_fd;
 	}
-	for (size_t i = 0; i < j->argv.n; i++) {
+	/* Never in colour here: see job_rerun_in_color(). */
+	for (size_t i = 0; i < j->argv.n; i++)
 		strv_push(&argv, strcmp(j->argv.v[i], JOBS_OUTPUT) ? j->argv.v[i] : j->tmp);
-		if (i == 0 && j->color && isatty(2))
-			strv_push(&argv, "-fdiagnostics-color=always");
-	}
 	report_step(j->step, j->what);
 	if (report_verbose()) {
 		struct buf line = {0};
@@ -201,6 +202,44 @@ static void job_flush_stderr(struct job *j)
 	j->err_fd = -1;
 }
 
+/* Colour changes what clang emits for BPF: clang 19 orders the BTF forward
+ * declarations of an object by heap address, and coloured diagnostics move
+ * the heap, so a build from a terminal would not give the bytes of the same
+ * build piped. Commands therefore run without colour, and a failed one whose
+ * diagnostics go to a terminal runs again with it, only for those. */
+static void job_rerun_in_color(struct job *j)
+{
+	struct proc_opts opts = PROC_OPTS_INHERIT;
+	struct strv argv = {0};
+	char *tmp = NULL;
+	int out_fd, err_fd;
+	pid_t pid;
+
+	out_fd = fs_temp_beside(j->output, &tmp);
+	if (out_fd < 0)
+		return;
+	err_fd = proc_capture_fd(j->step);
+	for (size_t i = 0; i < j->argv.n && err_fd >= 0; i++) {
+		strv_push(&argv, strcmp(j->argv.v[i], JOBS_OUTPUT) ? j->argv.v[i] : tmp);
+		if (i == 0)
+			strv_push(&argv, "-fdiagnostics-color=always");
+	}
+	if (j->stdout_is_output)
+		opts.stdout_fd = out_fd;
+	opts.stderr_fd = err_fd;
+	/* Its diagnostics replace the plain ones only when it fails as well. */
+	if (err_fd >= 0 && proc_spawn(argv.v, &opts, &pid) == 0 && proc_wait(pid) > 0) {
+		close(j->err_fd);
+		j->err_fd = err_fd;
+	} else if (err_fd >= 0) {
+		close(err_fd);
+	}
+	close(out_fd);
+	unlink(tmp);
+	free(tmp);
+	strv_free(&argv);
+}
+
 /* Called when the child of J exits with STATUS (as proc_wait reports it). */
 static int job_finish(const struct jobs *jobs, struct job *j, int status)
 {
@@ -208,6 +247,8 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 	char *sig_path;
 	int rc;
 
+	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && isatty(2))
+		job_rerun_in_color(j);
 	job_flush_stderr(j);
 	if (status != 0) {
 		unlink(j->tmp);
@@ -278,11 +319,17 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	size_t done = 0, running = 0;
+	mode_t old_mask;
 	int rc = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (parallel < 1)
 		parallel = 1;
+	/* What the commands create themselves (depfiles) gets the 0644 that
+	 * bpfpack gives its own outputs explicitly, never world-writable files
+	 * under umask 000. */
+	old_mask = umask(0);
+	umask(old_mask | S_IWGRP | S_IWOTH);
 	/* No SA_RESTART: waitpid must return EINTR so we can clean up. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
@@ -362,6 +409,7 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	umask(old_mask);
 	return rc;
 }
 

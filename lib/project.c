@@ -179,8 +179,16 @@ static int project_read_manifest(struct project *p)
 {
 	char *path = fs_path_join(p->root, PROJECT_MANIFEST);
 	struct manifest_ctx ctx = { .p = p, .path = path };
-	int rc = ini_parse(path, manifest_entry, &ctx);
+	int rc;
 
+	/* fopen() takes a directory and reading it gives nothing: inih would
+	 * see an empty manifest instead of one it cannot read. */
+	if (fs_is_dir(path)) {
+		report_error("cannot read %s: %s", path, strerror(EISDIR));
+		free(path);
+		return -EISDIR;
+	}
+	rc = ini_parse(path, manifest_entry, &ctx);
 	if (rc < 0 && !ctx.err) {
 		report_error("cannot read %s: %s", path, rc == -1 ? strerror(errno) : "out of memory");
 		ctx.err = -EIO;

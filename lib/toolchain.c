@@ -1,12 +1,15 @@
-/* toolchain: locating clang, bpftool, cc and bpfpack's own data directory. */
+/* toolchain: locating clang, bpftool, cc (native or cross), the target
+ * architectures, and bpfpack's own data directory. */
 #include "toolchain.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -19,6 +22,95 @@ static const char *const clang_names[] = {
 	"clang-21", "clang-20", "clang-19", "clang-18", "clang-17", "clang-16",
 	"clang-15", "clang-14", "clang-13", "clang-12", "clang-11", "clang",
 };
+
+#ifndef EM_AARCH64
+#define EM_AARCH64 183	/* older <elf.h> lack it */
+#endif
+
+static const struct toolchain_arch arches[] = {
+	{ "x86_64", "x86", "x86_64-linux-gnu", "amd64", "x86_64", EM_X86_64 },
+	{ "arm64", "arm64", "aarch64-linux-gnu", "arm64", "aarch64", EM_AARCH64 },
+};
+
+#define N_ARCHES (sizeof(arches) / sizeof(arches[0]))
+
+const struct toolchain_arch *toolchain_arch_find(const char *name)
+{
+	/* Every name a user may know an architecture by: btfhub's, the
+	 * kernel's, Debian's and uname's. */
+	static const struct { const char *alias, *name; } aliases[] = {
+		{ "amd64", "x86_64" }, { "x86", "x86_64" }, { "x86-64", "x86_64" },
+		{ "aarch64", "arm64" },
+	};
+
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (!strcmp(name, aliases[i].alias))
+			name = aliases[i].name;
+	for (size_t i = 0; i < N_ARCHES; i++)
+		if (!strcmp(name, arches[i].name))
+			return &arches[i];
+	return NULL;
+}
+
+const struct toolchain_arch *toolchain_arch_by_elf_machine(unsigned int machine)
+{
+	for (size_t i = 0; i < N_ARCHES; i++)
+		if (arches[i].elf_machine == machine)
+			return &arches[i];
+	return NULL;
+}
+
+const struct toolchain_arch *toolchain_arch_host(void)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return NULL;
+	for (size_t i = 0; i < N_ARCHES; i++)
+		if (!strcmp(u.machine, arches[i].uname))
+			return &arches[i];
+	return NULL;
+}
+
+bool toolchain_arch_is_cross(const struct toolchain_arch *arch)
+{
+	return arch && arch != toolchain_arch_host();
+}
+
+const char *toolchain_arch_list(void)
+{
+	static char list[64];
+
+	if (!list[0])
+		for (size_t i = 0; i < N_ARCHES; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", arches[i].name);
+	return list;
+}
+
+const char *toolchain_cross_gcc_package(const struct toolchain_arch *arch)
+{
+	static char pkg[64];
+
+	snprintf(pkg, sizeof(pkg), "gcc-%s", arch ? arch->triplet : "");
+	return pkg;
+}
+
+char *toolchain_find_cross(const struct toolchain_arch *arch, const char *tool, char **name)
+{
+	const char *prefix = getenv("CROSS_COMPILE");
+	char *want = prefix && *prefix ? xasprintf("%s%s", prefix, tool)
+				       : xasprintf("%s-%s", arch->triplet, tool);
+	char *path = proc_find_program(want);
+
+	if (name)
+		*name = want;
+	else
+		free(want);
+	return path;
+}
 
 static char *find_from_env(const char *var)
 {
@@ -94,6 +186,58 @@ int toolchain_find(struct toolchain *tc)
 	return 0;
 }
 
+int toolchain_find_for(struct toolchain *tc, const struct toolchain_arch *arch)
+{
+	char *name = NULL;
+	int rc;
+
+	if (!toolchain_arch_is_cross(arch)) {
+		const char *ar = getenv("AR"), *objcopy = getenv("OBJCOPY");
+
+		rc = toolchain_find(tc);
+		if (rc < 0)
+			return rc;
+		tc->arch = arch;
+		tc->ar = proc_find_program(ar && *ar ? ar : "ar");
+		if (!tc->ar)
+			return report_missing("ar", "AR", "binutils");
+		tc->objcopy = proc_find_program(objcopy && *objcopy ? objcopy : "objcopy");
+		if (!tc->objcopy)
+			return report_missing("objcopy", "OBJCOPY", "binutils");
+		return 0;
+	}
+	memset(tc, 0, sizeof(*tc));
+	tc->arch = arch;
+	tc->clang = toolchain_find_clang();
+	if (!tc->clang)
+		return report_missing("clang", "CLANG", "clang-19");
+	tc->bpftool = toolchain_find_bpftool();
+	if (!tc->bpftool)
+		return report_missing("bpftool", "BPFTOOL", "bpftool");
+	/* The cross tools are found by their prefixed names; CC, AR and
+	 * OBJCOPY name this machine's and are not used for another target. */
+	static const char *const tools[] = { "gcc", "ar", "objcopy" };
+	char **slots[] = { &tc->cc, &tc->ar, &tc->objcopy };
+
+	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+		*slots[i] = toolchain_find_cross(arch, tools[i], &name);
+		if (!*slots[i]) {
+			char *pkg = xasprintf("%s-%s", i ? "binutils" : "gcc", arch->triplet);
+
+			report_error("%s not found in PATH: it builds for %s", name, arch->name);
+			report_hint("install %s (tests/setup-arm64.sh does), or set CROSS_COMPILE to the "
+				    "prefix of a cross toolchain; `bpfpack doctor --arch %s` checks everything",
+				    pkg, arch->name);
+			free(pkg);
+			free(name);
+			return -ENOENT;
+		}
+		free(name);
+		name = NULL;
+	}
+	return 0;
+}
+
 int toolchain_clang_major(const char *clang)
 {
 	char *argv[] = { (char *)clang, "--version", NULL };
@@ -132,6 +276,32 @@ static void parse_search_list(const char *text, struct strv *dirs)
 	}
 }
 
+/* For a cross target, the host's multiarch include directory becomes the
+ * target's (when its headers are installed: linux-libc-dev:arm64). */
+static void cross_includes(struct toolchain *tc)
+{
+	const struct toolchain_arch *host = toolchain_arch_host();
+
+	if (!toolchain_arch_is_cross(tc->arch) || !host)
+		return;
+	for (size_t i = 0; i < tc->clang_sys_includes.n; i++) {
+		char *dir = tc->clang_sys_includes.v[i];
+		const char *base = fs_basename(dir);
+
+		if (strcmp(base, host->triplet))
+			continue;
+		char *parent = fs_dirname(dir), *target = fs_path_join(parent, tc->arch->triplet);
+
+		free(parent);
+		if (fs_is_dir(target)) {
+			free(dir);
+			tc->clang_sys_includes.v[i] = target;
+		} else {
+			free(target);
+		}
+	}
+}
+
 int toolchain_probe_includes(struct toolchain *tc, const char *cache_path)
 {
 	struct stat st;
@@ -140,19 +310,26 @@ int toolchain_probe_includes(struct toolchain *tc, const char *cache_path)
 
 	if (stat(tc->clang, &st) < 0)
 		return -errno;
+	/* The cache: this key line, "clang MAJOR", then one directory a line. */
 	buf_printf(&key, "%s %lld %lld\n", tc->clang, (long long)st.st_size,
 		   (long long)st.st_mtim.tv_sec);
 	if (cache_path && fs_exists(cache_path) && fs_read_file(cache_path, &cached) == 0 &&
-	    cached.len >= key.len && memcmp(cached.data, key.data, key.len) == 0) {
+	    cached.len >= key.len && memcmp(cached.data, key.data, key.len) == 0 &&
+	    sscanf(cached.data + key.len, "clang %d\n", &tc->clang_major) == 1) {
 		char *save = NULL;
 
 		for (char *l = strtok_r(cached.data + key.len, "\n", &save); l;
 		     l = strtok_r(NULL, "\n", &save))
-			strv_push(&tc->clang_sys_includes, l);
+			if (l[0] == '/')
+				strv_push(&tc->clang_sys_includes, l);
 		buf_free(&key);
 		buf_free(&cached);
+		cross_includes(tc);
 		return 0;
 	}
+	tc->clang_major = toolchain_clang_major(tc->clang);
+	if (tc->clang_major < 0)
+		tc->clang_major = 0;
 	char *argv[] = { tc->clang, "-v", "-E", "-x", "c", "-", NULL };
 
 	rc = proc_run_capture(argv, &out, &err);
@@ -164,10 +341,12 @@ int toolchain_probe_includes(struct toolchain *tc, const char *cache_path)
 	}
 	parse_search_list(err.data, &tc->clang_sys_includes);
 	if (cache_path) {
+		buf_printf(&key, "clang %d\n", tc->clang_major);
 		for (size_t i = 0; i < tc->clang_sys_includes.n; i++)
 			buf_printf(&key, "%s\n", tc->clang_sys_includes.v[i]);
 		fs_write_atomic(cache_path, key.data, key.len, 0644);
 	}
+	cross_includes(tc);
 	rc = 0;
 out:
 	buf_free(&key);
@@ -182,6 +361,8 @@ void toolchain_free(struct toolchain *tc)
 	free(tc->clang);
 	free(tc->bpftool);
 	free(tc->cc);
+	free(tc->ar);
+	free(tc->objcopy);
 	strv_free(&tc->clang_sys_includes);
 	memset(tc, 0, sizeof(*tc));
 }

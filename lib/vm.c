@@ -7,22 +7,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
 #include "report.h"
 
-int vm_find_qemu(char **path)
-{
-	const char *want = getenv("QEMU");
+#ifndef EM_AARCH64
+#define EM_AARCH64 183
+#endif
+#ifndef EM_X86_64
+#define EM_X86_64 62
+#endif
 
+static const struct vm_machine machines[] = {
+	{ "x86_64", "qemu-system-x86_64", "QEMU", "qemu-system-x86", "ttyS0", "/dev/ttyS1",
+	  EM_X86_64, "x86_64" },
+	{ "arm64", "qemu-system-aarch64", "QEMU_ARM64", "qemu-system-arm", "ttyAMA0", "/dev/ttyS0",
+	  EM_AARCH64, "aarch64" },
+};
+
+const struct vm_machine *vm_machine_find(const char *arch)
+{
+	if (!arch)
+		return NULL;
+	if (!strcmp(arch, "amd64"))
+		arch = "x86_64";
+	else if (!strcmp(arch, "aarch64"))
+		arch = "arm64";
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (!strcmp(machines[i].arch, arch))
+			return &machines[i];
+	return NULL;
+}
+
+static const struct vm_machine *machine_or_default(const struct vm_machine *m)
+{
+	return m ? m : &machines[0];
+}
+
+int vm_find_qemu(const struct vm_machine *m, char **path)
+{
+	const char *want;
+
+	m = machine_or_default(m);
+	want = getenv(m->qemu_env);
 	if (!want || !*want)
-		want = "qemu-system-x86_64";
+		want = m->qemu;
 	*path = proc_find_program(want);
 	if (!*path) {
 		report_error("cannot find %s", want);
-		report_hint("install it: apt-get install qemu-system-x86 (or set QEMU)");
+		report_hint("install it: apt-get install %s (or set %s)", m->qemu_package, m->qemu_env);
 		return -ENOENT;
 	}
 	return 0;
@@ -52,20 +88,26 @@ static bool cpu_has_virt(void)
 	return found;
 }
 
-bool vm_kvm_usable(void)
+bool vm_kvm_usable(const struct vm_machine *m)
 {
 	const char *force = getenv("BPFPACK_ACCEL");
+	struct utsname u;
 	int fd;
 
+	m = machine_or_default(m);
 	if (force && !strcmp(force, "tcg"))
 		return false;
 	if (force && !strcmp(force, "kvm"))
 		return true;
+	/* KVM runs guests of the host's own kind only. */
+	if (uname(&u) < 0 || strcmp(u.machine, m->kvm_host))
+		return false;
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	close(fd);
-	return cpu_has_virt();
+	/* arm64 hosts have no cpuinfo flag for it: /dev/kvm is the test. */
+	return strcmp(m->arch, "x86_64") ? true : cpu_has_virt();
 }
 
 /* qemu's option parser splits at commas; a comma in a value is doubled. */
@@ -92,6 +134,9 @@ static void push_serial(struct strv *argv, const char *id, const char *path)
 
 void vm_build_argv(const struct vm_config *c, struct strv *argv)
 {
+	const struct vm_machine *m = machine_or_default(c->machine);
+	bool arm64 = !strcmp(m->arch, "arm64");
+
 	strv_push(argv, c->qemu);
 	/* No default devices (VGA, NIC, drives) and no user config: less to boot,
 	 * and the same machine wherever it runs. */
@@ -100,11 +145,15 @@ void vm_build_argv(const struct vm_config *c, struct strv *argv)
 	strv_push(argv, "-display");
 	strv_push(argv, "none");
 	strv_push(argv, "-no-reboot");
+	if (arm64) {
+		strv_push(argv, "-machine");
+		strv_push(argv, "virt");
+	}
 	strv_push(argv, "-accel");
 	strv_push(argv, c->kvm ? "kvm" : "tcg");
-	if (c->kvm) {
+	if (c->kvm || arm64) {
 		strv_push(argv, "-cpu");
-		strv_push(argv, "host");
+		strv_push(argv, c->kvm ? "host" : "cortex-a57");
 	}
 	strv_push(argv, "-smp");
 	strv_push(argv, "1");
@@ -116,11 +165,22 @@ void vm_build_argv(const struct vm_config *c, struct strv *argv)
 	strv_push(argv, c->initrd);
 	strv_push(argv, "-append");
 	if (c->cmdline_extra && *c->cmdline_extra)
-		strv_pushf(argv, "%s %s", VM_CMDLINE_BASE, c->cmdline_extra);
+		strv_pushf(argv, "console=%s %s %s", m->console, VM_CMDLINE_BASE, c->cmdline_extra);
 	else
-		strv_push(argv, VM_CMDLINE_BASE);
+		strv_pushf(argv, "console=%s %s", m->console, VM_CMDLINE_BASE);
 	push_serial(argv, "console", c->console_path);
-	push_serial(argv, "channel", c->channel_path);
+	if (arm64) {
+		/* virt's one PL011 is the console: the channel is a PCI 16550. */
+		char *p = qemu_escape(c->channel_path);
+
+		strv_push(argv, "-chardev");
+		strv_pushf(argv, "file,id=channel,path=%s", p);
+		strv_push(argv, "-device");
+		strv_push(argv, "pci-serial,chardev=channel");
+		free(p);
+	} else {
+		push_serial(argv, "channel", c->channel_path);
+	}
 }
 
 int vm_start(const struct vm_config *c, pid_t *pid)

@@ -21,7 +21,7 @@ void vm_guest_shell_quote(struct buf *out, const char *s)
 static const char init_head[] =
 	"#!/bin/busybox sh\n"
 	"# /init of a bpfpack vmtest guest (generated): mounts the usual file systems,\n"
-	"# runs the command as root with its output on " VM_GUEST_CHANNEL ", powers off.\n"
+	"# runs the command as root with its output on the channel $ch, powers off.\n"
 	"/bin/busybox --install -s\n"
 	"export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root\n"
 	"m() {\n"
@@ -36,8 +36,10 @@ static const char init_head[] =
 	"m bpf /sys/fs/bpf\n"
 	"m securityfs /sys/kernel/security\n"
 	"m cgroup2 /sys/fs/cgroup\n"
-	"mkdir -p /tmp /run /root\n"
-	"ch=" VM_GUEST_CHANNEL "\n"
+	"mkdir -p /tmp /run /root\n";
+
+/* After "ch=<the channel>". */
+static const char init_channel[] =
 	"stty -F $ch raw -echo || echo \"bpfpack-init: cannot set up $ch\"\n"
 	"s() { echo \"S$*\" >$ch; }\n"
 	"s release \"$(uname -r)\"\n"
@@ -62,6 +64,10 @@ char *vm_guest_init_script(const struct vm_guest_opts *o)
 	struct buf b = {0};
 
 	buf_append_str(&b, init_head);
+	buf_append_str(&b, "ch=");
+	vm_guest_shell_quote(&b, o->channel ? o->channel : VM_GUEST_CHANNEL);
+	buf_append_str(&b, "\n");
+	buf_append_str(&b, init_channel);
 	if (o->hide_btf)
 		buf_append_str(&b, "[ -d /sys/kernel/btf ] && "
 				   "mount -t tmpfs -o mode=0555 bpfpack-no-btf /sys/kernel/btf\n");

@@ -2,10 +2,11 @@
  * guest's /init (a busybox sh script) and parses the channel through which
  * the guest reports back.
  *
- * The kernel's console (and init's own messages) stay on the first serial
- * port, ttyS0, which the host keeps in a log file. Everything the host needs
- * comes through the second serial port, ttyS1, in raw mode, as lines whose
- * first byte says what they are:
+ * The kernel's console (and init's own messages) stay on the machine's
+ * console (ttyS0 on x86_64, ttyAMA0 on arm64), which the host keeps in a log
+ * file. Everything the host needs comes through a second serial port, the
+ * channel (ttyS1 on x86_64, a PCI 16550 that is ttyS0 on arm64: see vm.h), in
+ * raw mode, as lines whose first byte says what they are:
  *   "1<text>"   a line of the command's stdout
  *   "2<text>"   a line of the command's stderr
  *   "S<key> <value>"   a status: release, btf (0/1, before --no-btf hid it),
@@ -20,11 +21,12 @@
 
 #include "buf.h"
 
-/* The guest's device for the channel. */
+/* The guest's device for the channel on x86_64 (the default). */
 #define VM_GUEST_CHANNEL "/dev/ttyS1"
 
 struct vm_guest_opts {
 	char *const *argv;	/* the command, as the guest runs it */
+	const char *channel;	/* the channel's device in the guest; NULL: VM_GUEST_CHANNEL */
 	const char *cwd;	/* the guest's working directory (created) */
 	bool hide_btf;		/* mount an empty tmpfs over /sys/kernel/btf */
 	bool dump_kernel_log;	/* print dmesg on the console before powering off */

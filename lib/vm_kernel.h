@@ -1,8 +1,20 @@
-/* vm_kernel: the bootable kernel a `vmtest --kernel` argument names. A file is
- * either an x86 boot image (bzImage, Debian's vmlinuz), booted as it is, or a
- * Debian kernel package (.deb), whose boot/vmlinuz-* is extracted with
- * libarchive (ar, then data.tar.*). The kernel release is read from the boot
- * image's setup header, so it is known before the kernel boots. */
+/* vm_kernel: the bootable kernel a `vmtest --kernel` argument names, and
+ * which machine boots it. A file is
+ *   - an x86 boot image (bzImage, Debian's amd64 vmlinuz), booted as it is;
+ *   - an arm64 Image (Debian's arm64 vmlinuz is one), booted as it is;
+ *   - a compressed arm64 kernel (Image.gz, an EFI zboot vmlinuz), unpacked
+ *     (btfhub/kimage) into the work directory first, since qemu's -kernel
+ *     wants the Image itself;
+ *   - a Debian kernel package (.deb), whose boot/vmlinuz-* is extracted with
+ *     libarchive (ar, then data.tar.*) and then taken as above.
+ * The release is known before the kernel boots: from a bzImage's setup
+ * header, else the package's boot/vmlinuz-RELEASE, else the image's
+ * "Linux version" banner.
+ *
+ * An image made from ARG (extracted from a package, unpacked) is kept in a
+ * cache directory when one is given, keyed by ARG's path, inode, size and
+ * time, so the next run boots it at once: unpacking a package's data.tar.xz
+ * takes seconds, as long as half an arm64 boot under TCG. */
 #ifndef BPFPACK_VM_KERNEL_H
 #define BPFPACK_VM_KERNEL_H
 
@@ -10,20 +22,36 @@
 
 struct vm_kernel {
 	char *arg;		/* the argument as given */
-	char *image;		/* the bzImage to boot (ARG itself, or extracted) */
-	char *release;		/* from the boot header ("6.1.0-50-cloud-amd64"), or NULL */
-	int from_deb;		/* IMAGE was extracted from a package */
+	char *image;		/* the image to boot (ARG itself, or made in WORK_DIR) */
+	char *release;		/* "6.1.0-50-cloud-amd64", or NULL when unknown */
+	const char *arch;	/* the machine it boots on: "x86_64" or "arm64" */
+	int from_deb;		/* IMAGE was made in WORK_DIR (from a package or unpacked) */
+	int cached;		/* IMAGE is the cache's copy (never removed by vmtest) */
 };
 
-/* Opens ARG. A package's image is extracted into WORK_DIR (which must exist).
- * Reports and returns -ENOENT (no such file), -EINVAL (neither a boot image
- * nor a package holding one) or another -errno. */
-int vm_kernel_open(const char *arg, const char *work_dir, struct vm_kernel *k);
+/* Opens ARG. A package's image, or an image to unpack, is written into
+ * WORK_DIR (which must exist), or taken from CACHE_DIR (may be NULL: no
+ * cache; created when missing) when an earlier run made it. Reports and
+ * returns -ENOENT (no such file), -EINVAL (neither a boot image nor a package
+ * holding one) or another -errno. A cache that cannot be written costs only
+ * the time. */
+int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
+		   struct vm_kernel *k);
 void vm_kernel_free(struct vm_kernel *k);
 
 /* The release string of an x86 boot image held in DATA (its first LEN bytes
  * suffice when they include the version string); malloc'd, or NULL when DATA
  * is not a boot image or has no version string. */
 char *vm_kernel_boot_release(const unsigned char *data, size_t len);
+
+/* Extracts the first regular file of the Debian package DEB's data archive
+ * whose path (without "./") matches the fnmatch PATTERN ("boot/vmlinuz-*",
+ * "bin/busybox") into OUT_FD; *MEMBER (may be NULL) gets its path, malloc'd.
+ * Returns 0, -ENOENT without a report when there is none, or -EIO (reported). */
+int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **member);
+
+/* Whether the file starts like a Debian package (an ar archive whose first
+ * member is debian-binary); HEAD holds its first LEN bytes. */
+int vm_is_deb(const unsigned char *head, size_t len);
 
 #endif

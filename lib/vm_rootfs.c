@@ -1,12 +1,15 @@
 /* vm_rootfs: the guest's files for vmtest, written as an initramfs. */
 #include "vm_rootfs.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <glob.h>
 #include <libelf.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +28,7 @@ struct add {
 };
 
 struct rootfs {
+	const struct vm_rootfs_opts *o;
 	struct add *adds;
 	size_t n_adds;
 	char *busybox;
@@ -35,9 +39,24 @@ struct rootfs {
 	char *cwd;
 };
 
-/* 0 when PATH is not ELF or is a static ELF program for this machine; else
- * reports why it cannot run in the guest and returns -EINVAL. */
-static int check_runnable(const char *path, const char *what)
+/* The e_machine of the programs this bpfpack runs, i.e. of this machine. */
+static unsigned int host_elf_machine(void)
+{
+#if defined(__aarch64__)
+	return EM_AARCH64;
+#else
+	return EM_X86_64;
+#endif
+}
+
+static unsigned int guest_machine(const struct rootfs *r)
+{
+	return r->o->elf_machine ? r->o->elf_machine : EM_X86_64;
+}
+
+/* 0 when PATH is not ELF or is a static ELF program for the guest's machine;
+ * else reports why it cannot run in the guest and returns -EINVAL. */
+static int check_runnable(const struct rootfs *r, const char *path, const char *what)
 {
 	Elf *elf = NULL;
 	GElf_Ehdr eh;
@@ -55,9 +74,14 @@ static int check_runnable(const char *path, const char *what)
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
 		goto out;	/* a script or data: the guest will see */
-	if (eh.e_machine != EM_X86_64) {
-		report_error("%s %s is built for another machine (ELF machine %u), not x86-64",
-			     what, path, eh.e_machine);
+	if (eh.e_machine != guest_machine(r)) {
+		report_error("%s %s is built for another machine (ELF machine %u), not %s",
+			     what, path, eh.e_machine, r->o->arch ? r->o->arch : "x86-64");
+		if (eh.e_machine == EM_X86_64 || eh.e_machine == EM_AARCH64)
+			report_hint("it is an %s program: build it for the guest (bpfpack build "
+				    "--arch %s) or boot a kernel of its own arch",
+				    eh.e_machine == EM_X86_64 ? "x86_64" : "arm64",
+				    r->o->arch ? r->o->arch : "x86_64");
 		err = -EINVAL;
 		goto out;
 	}
@@ -135,13 +159,46 @@ static char *host_abs_path(const char *path)
 	return abs;
 }
 
+/* The applet names of a busybox binary that cannot run here: busybox keeps
+ * them as one sorted run of NUL-terminated names, starting "[", "[[". */
+static int busybox_names(struct rootfs *r)
+{
+	static const char first[] = "[\0[[\0";
+	struct buf b = {0};
+	const char *p, *end;
+	int err = fs_read_file(r->busybox, &b);
+
+	if (err)
+		return err;
+	p = b.data ? memmem(b.data, b.len, first, sizeof(first) - 1) : NULL;
+	end = b.data + b.len;
+	while (p && p < end && *p) {
+		size_t n = strnlen(p, (size_t)(end - p));
+
+		if (p + n >= end)
+			break;
+		strv_push(&r->applets, p);
+		p += n + 1;
+	}
+	buf_free(&b);
+	if (r->applets.n < 2) {
+		report_error("cannot list the applets of %s: no table of applet names in it",
+			     r->busybox);
+		report_hint("give a static busybox (Debian's busybox-static)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int find_busybox(struct rootfs *r)
 {
-	const char *want = getenv("BUSYBOX");
+	const char *want = r->o->busybox;
 	struct buf out = {0};
 	char *argv[3];
 	int rc;
 
+	if (!want || !*want)
+		want = getenv("BUSYBOX");
 	if (!want || !*want)
 		want = fs_exists("/bin/busybox") ? "/bin/busybox" : "busybox";
 	r->busybox = proc_find_program(want);
@@ -150,9 +207,11 @@ static int find_busybox(struct rootfs *r)
 		report_hint("install it: apt-get install busybox-static (or set BUSYBOX)");
 		return -ENOENT;
 	}
-	rc = check_runnable(r->busybox, "busybox");
+	rc = check_runnable(r, r->busybox, "busybox");
 	if (rc)
 		return rc;
+	if (guest_machine(r) != host_elf_machine())
+		return busybox_names(r);
 	argv[0] = r->busybox;
 	argv[1] = "--list-full";
 	argv[2] = NULL;
@@ -171,7 +230,8 @@ static int find_busybox(struct rootfs *r)
 	return 0;
 }
 
-/* The canonical path of applet NAME ("bin/sh"), or NULL. */
+/* The canonical path of applet NAME ("bin/sh"; just "sh" when the busybox
+ * cannot say where its applets go), or NULL. */
 static const char *applet_path(const struct rootfs *r, const char *name)
 {
 	for (size_t i = 0; i < r->applets.n; i++)
@@ -264,13 +324,14 @@ static int resolve_command(struct rootfs *r, char *const *cmd)
 		free(joined);
 		free(abs);
 		if (added) {
-			err = check_runnable(added, "command");
+			err = check_runnable(r, added, "command");
 			free(added);
 			return err;
 		}
 		if (in_bin_dir(cmd0) && (applet = applet_path(r, fs_basename(cmd0)))) {
 			free(r->argv.v[0]);
-			r->argv.v[0] = xasprintf("/%s", applet);
+			/* No directory known: the guest's PATH finds the applet. */
+			r->argv.v[0] = strchr(applet, '/') ? xasprintf("/%s", applet) : xstrdup(applet);
 			return 0;
 		}
 		host = proc_find_program(cmd0);
@@ -278,7 +339,7 @@ static int resolve_command(struct rootfs *r, char *const *cmd)
 		if ((a = find_add_named(r, cmd0))) {
 			free(r->argv.v[0]);
 			r->argv.v[0] = xstrdup(a->guest);
-			return check_runnable(a->host, "command");
+			return check_runnable(r, a->host, "command");
 		}
 		if (applet_path(r, cmd0))
 			return 0;
@@ -297,7 +358,7 @@ static int resolve_command(struct rootfs *r, char *const *cmd)
 			    "static programs of this machine");
 		return -ENOENT;
 	}
-	err = check_runnable(host, "command");
+	err = check_runnable(r, host, "command");
 	if (!err && !(guest = host_abs_path(host))) {
 		err = -errno;
 		report_error("cannot read %s: %s", host, strerror(errno));
@@ -402,6 +463,7 @@ static int write_archive(struct rootfs *r, const struct vm_rootfs_opts *o, const
 	};
 	struct vm_guest_opts go = {
 		.argv = r->argv.v,
+		.channel = o->channel,
 		.cwd = r->cwd,
 		.hide_btf = o->hide_btf,
 		.dump_kernel_log = o->dump_kernel_log,
@@ -440,9 +502,46 @@ static int write_archive(struct rootfs *r, const struct vm_rootfs_opts *o, const
 	return initramfs_finish(ir);
 }
 
+/* The newest busybox-static_*_DEBARCH.deb in DIR, or NULL; malloc'd. */
+static char *newest_busybox_deb(const char *dir, const char *deb_arch)
+{
+	char *pattern = xasprintf("%s/busybox-static_*_%s.deb", dir, deb_arch), *best = NULL;
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			if (!best || strverscmp(g.gl_pathv[i], best) > 0)
+				best = g.gl_pathv[i];
+		best = best ? xstrdup(best) : NULL;
+		globfree(&g);
+	}
+	free(pattern);
+	return best;
+}
+
+char *vm_rootfs_busybox_source(const char *arch, const char *deb_arch, const char *const *dirs,
+			       char var[32])
+{
+	const char *env;
+	char *path = NULL;
+
+	snprintf(var, 32, "BUSYBOX_%s", arch);
+	for (char *c = var; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	env = getenv(var);
+	if (env && *env) {
+		path = proc_find_program(env);
+		/* A package need not be executable. */
+		return path ? path : xstrdup(env);
+	}
+	for (size_t i = 0; dirs && dirs[i] && !path; i++)
+		path = newest_busybox_deb(dirs[i], deb_arch);
+	return path;
+}
+
 int vm_rootfs_write(const struct vm_rootfs_opts *o, const char *initrd_path)
 {
-	struct rootfs r = {0};
+	struct rootfs r = { .o = o };
 	int err;
 
 	r.cwd = getcwd(NULL, 0);

@@ -172,6 +172,19 @@ static void test_garbage_is_einval(void **state)
 	strv_free(&deps);
 }
 
+/* Found by fuzzing: a NUL byte made an empty (or cut-short) prerequisite. */
+static void test_nul_byte_is_einval(void **state)
+{
+	static const char damaged[] = "foo.o: a.h\0\0 b.h\n";
+	struct strv deps = {0};
+
+	(void)state;
+	assert_int_equal(depfile_parse(":\t\0\0\0\0", 6, &deps), -EINVAL);
+	assert_int_equal(depfile_parse(damaged, sizeof(damaged) - 1, &deps), -EINVAL);
+	assert_int_equal(deps.n, 0);
+	strv_free(&deps);
+}
+
 static void test_colon_inside_path_kept(void **state)
 {
 	(void)state;
@@ -284,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_empty_text),
 		cmocka_unit_test(test_len_is_respected),
 		cmocka_unit_test(test_garbage_is_einval),
+		cmocka_unit_test(test_nul_byte_is_einval),
 		cmocka_unit_test(test_colon_inside_path_kept),
 		cmocka_unit_test_setup_teardown(test_real_cc_depfile, real_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_clang_depfile, real_setup, real_teardown),

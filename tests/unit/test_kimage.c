@@ -342,6 +342,48 @@ static void test_truncated_payload_fails_clearly(void **state)
 	buf_free(&kernel);
 }
 
+/* Found by fuzzing: a payload in no known format, shorter than 4 bytes and
+ * at the very end of the file, was named by 4 bytes read past the file. */
+static void test_unknown_payload_names_only_its_bytes(void **state)
+{
+	struct buf one = {0}, img = {0}, kernel = {0};
+	struct kimage_info info;
+	struct stderr_capture cap;
+	unsigned char *exact;
+	char *err;
+
+	(void)state;
+	buf_append(&one, "A", 1);
+	bzimage(&one, 1, &img);
+	/* Without the size word: the payload's byte is the file's last. */
+	exact = xmalloc(img.len - 4);
+	memcpy(exact, img.data, img.len - 4);
+	assert_int_equal(kimage_probe(exact, img.len - 4, "ctx", &info), 0);
+	assert_null(info.compression);
+	capture_begin(&cap);
+	assert_int_equal(kimage_unpack(exact, img.len - 4, &info, "ctx", &kernel), -ENOTSUP);
+	err = capture_end(&cap);
+	assert_int_equal(count_error_lines(err), 1);
+	assert_non_null(strstr(err, "cannot unpack (first bytes 41)"));
+	free(err);
+	free(exact);
+	buf_free(&one);
+	buf_free(&img);
+	buf_free(&kernel);
+}
+
+/* Found by fuzzing: the byte order was read before the length was checked. */
+static void test_elf_complete_short_input(void **state)
+{
+	unsigned char *elf = xmalloc(4);
+
+	(void)state;
+	memcpy(elf, "\x7f" "ELF", 4);
+	assert_false(kimage_elf_complete(NULL, 0));
+	assert_false(kimage_elf_complete(elf, 4));
+	free(elf);
+}
+
 static void test_scan_finds_payload_after_stub(void **state)
 {
 	struct fixture *fx = *state;
@@ -518,6 +560,8 @@ int main(void)
 		cmocka_unit_test(test_bzimage_header_with_xz_and_size_word),
 		cmocka_unit_test(test_bzimage_payload_past_end_fails),
 		cmocka_unit_test(test_truncated_payload_fails_clearly),
+		cmocka_unit_test(test_unknown_payload_names_only_its_bytes),
+		cmocka_unit_test(test_elf_complete_short_input),
 		cmocka_unit_test(test_scan_finds_payload_after_stub),
 		cmocka_unit_test(test_zboot_header),
 		cmocka_unit_test(test_decompress_refuses_plain_data),
