@@ -14,7 +14,7 @@ cd "$ROOT"
 # Packages the driver, the tools it builds and the tests need.
 PACKAGES=(
 	make gcc libc6-dev binutils pkg-config file xz-utils
-	clang-19 llvm-19
+	clang-19 llvm-19 libclang-rt-19-dev
 	libbpf-dev bpftool
 	libelf-dev zlib1g-dev libzstd-dev liblzma-dev libarchive-dev libxxhash-dev libinih-dev
 	dwarves

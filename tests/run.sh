@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/run.sh: runs the unit tests (cmocka, TAP output) and the end-to-end
-# scripts (tests/e2e/t-*.sh), and ends with one line "N passed, N failed"
-# (", N skipped" when some could not run here). Exit status 1 if any failed.
+# tests/run.sh: runs the unit tests (cmocka, TAP output), the end-to-end
+# scripts (tests/e2e/t-*.sh) and a short run of every fuzz target, and ends
+# with one line "N passed, N failed" (", N skipped" when some could not run
+# here). Exit status 1 if any failed.
 #
 #   tests/run.sh [PATTERN]   only the tests whose file name contains PATTERN
 set -uo pipefail
@@ -61,6 +62,13 @@ for t in "$ROOT"/tests/e2e/t-*.sh; do
 	[[ -z "$pattern" || "$name" == *"$pattern"* ]] || continue
 	run_one "e2e/$name" bash "$t"
 done
+
+# Every parser of outside input, fuzzed briefly (tests/fuzz/run.sh SECONDS
+# for a longer run; FUZZ_SECONDS=0 leaves them out).
+fuzz_seconds=${FUZZ_SECONDS:-8}
+if [ "$fuzz_seconds" != 0 ] && [[ -z "$pattern" || "fuzz" == *"$pattern"* ]]; then
+	run_one "fuzz" bash "$ROOT/tests/fuzz/run.sh" "$fuzz_seconds"
+fi
 
 if [ "${#failed_names[@]}" -gt 0 ]; then
 	echo "# failed:"

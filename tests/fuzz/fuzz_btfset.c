@@ -1,0 +1,191 @@
+/* fuzz_btfset: the embedded BTF set as the runtime inside every tool reads
+ * it (runtime/btfset.c: btfset_open, btfset_kernel_at, btfset_blob_get) and
+ * matches it (bpfpack_btf_match, bpfpack_btf_describe_miss). The input is a
+ * set as stored in a binary's .bpfpack.btf section.
+ *
+ * A set is checksummed and its index is zstd-compressed, so plain byte
+ * mutations would stop at the CRC check. The custom mutator therefore works
+ * on the decompressed index most of the time (with the header's kernel and
+ * blob counts in front of it), then recompresses it and writes a header with
+ * valid checksums; the rest of the time it mutates the stored bytes as they
+ * are, which is what a corrupted binary looks like. Either way the saved
+ * reproducer is a stored set, the input btfset_open gets in a tool. */
+#include <errno.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "../../include/bpfpack.h"
+#include "../../runtime/bpfpack_btf_internal.h"
+#include "../../runtime/btfset.h"
+#include "fuzz.h"
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Checks what the reader promises about an open set and drives the matcher
+ * with each kernel's own key, which must find a kernel. */
+static void check_set(const struct btfset *s)
+{
+	uint32_t n = btfset_kernel_count(s), nb = btfset_blob_count(s), i;
+	char err[256], miss[1024];
+
+	if (n == 0 || nb == 0 || nb > n)
+		fuzz_fail("open set has %u kernels, %u blobs", n, nb);
+	if (btfset_kernel_at(s, n) != NULL)
+		fuzz_fail("kernel_at(count) is not NULL");
+	for (i = 0; i < n; i++) {
+		const struct btfset_kernel *k = btfset_kernel_at(s, i);
+		struct bpfpack_sysinfo si;
+		uint32_t idx;
+		const char *how;
+
+		if (!k || !k->distro || !k->version || !k->arch || !k->release)
+			fuzz_fail("kernel %u has a NULL field", i);
+		if (strlen(k->distro) > BTFSET_MAX_DISTRO || strlen(k->version) > BTFSET_MAX_VERSION ||
+		    strlen(k->arch) > BTFSET_MAX_ARCH || !*k->release ||
+		    strlen(k->release) > BTFSET_MAX_RELEASE)
+			fuzz_fail("kernel %u has a key field of a bad length", i);
+		if (k->blob >= nb)
+			fuzz_fail("kernel %u points at blob %u of %u", i, k->blob, nb);
+
+		/* The system this kernel was keyed for must find a kernel. */
+		memset(&si, 0, sizeof(si));
+		snprintf(si.id, sizeof(si.id), "%s", k->distro);
+		snprintf(si.version_id, sizeof(si.version_id), "%s", k->version);
+		snprintf(si.arch, sizeof(si.arch), "%s",
+			 !strcmp(k->arch, "aarch64") ? "arm64" :
+			 !strcmp(k->arch, "amd64") ? "x86_64" : k->arch);
+		snprintf(si.release, sizeof(si.release), "%s", k->release);
+		if (bpfpack_btf_match(s, &si, &idx, &how) != 0)
+			fuzz_fail("kernel %u (%s/%s/%s/%s) does not match its own key", i, k->distro,
+				  k->version, k->arch, k->release);
+		if (idx >= n || !how)
+			fuzz_fail("match gave index %u of %u", idx, n);
+	}
+	for (i = 0; i <= nb; i++) {
+		const void *blob = NULL;
+		uint32_t size = 0;
+		int rc = btfset_blob_get(s, i, &blob, &size, err, sizeof(err));
+
+		if (i == nb && rc != -ERANGE)
+			fuzz_fail("blob_get(count) returned %d", rc);
+		if (i < nb && rc != 0 && rc != -EBADMSG)
+			fuzz_fail("blob_get(%u) returned %d", i, rc);
+		if (rc == 0 && (!blob || size == 0))
+			fuzz_fail("blob %u is empty", i);
+		if (rc == 0)	/* ASan checks that the blob lies in the payload */
+			(void)crc32(0, blob, size);
+	}
+	{
+		struct bpfpack_sysinfo other = { "nosuchdistro", "1", "x86_64", "0.0.0-fuzz" };
+
+		bpfpack_btf_describe_miss(s, &other, miss, sizeof(miss));
+		if (!fuzz_terminated(miss, sizeof(miss)))
+			fuzz_fail("describe_miss left its buffer unterminated");
+	}
+	if (btfset_compressed_size(s) < BTFSET_HEADER_SIZE || btfset_payload_size(s) < 16)
+		fuzz_fail("sizes %zu/%zu", btfset_compressed_size(s), btfset_payload_size(s));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct btfset *s = NULL;
+	char err[256];
+	int rc;
+
+	err[0] = '\0';
+	rc = btfset_open(data, size, &s, err, sizeof(err));
+	if (rc == 0) {
+		if (!s)
+			fuzz_fail("open returned 0 without a set");
+		check_set(s);
+		btfset_close(s);
+	} else {
+		if (s)
+			fuzz_fail("open failed (%d) but set *out", rc);
+		if (rc != -EBADMSG && rc != -EPROTONOSUPPORT && rc != -E2BIG && rc != -EINVAL)
+			fuzz_fail("open returned %d", rc);
+		if (!err[0] || !fuzz_terminated(err, sizeof(err)))
+			fuzz_fail("open failed (%d) without a message", rc);
+	}
+	return 0;
+}
+
+/* Largest index the mutator decompresses: far above a real set's. */
+#define MUTATE_MAX_PAYLOAD (1u << 20)
+
+/* Wraps PAYLOAD (PLEN bytes) as a stored set of K kernels and B blobs with
+ * valid checksums into OUT (at most MAX bytes). Returns the size, or 0. */
+static size_t wrap_payload(const uint8_t *payload, size_t plen, uint32_t k, uint32_t b,
+			   uint8_t *out, size_t max)
+{
+	size_t c;
+
+	if (max < BTFSET_HEADER_SIZE || max - BTFSET_HEADER_SIZE < ZSTD_compressBound(plen))
+		return 0;
+	c = ZSTD_compress(out + BTFSET_HEADER_SIZE, max - BTFSET_HEADER_SIZE, payload, plen, 1);
+	if (ZSTD_isError(c))
+		return 0;
+	memcpy(out, BTFSET_MAGIC, BTFSET_MAGIC_LEN);
+	out[8] = BTFSET_VERSION;
+	out[9] = 0;
+	out[10] = BTFSET_HEADER_SIZE;
+	out[11] = 0;
+	put_le32(out + 12, 0);
+	put_le32(out + 16, k);
+	put_le32(out + 20, b);
+	put_le32(out + 24, (uint32_t)c);
+	put_le32(out + 28, (uint32_t)plen);
+	put_le32(out + 32, (uint32_t)crc32(0, out + BTFSET_HEADER_SIZE, (uInt)c));
+	put_le32(out + 36, (uint32_t)crc32(0, out, 36));
+	return BTFSET_HEADER_SIZE + c;
+}
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+	unsigned long long usize;
+	uint8_t *plain;
+	size_t plen, got, out;
+
+	/* One time in four, or when the input is no set with a readable
+	 * index: mutate the stored bytes. */
+	if (seed % 4 == 0 || size < BTFSET_HEADER_SIZE ||
+	    memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0 ||
+	    le32(data + 24) > size - BTFSET_HEADER_SIZE)
+		return LLVMFuzzerMutate(data, size, max_size);
+	usize = ZSTD_getFrameContentSize(data + BTFSET_HEADER_SIZE, le32(data + 24));
+	if (usize == ZSTD_CONTENTSIZE_ERROR || usize == ZSTD_CONTENTSIZE_UNKNOWN ||
+	    usize > MUTATE_MAX_PAYLOAD)
+		return LLVMFuzzerMutate(data, size, max_size);
+
+	/* [kernel count][blob count][index], mutated as one buffer. */
+	plen = 8 + (size_t)usize;
+	plain = xmalloc(2 * plen + 64);
+	memcpy(plain, data + 16, 8);
+	got = ZSTD_decompress(plain + 8, (size_t)usize, data + BTFSET_HEADER_SIZE, le32(data + 24));
+	if (ZSTD_isError(got) || got != usize) {
+		free(plain);
+		return LLVMFuzzerMutate(data, size, max_size);
+	}
+	plen = LLVMFuzzerMutate(plain, plen, 2 * plen + 64);
+	if (plen < 8) {
+		free(plain);
+		return LLVMFuzzerMutate(data, size, max_size);
+	}
+	out = wrap_payload(plain + 8, plen - 8, le32(plain), le32(plain + 4), data, max_size);
+	free(plain);
+	return out ? out : LLVMFuzzerMutate(data, size, max_size);
+}
