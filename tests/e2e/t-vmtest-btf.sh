@@ -19,6 +19,7 @@ if [ -z "$deb_kernel" ]; then
 	t_done
 fi
 
+nobtf_rel=
 srcs=(--btf "$deb_kernel")
 if [ -n "$nobtf_kernel" ] && [ -f "$nobtf_dwarf" ]; then
 	nobtf_rel=$(file -b "$nobtf_kernel" | sed -n 's/.*version \([^ ]*\) .*/\1/p')
