@@ -5,6 +5,10 @@
 #   ./build.sh          install what is missing, build bin/bpfpack
 #   ./build.sh demo     ... then scaffold, build and run a tool for a few seconds
 #   ./build.sh test     ... then run every test; the last line is "N passed, N failed"
+#   ./build.sh test --sanitize
+#                       ... the same with the driver, the runtime and the unit
+#                       tests built with ASan + UBSan (LeakSanitizer on); any
+#                       report fails the run (reports: build/sanitizer-logs/)
 #   ./build.sh arm64    ... and what `bpfpack build --arch arm64` and `vmtest --arch arm64` need
 set -euo pipefail
 
@@ -112,8 +116,40 @@ mount_tracefs() {
 	fi
 }
 
+# The sanitizer build: clang (the one bpfpack uses for BPF, so nothing more
+# to install) with ASan and UBSan; UBSan findings are fatal, and every report
+# goes to a file under build/sanitizer-logs that tests/run.sh counts as one
+# check, because tests that capture stderr would otherwise swallow it.
+SANITIZE_CC=
+SANITIZE=
+sanitize_setup() {
+	SANITIZE_CC=clang-19
+	SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+	export BPFPACK_SANITIZER_LOGS=$ROOT/build/sanitizer-logs
+	rm -rf "$BPFPACK_SANITIZER_LOGS"
+	mkdir -p "$BPFPACK_SANITIZER_LOGS"
+	export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:log_path=$BPFPACK_SANITIZER_LOGS/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$BPFPACK_SANITIZER_LOGS/ubsan"
+}
+
+# Objects built with other flags (a sanitizer build, or back) are not reused.
+make_flags() {
+	local want="$SANITIZE_CC $SANITIZE" have=
+	mkdir -p build
+	[ -f build/.flags ] && have=$(cat build/.flags)
+	if [ "$want" != "$have" ]; then
+		rm -rf build/obj build/tests bin
+		printf '%s\n' "$want" >build/.flags
+	fi
+}
+
+mk() {
+	make -s -j"$(nproc)" ${SANITIZE_CC:+CC="$SANITIZE_CC"} ${SANITIZE:+SANITIZE="$SANITIZE"} "$@"
+}
+
 build() {
-	make -s -j"$(nproc)" ${SANITIZE:+SANITIZE="$SANITIZE"} bin/bpfpack
+	make_flags
+	mk bin/bpfpack
 }
 
 demo() {
@@ -152,13 +188,17 @@ demo)
 	;;
 test)
 	shift
+	if [ "${1:-}" = --sanitize ]; then
+		shift
+		sanitize_setup
+	fi
 	setup
 	# The arm64 target is part of what the suite covers; without it (e.g. no
 	# mirror) its tests skip and say why.
 	tests/setup-arm64.sh || log "arm64 set-up failed: the arm64 tests will skip"
 	build
 	mount_tracefs
-	make -s -j"$(nproc)" unit
+	mk unit
 	exec tests/run.sh "$@"
 	;;
 arm64)
@@ -167,7 +207,7 @@ arm64)
 	build
 	;;
 *)
-	echo "usage: ./build.sh [demo|test|arm64]" >&2
+	echo "usage: ./build.sh [demo|test [--sanitize] [PATTERN]|arm64]" >&2
 	exit 2
 	;;
 esac

@@ -70,6 +70,24 @@ if [ "$fuzz_seconds" != 0 ] && [[ -z "$pattern" || "fuzz" == *"$pattern"* ]]; th
 	run_one "fuzz" bash "$ROOT/tests/fuzz/run.sh" "$fuzz_seconds"
 fi
 
+# ./build.sh test --sanitize: every ASan, UBSan or LeakSanitizer report of
+# any process of the run landed in this directory; there must be none.
+if [ -n "${BPFPACK_SANITIZER_LOGS:-}" ]; then
+	reports=$(find "$BPFPACK_SANITIZER_LOGS" -type f -size +0 2>/dev/null | sort)
+	if [ -z "$reports" ]; then
+		echo "ok - sanitizers: no ASan, UBSan or LeakSanitizer report"
+		passed=$((passed + 1))
+	else
+		n=$(printf '%s\n' "$reports" | wc -l)
+		while IFS= read -r r; do
+			echo "#   $r:"
+			grep -m 3 -E 'ERROR|runtime error|SUMMARY' "$r" | sed 's/^/#     /'
+		done <<<"$reports"
+		echo "not ok - sanitizers: $n report(s) in $BPFPACK_SANITIZER_LOGS"
+		failed=$((failed + 1)); failed_names+=("sanitizers: $n report(s)")
+	fi
+fi
+
 if [ "${#failed_names[@]}" -gt 0 ]; then
 	echo "# failed:"
 	printf '#   %s\n' "${failed_names[@]}"
