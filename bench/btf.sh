@@ -12,6 +12,9 @@
 # 2. Size: bpfpack's set (what `bpfpack build --btf` embeds as .bpfpack.btf)
 #    against the tar.gz of the loop's per-kernel files (libbpf-tools' format;
 #    tar.xz printed for information).      goal: set / tar.gz <= 0.3
+#    For a project of several tools, each tool's own set (what `bpfpack
+#    build --btf` embeds, compressed against the tool's BPF object) is
+#    printed beside the tar.gz of that tool's files, for information.
 # 3. Start-up, exec to "Tracing exec()" (printed right after attach), of the
 #    default template built with --btf for this kernel: the embedded BTF
 #    (BPFPACK_BTF_FORCE_EMBEDDED=1) against the kernel's own, timed by
@@ -192,6 +195,38 @@ btfgen_summary() {
 		sed -n 's/.*: \([0-9]*\) kernels (\([0-9]*\) cached, \([0-9]*\) minimized), \([0-9]*\) distinct, \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p'
 }
 
+# What `bpfpack build --btf` embeds in each tool of a project: a set made for
+# that tool's object alone (compressed against it), beside the tar.gz of the
+# same tool's per-kernel files. Information only: the goal is checked on the
+# set of all objects, which is what libbpf-tools' archive holds. Uses the
+# kernels the loop extracted into $tmp/lw.
+per_tool_sizes() {
+	local o t set_b tgz_b tot_set=0 tot_tgz=0 f rel
+	echo "  size per tool, as \`bpfpack build --btf\` embeds it (information):"
+	for o in "$@"; do
+		t=$(basename "$o" .bpf.o)
+		rm -rf "$tmp/pt" "$tmp/pt.tar.gz"
+		while IFS= read -r f; do
+			rel=${f#"$tmp/lw/"}
+			mkdir -p "$tmp/pt/$(dirname "$rel")"
+			"$bpftool" gen min_core_btf "$f" "$tmp/pt/$rel" "$o" </dev/null >>"$log" 2>&1 ||
+				die "bpftool gen min_core_btf $f for $t failed"
+		done < <(find "$tmp/lw" -type f -name '*.btf' | sort)
+		tar czf "$tmp/pt.tar.gz" -C "$tmp/pt" .
+		BPFPACK_CACHE_DIR=$tmp/cache-pt bpfpack_btfgen "$tmp/pt.set" "$o" >>"$log" 2>&1 ||
+			die "bpfpack btf gen for $t failed"
+		set_b=$(stat -c %s "$tmp/pt.set")
+		tgz_b=$(stat -c %s "$tmp/pt.tar.gz")
+		printf '    %-14s set %5d bytes, tar.gz %5d bytes: %s\n' "$t" "$set_b" "$tgz_b" \
+			"$(ratio "$set_b" "$tgz_b" 3)"
+		tot_set=$((tot_set + set_b))
+		tot_tgz=$((tot_tgz + tgz_b))
+	done
+	printf '    %-14s set %5d bytes, tar.gz %5d bytes: %s\n' "all ${#@}" "$tot_set" "$tot_tgz" \
+		"$(ratio "$tot_set" "$tot_tgz" 3)"
+	echo
+}
+
 declare -A res	# results per case, for the summary
 bench_case() {
 	local c=$1 i
@@ -284,6 +319,9 @@ bench_case() {
 		"$(verdict "$r_size" "<=" $SIZE_RATIO_GOAL) (<= $SIZE_RATIO_GOAL)"
 	printf '    %-24s %10s\n' "set / tar.xz (info)" "$r_xz"
 	echo
+	if ((${#objs[@]} > 1)); then
+		per_tool_sizes "${objs[@]}"
+	fi
 	res[$c]="$r_cold $r_warm $r_size"
 }
 

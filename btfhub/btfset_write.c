@@ -763,11 +763,12 @@ static int btfset_compress(const struct btfset_builder *b, const struct buf *src
 		report_error("BTF set: cannot create a zstd context");
 		return -ENOMEM;
 	}
-	/* A window that spans the whole payload (up to 128 MB, what any zstd
-	 * decoder accepts by default), so the last blob can match the first;
+	/* A window that spans the whole payload and the dictionary (up to
+	 * 128 MB, what any zstd decoder accepts by default), so the last blob
+	 * can match the first and any blob any part of the dictionary;
 	 * long-distance matching only pays off once the payload outgrows the
 	 * level's own window. */
-	while (wlog < 27 && ((size_t)1 << wlog) < src->len)
+	while (wlog < 27 && ((size_t)1 << wlog) < src->len + b->dict_size)
 		wlog++;
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, b->level);
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, (int)wlog);
@@ -776,6 +777,16 @@ static int btfset_compress(const struct btfset_builder *b, const struct buf *src
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);	/* the header has a CRC */
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
+	if (b->dict_size) {
+		/* An object is no zstd dictionary, so zstd takes it as raw content. */
+		n = ZSTD_CCtx_loadDictionary(cctx, b->dict, b->dict_size);
+		if (ZSTD_isError(n)) {
+			report_error("BTF set: zstd cannot use the BPF object as a dictionary: %s",
+				     ZSTD_getErrorName(n));
+			ZSTD_freeCCtx(cctx);
+			return -EIO;
+		}
+	}
 	dst = xmalloc(bound);
 	n = ZSTD_compress2(cctx, dst, bound, src->data, src->len);
 	ZSTD_freeCCtx(cctx);
@@ -787,6 +798,12 @@ static int btfset_compress(const struct btfset_builder *b, const struct buf *src
 	buf_append(out, dst, n);
 	free(dst);
 	return 0;
+}
+
+void btfset_builder_set_dict(struct btfset_builder *b, const void *dict, size_t dict_size)
+{
+	b->dict = dict_size ? dict : NULL;
+	b->dict_size = dict ? dict_size : 0;
 }
 
 int btfset_builder_write(struct btfset_builder *b, struct buf *out)
@@ -895,13 +912,14 @@ int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 	hdr[9] = BTFSET_VERSION >> 8;
 	hdr[10] = BTFSET_HEADER_SIZE & 0xff;
 	hdr[11] = BTFSET_HEADER_SIZE >> 8;
-	wr32(hdr + 12, 0);
+	wr32(hdr + 12, b->dict_size ? BTFSET_FLAG_DICT : 0);
 	wr32(hdr + 16, (uint32_t)K);
 	wr32(hdr + 20, (uint32_t)nb);
 	wr32(hdr + 24, (uint32_t)comp.len);
 	wr32(hdr + 28, (uint32_t)payload.len);
 	wr32(hdr + 32, crc32_of(comp.data, comp.len));
-	wr32(hdr + 36, crc32_of(hdr, 36));
+	wr32(hdr + 36, b->dict_size ? crc32_of(b->dict, b->dict_size) : 0);
+	wr32(hdr + 40, crc32_of(hdr, 40));
 	buf_append(out, hdr, sizeof(hdr));
 	buf_append(out, comp.data, comp.len);
 out:

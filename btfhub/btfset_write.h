@@ -22,6 +22,8 @@ struct btfset_builder {
 	size_t nblobs, blobs_cap;
 	int level;		/* zstd level; btfset_builder_init sets 19 */
 	int canonical;		/* renumber types canonically (init: 1); 0 stores blobs as given */
+	const void *dict;	/* btfset_builder_set_dict; not owned */
+	size_t dict_size;
 	/* Filled by btfset_builder_write, for messages and inspect-like output. */
 	size_t raw_bytes;	/* sum of the blobs as added (one per kernel) */
 	size_t distinct_bytes;	/* sum of the distinct blobs as stored */
@@ -36,6 +38,11 @@ void btfset_builder_init(struct btfset_builder *b);
  * error. Reports and returns a negative errno on failure. */
 int btfset_builder_add(struct btfset_builder *b, const struct btf_key *key, const void *blob,
 		       size_t size);
+/* Makes the set compress against DICT (DICT_SIZE bytes, not copied: it must
+ * outlive btfset_builder_write): the one BPF object the set is made for, the
+ * bytes the tool carries in .bpfpack.bpfobj. Readers then need the same bytes
+ * (btfset_open_dict). NULL or 0 bytes: no dictionary. */
+void btfset_builder_set_dict(struct btfset_builder *b, const void *dict, size_t dict_size);
 /* Appends the set to OUT. Fails (reports, -EINVAL) when nothing was added.
  * The same set of kernels and blobs always gives the same bytes. */
 int btfset_builder_write(struct btfset_builder *b, struct buf *out);

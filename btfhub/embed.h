@@ -4,14 +4,16 @@
  * without relinking:
  *   .bpfpack.btf     the BTF set (btfset format), for kernels without BTF;
  *   .bpfpack.bpfobj  the tool's BPF object, so `bpfpack btf embed` can
- *                    minimize BTF for a binary without its project. */
+ *                    minimize BTF for a binary without its project; also
+ *                    the dictionary the set is compressed against. */
 #ifndef BPFPACK_EMBED_H
 #define BPFPACK_EMBED_H
 
+#include "../include/bpfpack.h"
 #include "../lib/buf.h"
 
-#define EMBED_SECTION_BTF ".bpfpack.btf"
-#define EMBED_SECTION_OBJ ".bpfpack.bpfobj"
+#define EMBED_SECTION_BTF BPFPACK_BTF_SECTION
+#define EMBED_SECTION_OBJ BPFPACK_OBJ_SECTION
 
 /* Reads section NAME of the ELF file PATH into OUT. Returns -ENOENT without
  * reporting when the file has no such section; reports other failures. */

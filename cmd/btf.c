@@ -119,7 +119,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	struct btfset_builder set;
 	struct btfgen_stats stats;
 	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
-	struct buf bytes = {0};
+	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];
 	int rc;
@@ -134,12 +134,20 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 		btfgen_check_programs(objects[i]);
 	btfset_builder_init(&set);
 	rc = btfgen_run(kernels, objects, n_objects, &opts, &set, &stats);
+	/* A set for one object (every tool's) compresses against that object,
+	 * which the tool carries as .bpfpack.bpfobj. */
+	if (rc == 0 && n_objects == 1) {
+		rc = fs_read_file(objects[0], &dict);
+		if (rc == 0)
+			btfset_builder_set_dict(&set, dict.data, dict.len);
+	}
 	if (rc == 0)
 		rc = btfset_builder_write(&set, &bytes);
 	if (rc == 0)
 		rc = fs_write_atomic(output, bytes.data, bytes.len, 0644);
 	/* Read back what was written: the same reader the tools use. */
-	if (rc == 0 && btfset_open(bytes.data, bytes.len, &check, err, sizeof(err)) < 0) {
+	if (rc == 0 && btfset_open_dict(bytes.data, bytes.len, dict.data, dict.len, &check, err,
+					sizeof(err)) < 0) {
 		report_error("internal: the BTF set just written does not read back: %s", err);
 		rc = -EIO;
 	}
@@ -150,6 +158,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	btfset_close(check);
 	btfset_builder_free(&set);
 	buf_free(&bytes);
+	buf_free(&dict);
 	free((char *)opts.bpftool);
 	return rc;
 }

@@ -65,7 +65,7 @@ static int print_programs(const struct buf *obj, const char *tool, bool json)
 	return 0;
 }
 
-static int print_btfset(const struct buf *sec, const char *tool, bool json)
+static int print_btfset(const struct buf *sec, const struct buf *obj, const char *tool, bool json)
 {
 	struct btfset *set;
 	char err[256];
@@ -73,7 +73,7 @@ static int print_btfset(const struct buf *sec, const char *tool, bool json)
 	uint32_t *users;
 	uint32_t *sizes;
 
-	if (btfset_open(sec->data, sec->len, &set, err, sizeof(err)) < 0) {
+	if (btfset_open_dict(sec->data, sec->len, obj->data, obj->len, &set, err, sizeof(err)) < 0) {
 		report_error("%s: its embedded BTF set is damaged: %s", tool, err);
 		return -EINVAL;
 	}
@@ -207,7 +207,7 @@ int cmd_inspect(int argc, char **argv)
 				       "`bpfpack btf embed` adds it)\n");
 			rc = 0;
 		} else if (rc == 0) {
-			rc = print_btfset(&sec, tool, json);
+			rc = print_btfset(&sec, &obj, tool, json);
 		}
 	}
 	if (json && rc == 0)

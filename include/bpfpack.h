@@ -25,6 +25,9 @@ extern "C" {
 
 /* The non-allocated ELF section of a tool that holds its BTF set. */
 #define BPFPACK_BTF_SECTION ".bpfpack.btf"
+/* The non-allocated ELF section that holds the tool's BPF object: the
+ * dictionary the set is compressed against. */
+#define BPFPACK_OBJ_SECTION ".bpfpack.bpfobj"
 
 struct bpf_object_open_opts;
 struct btfset;
@@ -42,7 +45,8 @@ struct btfset;
  * /usr/lib/modules/R/kernel/vmlinux, /usr/lib/debug/boot/vmlinux-R,
  * /usr/lib/debug/boot/vmlinux-R.debug, /usr/lib/debug/lib/modules/R/vmlinux),
  * handed over explicitly; the BTF set embedded in the tool's own binary,
- * matched against /etc/os-release (else /usr/lib/os-release) and uname, its
+ * matched against /etc/os-release (else /usr/lib/os-release) and uname,
+ * decompressed against the tool's BPF object (section BPFPACK_OBJ_SECTION), its
  * blob checked against its CRC32 and handed to libbpf through a memfd
  * (/proc/self/fd/N). BPFPACK_BTF_FORCE_EMBEDDED=1 skips straight to the
  * embedded set, even on a kernel with BTF (for tests). No other environment

@@ -309,8 +309,8 @@ void bpfpack_btf_describe_miss(const struct btfset *s, const struct bpfpack_sysi
 
 /* ---- reading the tool's own binary --------------------------------------- */
 
-int bpfpack_btf_read_section(const char *path, void **data, size_t *size, char *err,
-			     size_t errlen)
+int bpfpack_btf_read_section(const char *path, const char *section, void **data, size_t *size,
+			     char *err, size_t errlen)
 {
 	Elf *elf = NULL;
 	Elf_Scn *scn = NULL;
@@ -345,18 +345,17 @@ int bpfpack_btf_read_section(const char *path, void **data, size_t *size, char *
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, BPFPACK_BTF_SECTION) != 0)
+		if (!name || strcmp(name, section) != 0)
 			continue;
 		d = sh.sh_type == SHT_NOBITS ? NULL : elf_rawdata(scn, NULL);
 		if (!d || !d->d_buf || d->d_size != sh.sh_size || d->d_size == 0) {
-			snprintf(err, errlen, "section %s of %s cannot be read%s%s", BPFPACK_BTF_SECTION,
-				 path, d ? "" : ": ", d ? "" : elf_errmsg(-1));
+			snprintf(err, errlen, "section %s of %s cannot be read%s%s", section, path, d ? "" : ": ", d ? "" : elf_errmsg(-1));
 			ret = -EIO;
 			goto out;
 		}
 		*data = malloc(d->d_size);
 		if (!*data) {
-			snprintf(err, errlen, "out of memory for %zu bytes of BTF", d->d_size);
+			snprintf(err, errlen, "out of memory for %zu bytes of %s", d->d_size, section);
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -365,7 +364,7 @@ int bpfpack_btf_read_section(const char *path, void **data, size_t *size, char *
 		ret = 0;
 		goto out;
 	}
-	snprintf(err, errlen, "%s has no %s section", path, BPFPACK_BTF_SECTION);
+	snprintf(err, errlen, "%s has no %s section", path, section);
 out:
 	if (elf)
 		elf_end(elf);
@@ -488,8 +487,8 @@ static int hand_over(const void *blob, size_t size, const char *prog,
 }
 
 int bpfpack_btf_use_set(struct bpf_object_open_opts *opts, const void *set, size_t size,
-			const struct bpfpack_sysinfo *si, const char *prog, int verbose,
-			int forced)
+			const void *obj, size_t obj_size, const struct bpfpack_sysinfo *si,
+			const char *prog, int verbose, int forced)
 {
 	const struct btfset_kernel *k;
 	struct btfset *s;
@@ -499,7 +498,7 @@ int bpfpack_btf_use_set(struct bpf_object_open_opts *opts, const void *set, size
 	char err[512];
 	int ret;
 
-	ret = btfset_open(set, size, &s, err, sizeof(err));
+	ret = btfset_open_dict(set, size, obj, obj_size, &s, err, sizeof(err));
 	if (ret) {
 		bpfpack_say(prog, "the BTF embedded in this binary is unusable: %s; refusing to load "
 			    "it; rebuild the binary with `bpfpack build --btf SOURCE`", err);
@@ -605,18 +604,20 @@ static bool env_flag(const char *name)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-/* The tool's own binary: /proc/self/exe, else the path it was started by. */
-static int read_own_set(void **data, size_t *size, char *err, size_t errlen)
+/* Section SECTION of the tool's own binary: /proc/self/exe, else the path
+ * it was started by. */
+static int read_own_section(const char *section, void **data, size_t *size, char *err,
+			    size_t errlen)
 {
 	const char *execfn;
 	int ret;
 
-	ret = bpfpack_btf_read_section("/proc/self/exe", data, size, err, errlen);
+	ret = bpfpack_btf_read_section("/proc/self/exe", section, data, size, err, errlen);
 	if (ret == -ENOENT || ret == 0)
 		return ret;
 	execfn = (const char *)getauxval(AT_EXECFN);
 	if (execfn && *execfn)
-		return bpfpack_btf_read_section(execfn, data, size, err, errlen);
+		return bpfpack_btf_read_section(execfn, section, data, size, err, errlen);
 	return ret;
 }
 
@@ -625,8 +626,8 @@ static int setup_embedded(struct bpf_object_open_opts *opts, const char *prog, i
 {
 	struct bpfpack_sysinfo si;
 	char err[512];
-	void *set;
-	size_t size;
+	void *set, *obj;
+	size_t size, obj_size;
 	int ret;
 
 	ret = sysinfo_of_this_system(&si);
@@ -634,7 +635,7 @@ static int setup_embedded(struct bpf_object_open_opts *opts, const char *prog, i
 		bpfpack_say(prog, "cannot tell which kernel this is (uname): %s", strerror(-ret));
 		return ret;
 	}
-	ret = read_own_set(&set, &size, err, sizeof(err));
+	ret = read_own_section(BPFPACK_BTF_SECTION, &set, &size, err, sizeof(err));
 	if (ret == -ENOENT) {
 		bpfpack_say(prog, "kernel %s has no BTF (%s is missing) and this binary carries "
 			    "none; rebuild it with `bpfpack build --btf SOURCE` to embed BTF for "
@@ -646,8 +647,16 @@ static int setup_embedded(struct bpf_object_open_opts *opts, const char *prog, i
 		bpfpack_say(prog, "cannot read the BTF embedded in this binary: %s", err);
 		return ret;
 	}
-	ret = bpfpack_btf_use_set(opts, set, size, &si, prog, verbose, forced);
+	/* The set's dictionary; without it btfset_open_dict says what is wrong. */
+	ret = read_own_section(BPFPACK_OBJ_SECTION, &obj, &obj_size, err, sizeof(err));
+	if (ret && ret != -ENOENT) {
+		bpfpack_say(prog, "cannot read the BPF object embedded in this binary: %s", err);
+		free(set);
+		return ret;
+	}
+	ret = bpfpack_btf_use_set(opts, set, size, obj, obj_size, &si, prog, verbose, forced);
 	free(set);
+	free(obj);
 	return ret;
 }
 

@@ -11,20 +11,22 @@
 
 struct btfset;
 
-/* Reads the BPFPACK_BTF_SECTION section of the ELF file PATH into *DATA
- * (malloc'd) and *SIZE. Returns 0; -ENOENT when the file has no such section
- * (ERR says so); another negative errno when PATH cannot be read or is not
- * ELF. */
-int bpfpack_btf_read_section(const char *path, void **data, size_t *size, char *err,
-			     size_t errlen);
+/* Reads section SECTION (BPFPACK_BTF_SECTION, BPFPACK_OBJ_SECTION) of the
+ * ELF file PATH into *DATA (malloc'd) and *SIZE. Returns 0; -ENOENT when the
+ * file has no such section (ERR says so); another negative errno when PATH
+ * cannot be read or is not ELF. */
+int bpfpack_btf_read_section(const char *path, const char *section, void **data, size_t *size,
+			     char *err, size_t errlen);
 
-/* The embedded-set step of bpfpack_btf_setup() on the set SET/SIZE for the
- * system SI: validates the set, matches SI, checks the blob's CRC and hands
- * it to libbpf through a memfd (opts->btf_custom_path = "/proc/self/fd/N").
- * FORCED only changes the -v line. Prints "PROG: ..." on failure. */
+/* The embedded-set step of bpfpack_btf_setup() on the set SET/SIZE, with the
+ * tool's BPF object OBJ/OBJ_SIZE (NULL when the binary has none) as its
+ * dictionary, for the system SI: validates the set, matches SI, checks the
+ * blob's CRC and hands it to libbpf through a memfd (opts->btf_custom_path =
+ * "/proc/self/fd/N"). FORCED only changes the -v line. Prints "PROG: ..." on
+ * failure. */
 int bpfpack_btf_use_set(struct bpf_object_open_opts *opts, const void *set, size_t size,
-			const struct bpfpack_sysinfo *si, const char *prog, int verbose,
-			int forced);
+			const void *obj, size_t obj_size, const struct bpfpack_sysinfo *si,
+			const char *prog, int verbose, int forced);
 
 /* bpfpack_btf_setup()'s decision with the kernel's BTF looked for at
  * KERNEL_BTF (instead of /sys/kernel/btf/vmlinux) and the usual vmlinux

@@ -95,11 +95,11 @@ static int btfset_key_cmp(const struct btfset_kernel *a, const struct btfset_ker
 
 /* Checks the header; on success fills the counts and sizes. */
 static int btfset_check_header(const unsigned char *p, size_t size, uint32_t *nkernels,
-			       uint32_t *nblobs, uint32_t *csize, uint32_t *usize, char *err,
-			       size_t errlen)
+			       uint32_t *nblobs, uint32_t *csize, uint32_t *usize, uint32_t *flags,
+			       uint32_t *dict_crc, char *err, size_t errlen)
 {
 	uint16_t version, hsize;
-	uint32_t flags, crc, hcrc;
+	uint32_t crc, hcrc;
 	size_t i;
 
 	if (size < BTFSET_MAGIC_LEN || memcmp(p, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0) {
@@ -113,27 +113,29 @@ static int btfset_check_header(const unsigned char *p, size_t size, uint32_t *nk
 	}
 	version = get_le16(p + 8);
 	hsize = get_le16(p + 10);
-	flags = get_le32(p + 12);
+	*flags = get_le32(p + 12);
 	*nkernels = get_le32(p + 16);
 	*nblobs = get_le32(p + 20);
 	*csize = get_le32(p + 24);
 	*usize = get_le32(p + 28);
-	hcrc = get_le32(p + 36);
+	*dict_crc = get_le32(p + 36);
+	hcrc = get_le32(p + 40);
 	if (version != BTFSET_VERSION) {
 		btfset_set_err(err, errlen,
 			       "unsupported format version %u (this reader knows version %d)",
 			       version, BTFSET_VERSION);
 		return -EPROTONOSUPPORT;
 	}
-	crc = btfset_crc32(p, 36);
+	crc = btfset_crc32(p, 40);
 	if (crc != hcrc) {
 		btfset_set_err(err, errlen,
 			       "header checksum mismatch (stored %08x, computed %08x): the set is corrupt",
 			       hcrc, crc);
 		return -EBADMSG;
 	}
-	if (hsize != BTFSET_HEADER_SIZE || flags != 0) {
-		btfset_set_err(err, errlen, "bad header (size %u, flags %#x)", hsize, flags);
+	if (hsize != BTFSET_HEADER_SIZE || (*flags & ~BTFSET_FLAG_DICT) ||
+	    (!(*flags & BTFSET_FLAG_DICT) && *dict_crc)) {
+		btfset_set_err(err, errlen, "bad header (size %u, flags %#x)", hsize, *flags);
 		return -EBADMSG;
 	}
 	if (*csize > size - BTFSET_HEADER_SIZE) {
@@ -320,23 +322,38 @@ static int btfset_parse_payload(struct btfset *s, char *err, size_t errlen)
 	return 0;
 }
 
-int btfset_open(const void *data, size_t size, struct btfset **out, char *err, size_t errlen)
+int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dict_size,
+		     struct btfset **out, char *err, size_t errlen)
 {
 	const unsigned char *p = data;
-	uint32_t nkernels, nblobs, csize, usize, crc;
+	uint32_t nkernels, nblobs, csize, usize, flags, dict_crc, crc;
+	ZSTD_DCtx *dctx;
 	struct btfset *s;
 	unsigned long long fsize;
 	size_t got;
 	int ret;
 
 	*out = NULL;
-	if (!data && size) {
+	if ((!data && size) || (!dict && dict_size)) {
 		btfset_set_err(err, errlen, "no data");
 		return -EINVAL;
 	}
-	ret = btfset_check_header(p, size, &nkernels, &nblobs, &csize, &usize, err, errlen);
+	ret = btfset_check_header(p, size, &nkernels, &nblobs, &csize, &usize, &flags, &dict_crc,
+				  err, errlen);
 	if (ret)
 		return ret;
+	if (!(flags & BTFSET_FLAG_DICT)) {
+		dict = NULL;
+		dict_size = 0;
+	} else if (!dict || !dict_size) {
+		btfset_set_err(err, errlen, "the set is compressed against the tool's BPF object, "
+			       "which is missing");
+		return -ENOKEY;
+	} else if ((crc = btfset_crc32(dict, dict_size)) != dict_crc) {
+		btfset_set_err(err, errlen, "the set was made for another BPF object than this "
+			       "one (object checksum %08x, the set's %08x)", crc, dict_crc);
+		return -ENOKEY;
+	}
 	crc = btfset_crc32(p + BTFSET_HEADER_SIZE, csize);
 	if (crc != get_le32(p + 32)) {
 		btfset_set_err(err, errlen,
@@ -374,7 +391,15 @@ int btfset_open(const void *data, size_t size, struct btfset **out, char *err, s
 	}
 	/* One-shot decompression writes straight into the buffer, never past
 	 * its end, and needs no window buffer whatever the frame claims. */
-	got = ZSTD_decompress(s->payload, usize, p + BTFSET_HEADER_SIZE, csize);
+	dctx = ZSTD_createDCtx();
+	if (!dctx) {
+		btfset_set_err(err, errlen, "out of memory for a zstd context");
+		ret = -ENOMEM;
+		goto fail;
+	}
+	got = ZSTD_decompress_usingDict(dctx, s->payload, usize, p + BTFSET_HEADER_SIZE, csize,
+					dict, dict_size);
+	ZSTD_freeDCtx(dctx);
 	if (ZSTD_isError(got)) {
 		btfset_set_err(err, errlen, "cannot decompress the payload: %s",
 			       ZSTD_getErrorName(got));
@@ -395,6 +420,11 @@ int btfset_open(const void *data, size_t size, struct btfset **out, char *err, s
 fail:
 	btfset_close(s);
 	return ret;
+}
+
+int btfset_open(const void *data, size_t size, struct btfset **out, char *err, size_t errlen)
+{
+	return btfset_open_dict(data, size, NULL, 0, out, err, errlen);
 }
 
 uint32_t btfset_kernel_count(const struct btfset *s)

@@ -16,14 +16,20 @@
  *     0  magic "BPFBTFS1"
  *     8  u16 format version (BTFSET_VERSION)
  *    10  u16 header size (BTFSET_HEADER_SIZE)
- *    12  u32 flags (0)
+ *    12  u32 flags: BTFSET_FLAG_DICT or 0
  *    16  u32 kernel count K
  *    20  u32 blob count B
  *    24  u32 compressed payload size
  *    28  u32 uncompressed payload size
  *    32  u32 CRC32 (zlib) of the compressed payload
- *    36  u32 CRC32 of header bytes 0..35
- *   payload: one zstd frame (zero bytes may follow it: section padding) of
+ *    36  u32 CRC32 of the dictionary (0 without BTFSET_FLAG_DICT)
+ *    40  u32 CRC32 of header bytes 0..39
+ *   payload: one zstd frame (zero bytes may follow it: section padding),
+ *     compressed with BTFSET_FLAG_DICT against a dictionary (zstd raw
+ *     content): the BPF object the set was made for (when it was made for
+ *     one), which the tool carries anyway (section .bpfpack.bpfobj). The minimized BTF repeats the type
+ *     and member names of the object's own BTF, so for small tools this
+ *     saves a fifth of the set. The decompressed payload is
  *     u32 names size N, u32 releases size R, u32 blob data size D,
  *     u32 group count G
  *     G x { u32 distro, u32 version, u32 arch, u32 count }
@@ -47,8 +53,10 @@
 
 #define BTFSET_MAGIC "BPFBTFS1"
 #define BTFSET_MAGIC_LEN 8
-#define BTFSET_VERSION 1
-#define BTFSET_HEADER_SIZE 40
+#define BTFSET_VERSION 2
+#define BTFSET_HEADER_SIZE 44
+/* Header flag: the payload needs the dictionary whose CRC32 the header holds. */
+#define BTFSET_FLAG_DICT 1u
 /* Upper bound of the decompressed payload: far above any real set (all of
  * btfhub-archive minimized for one tool is a few MB), low enough that a
  * forged header cannot make the reader allocate absurd amounts. */
@@ -71,10 +79,17 @@ struct btfset_kernel {
 };
 
 /* Verifies the header and the payload's CRC, decompresses the payload and
- * validates the whole index. DATA is not referenced after the call. Returns 0
- * and sets *OUT, or a negative errno and a one-line message in ERR
- * (-EBADMSG corrupt or truncated, -EPROTONOSUPPORT unknown format version,
- * -E2BIG over the size cap, -ENOMEM). ERR may be NULL. */
+ * validates the whole index. DICT (DICT_SIZE bytes; may be NULL) is the BPF
+ * object the set was made for; it is needed only by a set with
+ * BTFSET_FLAG_DICT, and must then be the very bytes it was made with. DATA
+ * and DICT are not referenced after the call. Returns 0 and sets *OUT, or a
+ * negative errno and a one-line message in ERR (-EBADMSG corrupt or
+ * truncated, -EPROTONOSUPPORT unknown format version, -ENOKEY the dictionary
+ * is missing or not the one the set needs, -E2BIG over the size cap,
+ * -ENOMEM). ERR may be NULL. */
+int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dict_size,
+		     struct btfset **out, char *err, size_t errlen);
+/* btfset_open_dict without a dictionary. */
 int btfset_open(const void *data, size_t size, struct btfset **out, char *err, size_t errlen);
 uint32_t btfset_kernel_count(const struct btfset *s);
 /* NULL when I is out of range. The strings live as long as S. */

@@ -130,35 +130,49 @@ mk_deb() {
 
 # mangle_set TOOL OUT HOW: a copy of TOOL whose embedded BTF set is damaged:
 # "header" (a header byte), "payload" (a compressed byte), "truncate" (half of
-# the set), "blob" (a byte of the blob itself, recompressed and every CRC of
-# the header fixed, so only the blob's own CRC can catch it).
+# the set), "blob" (a byte of the blob itself, recompressed against the tool's
+# BPF object and every CRC of the header fixed, so only the blob's own CRC can
+# catch it), "object" (the BPF object the set is compressed against, one byte
+# longer), "noobject" (that object removed).
 mangle_set() {
 	local tool=$1 out=$2 how=$3
 	[ "$how" != blob ] || command -v zstd >/dev/null || skip "needs the zstd program"
-	objcopy --dump-section .bpfpack.btf="$out.set" "$tool" "$out.tmp" || return 1
+	case $how in
+	object)
+		objcopy --dump-section .bpfpack.bpfobj="$out.obj" "$tool" "$out.tmp" || return 1
+		printf x >>"$out.obj"
+		objcopy --update-section .bpfpack.bpfobj="$out.obj" "$tool" "$out"
+		return ;;
+	noobject)
+		objcopy --remove-section .bpfpack.bpfobj "$tool" "$out"
+		return ;;
+	esac
+	objcopy --dump-section .bpfpack.btf="$out.set" --dump-section .bpfpack.bpfobj="$out.obj" \
+		"$tool" "$out.tmp" || return 1
 	rm -f "$out.tmp"
-	python3 - "$out.set" "$out.bad" "$how" <<'EOF' || return 1
+	python3 - "$out.set" "$out.bad" "$how" "$out.obj" <<'EOF' || return 1
 import struct, subprocess, sys, zlib
-src, dst, how = sys.argv[1:4]
+src, dst, how, obj = sys.argv[1:5]
+H = 44  # header size (runtime/btfset.h)
 d = bytearray(open(src, 'rb').read())
 cs = struct.unpack_from('<I', d, 24)[0]
 if how == 'header':
     d[17] ^= 0xff
 elif how == 'payload':
-    d[40 + cs // 2] ^= 0xff
+    d[H + cs // 2] ^= 0xff
 elif how == 'truncate':
-    d = d[:40 + cs // 2]
+    d = d[:H + cs // 2]
 elif how == 'blob':
-    raw = bytearray(subprocess.run(['zstd', '-d', '-c', '-q'], input=bytes(d[40:40 + cs]),
+    raw = bytearray(subprocess.run(['zstd', '-d', '-c', '-q', '-D', obj], input=bytes(d[H:H + cs]),
                                    stdout=subprocess.PIPE, check=True).stdout)
     raw[-1] ^= 0xff
     open(dst + '.raw', 'wb').write(raw)
-    comp = subprocess.run(['zstd', '-c', '-q', '--no-check', dst + '.raw'],
+    comp = subprocess.run(['zstd', '-c', '-q', '--no-check', '-D', obj, dst + '.raw'],
                           stdout=subprocess.PIPE, check=True).stdout
-    d = d[:40] + bytearray(comp)
+    d = d[:H] + bytearray(comp)
     struct.pack_into('<I', d, 24, len(comp))
-    struct.pack_into('<I', d, 32, zlib.crc32(bytes(d[40:])))
-    struct.pack_into('<I', d, 36, zlib.crc32(bytes(d[0:36])))
+    struct.pack_into('<I', d, 32, zlib.crc32(bytes(d[H:])))
+    struct.pack_into('<I', d, 40, zlib.crc32(bytes(d[0:40])))
 open(dst, 'wb').write(d)
 EOF
 	objcopy --update-section .bpfpack.btf="$out.bad" "$tool" "$out"
@@ -306,6 +320,10 @@ row "embedded set: truncated" 'need_tool; mangle_set "$FX/tp/tp" t truncate' "$F
 	"^tp: the BTF embedded in this binary is unusable: truncated: the header announces [0-9]+ payload bytes, [0-9]+ are present; refusing to load it" tool
 row "embedded set: the kernel's blob fails its checksum" 'need_tool; mangle_set "$FX/tp/tp" t blob' "$F" 1 \
 	"^tp: the BTF embedded in this binary for $rel_re is unusable: blob 0 checksum mismatch .*; refusing to load it" tool
+row "embedded set: the BPF object it was made for was replaced" 'need_tool; mangle_set "$FX/tp/tp" t object' "$F" 1 \
+	"^tp: the BTF embedded in this binary is unusable: the set was made for another BPF object than this one \(object checksum [0-9a-f]+, the set's [0-9a-f]+\); refusing to load it" tool
+row "embedded set: the BPF object it was made for was removed" 'need_tool; mangle_set "$FX/tp/tp" t noobject' "$F" 1 \
+	"^tp: the BTF embedded in this binary is unusable: the set is compressed against the tool's BPF object, which is missing; refusing to load it" tool
 row "inspect: a damaged set is reported" 'need_tool; mangle_set "$FX/tp/tp" t payload' '"$BPFPACK" inspect t' 1 \
 	"inspect: t: its embedded BTF set is damaged: payload checksum mismatch"
 row "inspect: a damaged blob is reported" 'need_tool; mangle_set "$FX/tp/tp" t blob' '"$BPFPACK" inspect t' 1 \

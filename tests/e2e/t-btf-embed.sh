@@ -155,7 +155,7 @@ cp tp/tp bad_tp
 off=$(readelf -SW bad_tp | awk '$2 == ".bpfpack.btf" { print $5 }')
 if [ -n "$off" ]; then
 	# Flip a byte well inside the compressed payload.
-	pos=$((16#$off + 40))
+	pos=$((16#$off + 48))
 	printf '\xff' | dd of=bad_tp bs=1 seek=$pos conv=notrunc status=none
 	BPFPACK_BTF_FORCE_EMBEDDED=1 ./bad_tp -d 1 >/dev/null 2>err.txt
 	rc=$?

@@ -138,6 +138,13 @@ bt=$(command -v bpftool || echo /usr/sbin/bpftool)
 # btf_types OBJ: its BTF types, without ids, sorted: the same for two objects
 # whose types differ only in order.
 btf_types() { "$bt" btf dump file "$1" 2>/dev/null | sed -E 's/^\[[0-9]+\] //; s/(type_id|ret_type_id)=[0-9]+//g' | sort; }
+# set_payload SET OBJECT: the checksum of the set's index and BTF, decompressed
+# against the object it was compressed against (header: runtime/btfset.h).
+set_payload() {
+	local csize
+	csize=$(od -An -tu4 -j24 -N4 "$1" | tr -d ' ')
+	tail -c +45 "$1" | head -c "$csize" | zstd -q -d -c -D "$2" | cksum
+}
 if ! timeout 300 "$BPFPACK" build -C "$other" -j 2 --btf "$TREE" >other.out 2>&1; then
 	t_fail "reproducible: a copy of the project in another directory builds" "$(tail -20 other.out)"
 else
@@ -158,6 +165,9 @@ else
 		case "$f" in
 		tp.tmp.bpf.o | tp.bpf.o) cmp -s <(btf_types "tp/.output/$f") <(btf_types "$other/.output/$f") || fwd_only=0 ;;
 		tp.o) ;;	# holds the BPF object (the skeleton)
+		tp.btfset)	# compressed against tp.bpf.o: the same kernels and BTF?
+			[ "$(set_payload tp/.output/tp.btfset tp/.output/tp.bpf.o)" = \
+			  "$(set_payload "$other/.output/tp.btfset" "$other/.output/tp.bpf.o")" ] || fwd_only=0 ;;
 		*) fwd_only=0 ;;
 		esac
 	done
@@ -165,7 +175,8 @@ else
 		t_ok "reproducible elsewhere: the objects are the same (the BPF objects' BTF up to its order)"
 	else
 		t_fail "reproducible elsewhere: the objects are the same (the BPF objects' BTF up to its order)" \
-			"these differ:$differ" "$(diff <(btf_types tp/.output/tp.tmp.bpf.o) <(btf_types "$other/.output/tp.tmp.bpf.o") | head -5)"
+			"these differ:$differ" "$(diff <(btf_types tp/.output/tp.tmp.bpf.o) <(btf_types "$other/.output/tp.tmp.bpf.o") | head -5)" \
+			"sets' contents: $(set_payload tp/.output/tp.btfset tp/.output/tp.bpf.o 2>&1) and $(set_payload "$other/.output/tp.btfset" "$other/.output/tp.bpf.o" 2>&1)"
 	fi
 	name="reproducible elsewhere: the same project in another directory gives a byte-identical binary"
 	if cmp -s tp/tp "$other/tp" && cmp -s tp/.output/tp.btfset "$other/.output/tp.btfset"; then

@@ -8,9 +8,12 @@
  * on the decompressed index most of the time (with the header's kernel and
  * blob counts in front of it), then recompresses it and writes a header with
  * valid checksums; the rest of the time it mutates the stored bytes as they
- * are, which is what a corrupted binary looks like. Either way the saved
- * reproducer is a stored set, the input btfset_open gets in a tool. */
+ * are, which is what a corrupted binary looks like, half of those times
+ * fixing the checksums afterwards to reach the header's fields and the zstd
+ * frame. Either way the saved reproducer is a stored set, the input
+ * btfset_open gets in a tool. */
 #include <errno.h>
+#include <stdbool.h>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -19,6 +22,14 @@
 #include "../../runtime/bpfpack_btf_internal.h"
 #include "../../runtime/btfset.h"
 #include "fuzz.h"
+
+/* The dictionary every set here is read with (a tool's is its BPF object):
+ * sets that need it decompress against it, the mutator writes half of its
+ * outputs with it, and the seeds' real sets are made without one. */
+static const char fuzz_dict[] =
+	"bpfpack fuzz dictionary: task_struct pid tgid comm real_parent mm_struct "
+	"sock_common skc_family skc_dport file f_path dentry d_name qstr inode i_ino";
+#define FUZZ_DICT_SIZE (sizeof(fuzz_dict) - 1)
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -105,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	err[0] = '\0';
-	rc = btfset_open(data, size, &s, err, sizeof(err));
+	rc = btfset_open_dict(data, size, fuzz_dict, FUZZ_DICT_SIZE, &s, err, sizeof(err));
 	if (rc == 0) {
 		if (!s)
 			fuzz_fail("open returned 0 without a set");
@@ -114,7 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		if (s)
 			fuzz_fail("open failed (%d) but set *out", rc);
-		if (rc != -EBADMSG && rc != -EPROTONOSUPPORT && rc != -E2BIG && rc != -EINVAL)
+		if (rc != -EBADMSG && rc != -EPROTONOSUPPORT && rc != -E2BIG && rc != -EINVAL &&
+		    rc != -ENOKEY)
 			fuzz_fail("open returned %d", rc);
 		if (!err[0] || !fuzz_terminated(err, sizeof(err)))
 			fuzz_fail("open failed (%d) without a message", rc);
@@ -126,15 +138,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define MUTATE_MAX_PAYLOAD (1u << 20)
 
 /* Wraps PAYLOAD (PLEN bytes) as a stored set of K kernels and B blobs with
- * valid checksums into OUT (at most MAX bytes). Returns the size, or 0. */
+ * valid checksums into OUT (at most MAX bytes), compressed against
+ * fuzz_dict when DICT. Returns the size, or 0. */
 static size_t wrap_payload(const uint8_t *payload, size_t plen, uint32_t k, uint32_t b,
-			   uint8_t *out, size_t max)
+			   bool dict, uint8_t *out, size_t max)
 {
+	ZSTD_CCtx *cctx;
 	size_t c;
 
 	if (max < BTFSET_HEADER_SIZE || max - BTFSET_HEADER_SIZE < ZSTD_compressBound(plen))
 		return 0;
-	c = ZSTD_compress(out + BTFSET_HEADER_SIZE, max - BTFSET_HEADER_SIZE, payload, plen, 1);
+	cctx = ZSTD_createCCtx();
+	if (!cctx)
+		return 0;
+	c = ZSTD_compress_usingDict(cctx, out + BTFSET_HEADER_SIZE, max - BTFSET_HEADER_SIZE,
+				    payload, plen, dict ? fuzz_dict : NULL,
+				    dict ? FUZZ_DICT_SIZE : 0, 1);
+	ZSTD_freeCCtx(cctx);
 	if (ZSTD_isError(c))
 		return 0;
 	memcpy(out, BTFSET_MAGIC, BTFSET_MAGIC_LEN);
@@ -142,27 +162,48 @@ static size_t wrap_payload(const uint8_t *payload, size_t plen, uint32_t k, uint
 	out[9] = 0;
 	out[10] = BTFSET_HEADER_SIZE;
 	out[11] = 0;
-	put_le32(out + 12, 0);
+	put_le32(out + 12, dict ? BTFSET_FLAG_DICT : 0);
 	put_le32(out + 16, k);
 	put_le32(out + 20, b);
 	put_le32(out + 24, (uint32_t)c);
 	put_le32(out + 28, (uint32_t)plen);
 	put_le32(out + 32, (uint32_t)crc32(0, out + BTFSET_HEADER_SIZE, (uInt)c));
-	put_le32(out + 36, (uint32_t)crc32(0, out, 36));
+	put_le32(out + 36, dict ? (uint32_t)crc32(0, (const Bytef *)fuzz_dict, FUZZ_DICT_SIZE) : 0);
+	put_le32(out + 40, (uint32_t)crc32(0, out, 40));
 	return BTFSET_HEADER_SIZE + c;
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
+/* Recomputes both checksums of a stored set, so the reader gets past them
+ * to the header fields and the zstd frame. */
+static size_t fix_checksums(uint8_t *data, size_t size)
+{
+	uint32_t csize;
+
+	if (size < BTFSET_HEADER_SIZE || memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0)
+		return size;
+	csize = le32(data + 24);
+	if (csize <= size - BTFSET_HEADER_SIZE)
+		put_le32(data + 32, (uint32_t)crc32(0, data + BTFSET_HEADER_SIZE, csize));
+	put_le32(data + 40, (uint32_t)crc32(0, data, 40));
+	return size;
+}
+
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
 	unsigned long long usize;
+	ZSTD_DCtx *dctx;
 	uint8_t *plain;
 	size_t plen, got, out;
+	bool dict;
 
-	/* One time in four, or when the input is no set with a readable
-	 * index: mutate the stored bytes. */
-	if (seed % 4 == 0 || size < BTFSET_HEADER_SIZE ||
+	/* One time in eight: the stored bytes as they are (what a corrupted
+	 * binary gives); one in eight: the same with valid checksums. */
+	if (seed % 8 == 1)
+		return fix_checksums(data, LLVMFuzzerMutate(data, size, max_size));
+	/* Else the index, unless the input has none readable. */
+	if (seed % 8 == 0 || size < BTFSET_HEADER_SIZE ||
 	    memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0 ||
 	    le32(data + 24) > size - BTFSET_HEADER_SIZE)
 		return LLVMFuzzerMutate(data, size, max_size);
@@ -175,8 +216,13 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	plen = 8 + (size_t)usize;
 	plain = xmalloc(2 * plen + 64);
 	memcpy(plain, data + 16, 8);
-	got = ZSTD_decompress(plain + 8, (size_t)usize, data + BTFSET_HEADER_SIZE, le32(data + 24));
-	if (ZSTD_isError(got) || got != usize) {
+	dict = le32(data + 12) & BTFSET_FLAG_DICT;
+	dctx = ZSTD_createDCtx();
+	got = dctx ? ZSTD_decompress_usingDict(dctx, plain + 8, (size_t)usize,
+					       data + BTFSET_HEADER_SIZE, le32(data + 24),
+					       dict ? fuzz_dict : NULL, dict ? FUZZ_DICT_SIZE : 0) : 0;
+	ZSTD_freeDCtx(dctx);
+	if (!dctx || ZSTD_isError(got) || got != usize) {
 		free(plain);
 		return LLVMFuzzerMutate(data, size, max_size);
 	}
@@ -185,7 +231,9 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 		free(plain);
 		return LLVMFuzzerMutate(data, size, max_size);
 	}
-	out = wrap_payload(plain + 8, plen - 8, le32(plain), le32(plain + 4), data, max_size);
+	/* Half of the outputs compressed against the dictionary. */
+	out = wrap_payload(plain + 8, plen - 8, le32(plain), le32(plain + 4), (seed >> 3) & 1, data,
+			   max_size);
 	free(plain);
 	return out ? out : LLVMFuzzerMutate(data, size, max_size);
 }

@@ -254,7 +254,7 @@ def seeds_btfset(obj):
     if not os.access(bpfpack, os.X_OK):
         note("no bin/bpfpack: btfset has only its committed seeds")
         return
-    env = dict(os.environ, BPFPACK_CACHE_DIR=os.path.join(OUT, ".cache"))
+    env = dict(os.environ, BPFPACK_CACHE_DIR=os.path.join(TMP, "cache"))
     runs = []
     if corpus_files():
         runs += [("corpus", ["--btf", CORPUS]),
@@ -265,10 +265,41 @@ def seeds_btfset(obj):
     for name, args in runs:
         out = os.path.join(TMP, name + ".btfset")
         try:
-            run([bpfpack, "btf", "gen", "--object", obj, "-o", out] + args, env=env)
+            # The object twice: a set for several objects has no dictionary
+            # (one for one object is compressed against it, which the fuzz
+            # target does not have; it has a dictionary of its own).
+            run([bpfpack, "btf", "gen", "--object", obj, "--object", obj, "-o", out] + args,
+                env=env)
             seed("btfset", name, read(out))
         except subprocess.CalledProcessError as e:
             note("btf gen %s failed: %s" % (name, e.stderr.decode(errors="replace").strip()))
+
+
+def btfset_many_blobs(nblobs):
+    """A BTF set written here from its spec (runtime/btfset.h), with more
+    than 256 blobs so blob numbers take 2 bytes: the real writer needs that
+    many distinct BTFs. The reader does not parse blobs, so each is one byte
+    of its number; needs the zstd program for the payload's frame."""
+    if not which("zstd"):
+        raise RuntimeError("no zstd program")
+    names = b"debian\x0012\x00x86_64\x00"
+    releases = b"".join(b"6.1.0-%d-amd64\x00" % (1000 + i) for i in range(nblobs))
+    data = bytes(i & 0xff for i in range(nblobs))
+    width = 1 if nblobs <= 0x100 else 2 if nblobs <= 0x10000 else 4
+    index = struct.pack("<IIII", len(names), len(releases), len(data), 1)
+    index += struct.pack("<IIII", 0, 7, 10, nblobs)
+    index += b"".join(i.to_bytes(width, "little") for i in range(nblobs))
+    index += b"".join(struct.pack("<I", 1) for _ in range(nblobs))
+    index += b"".join(struct.pack("<I", zlib.crc32(data[i:i + 1])) for i in range(nblobs))
+    payload = index + names + releases + data
+    # From a file, so the frame records its size (the reader requires it).
+    path = os.path.join(TMP, "payload")
+    with open(path, "wb") as f:
+        f.write(payload)
+    frame = run(["zstd", "-q", "-19", "-c", path]).stdout
+    hdr = b"BPFBTFS1" + struct.pack("<HHIIIIIII", 2, 44, 0, nblobs, nblobs, len(frame), len(payload),
+                                    zlib.crc32(frame), 0)
+    return hdr + struct.pack("<I", zlib.crc32(hdr)) + frame
 
 
 def seeds_images(btf, release):
@@ -361,6 +392,7 @@ def seeds_templates():
 def main():
     os.makedirs(OUT, exist_ok=True)
     steps = [("btfhub_path", seeds_btfhub_path), ("os_release", seeds_os_release),
+             ("btfset", lambda: seed("btfset", "many-blobs", btfset_many_blobs(300))),
              ("depfile", lambda: seeds_depfile(os.path.join(ROOT, "build", "obj"))),
              ("template", seeds_templates)]
     for name, fn in steps:

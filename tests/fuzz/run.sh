@@ -13,7 +13,7 @@
 # fails at once), the seeds tests/fuzz/make_seeds.py makes from real files
 # (made once into build/fuzz/seeds/), and the corpus earlier runs grew
 # (build/fuzz/corpus/TARGET/, kept: each run starts where the last stopped).
-# Targets run two at a time on a machine with two or more CPUs.
+# Targets run side by side, one per CPU (at most 4).
 # Environment: FUZZ_CC (default clang-19), FUZZ_PARALLEL (default: CPUs, at
 # most 4), FUZZ_FLAGS (extra libFuzzer flags, e.g. -dict=... or -jobs=N).
 set -uo pipefail

@@ -114,6 +114,7 @@ struct fixture {
 	size_t n;
 	bool corpus;		/* the 40 Debian kernels (else the running kernel only) */
 	struct buf set;		/* all kernels, added in corpus order */
+	struct buf obj;		/* the BPF object they were minimized for */
 };
 
 /* ---- making the data ---------------------------------------------------- */
@@ -335,6 +336,8 @@ static int setup(void **state)
 	}
 	if (fx->n && build_set(fx->k, fx->n, NULL, 1, &fx->set) != 0)
 		return -1;
+	if (fs_read_file(obj, &fx->obj))
+		return -1;
 	free(src);
 	free(obj);
 out:
@@ -353,6 +356,7 @@ static int teardown(void **state)
 		buf_free(&fx->k[i].btf);
 	free(fx->k);
 	buf_free(&fx->set);
+	buf_free(&fx->obj);
 	fs_rm_rf(fx->dir);
 	free(fx->dir);
 	free(fx);
@@ -822,7 +826,7 @@ static void forge(const struct buf *payload, uint32_t K, uint32_t B, struct buf 
 	put_le32(h + 24, (uint32_t)zn);
 	put_le32(h + 28, (uint32_t)payload->len);
 	put_le32(h + 32, crc(z, zn));
-	put_le32(h + 36, crc(h, 36));
+	put_le32(h + 40, crc(h, 40));
 	buf_reset(out);
 	buf_append(out, h, sizeof(h));
 	buf_append(out, z, zn);
@@ -832,7 +836,7 @@ static void forge(const struct buf *payload, uint32_t K, uint32_t B, struct buf 
 /* Fixes the header CRC after an edit of the header. */
 static void reseal_header(struct buf *set)
 {
-	put_le32(set->data + 36, crc(set->data, 36));
+	put_le32(set->data + 40, crc(set->data, 40));
 }
 
 static int open_err(const struct buf *b, char *err, size_t errlen)
@@ -872,8 +876,8 @@ static void test_refuses_bad_magic_version_and_header(void **state)
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
-	b.data[8] = 2;	/* checked first: a later version may lay its header out anew */
-	EXPECT_REFUSED(&b, -EPROTONOSUPPORT, "unsupported format version 2");
+	b.data[8] = BTFSET_VERSION + 1;	/* checked first: a later version may lay its header out anew */
+	EXPECT_REFUSED(&b, -EPROTONOSUPPORT, "unsupported format version");
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
@@ -882,7 +886,13 @@ static void test_refuses_bad_magic_version_and_header(void **state)
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
-	b.data[12] = 1;	/* unknown flag */
+	b.data[12] = 2;	/* unknown flag */
+	reseal_header(&b);
+	EXPECT_REFUSED(&b, -EBADMSG, "bad header");
+
+	buf_reset(&b);
+	buf_append(&b, fx->set.data, fx->set.len);
+	b.data[36] = 1;	/* a dictionary checksum without the dictionary flag */
 	reseal_header(&b);
 	EXPECT_REFUSED(&b, -EBADMSG, "bad header");
 
@@ -1119,7 +1129,7 @@ static void test_refuses_forged_sizes_offsets_and_counts(void **state)
 		put_le32(h + 24, sizeof(junk));
 		put_le32(h + 28, 64);
 		put_le32(h + 32, crc(junk, sizeof(junk)));
-		put_le32(h + 36, crc(h, 36));
+		put_le32(h + 40, crc(h, 40));
 		buf_append(&b, h, sizeof(h));
 		buf_append(&b, junk, sizeof(junk));
 		EXPECT_REFUSED(&b, -EBADMSG, "not a zstd frame");
@@ -1127,6 +1137,67 @@ static void test_refuses_forged_sizes_offsets_and_counts(void **state)
 	buf_free(&p);
 	buf_free(&q);
 	buf_free(&b);
+}
+
+/* A set compressed against its BPF object: the same kernels and blobs as
+ * without, smaller, and unreadable without the very same object. */
+static void test_dictionary_set(void **state)
+{
+	struct fixture *fx = *state;
+	struct btfset_builder b;
+	struct buf set = { 0 }, other = { 0 };
+	struct btfset *plain, *s = NULL;
+	char err[256];
+	size_t i;
+
+	need_data(fx);
+	btfset_builder_init(&b);
+	for (i = 0; i < fx->n; i++)
+		assert_int_equal(btfset_builder_add(&b, &fx->k[i].key, fx->k[i].btf.data,
+						    fx->k[i].btf.len), 0);
+	btfset_builder_set_dict(&b, fx->obj.data, fx->obj.len);
+	assert_int_equal(btfset_builder_write(&b, &set), 0);
+	btfset_builder_free(&b);
+	printf("# %zu kernels: %zu bytes compressed against the %zu-byte object, %zu without\n",
+	       fx->n, set.len, fx->obj.len, fx->set.len);
+	assert_true(set.len < fx->set.len);
+	assert_int_equal(le32(set.data + 12), BTFSET_FLAG_DICT);
+
+	assert_int_equal(btfset_open(set.data, set.len, &s, err, sizeof(err)), -ENOKEY);
+	assert_null(s);
+	assert_non_null(strstr(err, "BPF object, which is missing"));
+	buf_append(&other, fx->obj.data, fx->obj.len);
+	other.data[other.len / 2] ^= 0x20;
+	assert_int_equal(btfset_open_dict(set.data, set.len, other.data, other.len, &s, err,
+					  sizeof(err)), -ENOKEY);
+	assert_non_null(strstr(err, "made for another BPF object"));
+
+	assert_int_equal(btfset_open_dict(set.data, set.len, fx->obj.data, fx->obj.len, &s, err,
+					  sizeof(err)), 0);
+	assert_int_equal(btfset_open(fx->set.data, fx->set.len, &plain, err, sizeof(err)), 0);
+	assert_int_equal(btfset_kernel_count(s), btfset_kernel_count(plain));
+	assert_int_equal(btfset_blob_count(s), btfset_blob_count(plain));
+	for (i = 0; i < btfset_kernel_count(s); i++) {
+		const struct btfset_kernel *k = btfset_kernel_at(s, (uint32_t)i);
+		const struct btfset_kernel *kp = btfset_kernel_at(plain, (uint32_t)i);
+		const void *d, *dp;
+		uint32_t n, np;
+
+		assert_string_equal(k->release, kp->release);
+		assert_int_equal(k->blob, kp->blob);
+		assert_int_equal(btfset_blob_get(s, k->blob, &d, &n, err, sizeof(err)), 0);
+		assert_int_equal(btfset_blob_get(plain, kp->blob, &dp, &np, err, sizeof(err)), 0);
+		assert_int_equal(n, np);
+		assert_memory_equal(d, dp, n);
+	}
+	/* A dictionary given to a set without one is ignored. */
+	btfset_close(plain);
+	assert_int_equal(btfset_open_dict(fx->set.data, fx->set.len, other.data, other.len, &plain,
+					  err, sizeof(err)), 0);
+	btfset_close(plain);
+	btfset_close(s);
+	buf_free(&set);
+	buf_free(&other);
 }
 
 static void test_blob_checksum_checked_on_get(void **state)
@@ -1236,6 +1307,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_every_truncation),
 		cmocka_unit_test(test_refuses_every_flipped_bit),
 		cmocka_unit_test(test_refuses_forged_sizes_offsets_and_counts),
+		cmocka_unit_test(test_dictionary_set),
 		cmocka_unit_test(test_blob_checksum_checked_on_get),
 		cmocka_unit_test(test_size_against_targz),
 	};

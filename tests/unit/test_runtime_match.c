@@ -541,7 +541,7 @@ static void test_use_set_hands_blob_through_memfd(void **state)
 	assert_int_equal(bpfpack_sysinfo_parse(os_ol_79, "4.14.35-2047.510.5.5.el7uek.x86_64",
 					       "x86_64", &si), 0);
 	stderr_capture_begin(&cap);
-	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, &si,
+	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0, &si,
 					     "mytool", 1, 0), 0);
 	text = stderr_capture_end(&cap);
 	/* -v: one line saying which BTF and why. */
@@ -580,7 +580,7 @@ static void test_use_set_miss_names_kernel_distro_and_count(void **state)
 
 	assert_int_equal(bpfpack_sysinfo_parse(os_ubuntu_2204, "5.15.0-91-generic", "x86_64", &si), 0);
 	stderr_capture_begin(&cap);
-	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, &si,
+	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0, &si,
 					     "mytool", 0, 0), -ENOENT);
 	text = stderr_capture_end(&cap);
 	assert_null(opts.btf_custom_path);
@@ -607,7 +607,7 @@ static void test_use_set_refuses_corrupt_set(void **state)
 	bad.data[bad.len - 3] ^= 0x20;	/* inside the compressed payload */
 	assert_int_equal(bpfpack_sysinfo_parse(os_debian_12, "6.1.0-50-amd64", "x86_64", &si), 0);
 	stderr_capture_begin(&cap);
-	assert_int_equal(bpfpack_btf_use_set(&opts, bad.data, bad.len, &si, "mytool", 1, 0),
+	assert_int_equal(bpfpack_btf_use_set(&opts, bad.data, bad.len, NULL, 0, &si, "mytool", 1, 0),
 			 -EBADMSG);
 	text = stderr_capture_end(&cap);
 	assert_null(opts.btf_custom_path);
@@ -677,21 +677,21 @@ static void test_read_section_from_elf(void **state)
 		free(text_file);
 		skip();
 	}
-	assert_int_equal(bpfpack_btf_read_section(out, &data, &size, err, sizeof(err)), 0);
+	assert_int_equal(bpfpack_btf_read_section(out, BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)), 0);
 	assert_int_equal(size, fx->set_bytes.len);
 	assert_memory_equal(data, fx->set_bytes.data, size);
 	free(data);
 
 	/* This binary itself carries no set. */
-	assert_int_equal(bpfpack_btf_read_section("/proc/self/exe", &data, &size, err, sizeof(err)),
+	assert_int_equal(bpfpack_btf_read_section("/proc/self/exe", BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
 			 -ENOENT);
 	assert_non_null(strstr(err, "has no .bpfpack.btf section"));
 	assert_null(data);
 
 	assert_int_equal(fs_write_atomic(text_file, "hello\n", 6, 0644), 0);
-	assert_int_equal(bpfpack_btf_read_section(text_file, &data, &size, err, sizeof(err)),
+	assert_int_equal(bpfpack_btf_read_section(text_file, BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
 			 -ENOEXEC);
-	assert_int_equal(bpfpack_btf_read_section("/nonexistent/x", &data, &size, err, sizeof(err)),
+	assert_int_equal(bpfpack_btf_read_section("/nonexistent/x", BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
 			 -ENOENT);
 	assert_non_null(strstr(err, "cannot open /nonexistent/x"));
 	free(out);
