@@ -78,7 +78,7 @@ int build_lock(const char *out_dir)
 		return -err;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "bpfpack: build: waiting for another build of this project to finish\n");
+		report_info("waiting for another build of this project to finish");
 		if (flock(fd, LOCK_EX) < 0) {
 			int err = errno;
 

@@ -37,6 +37,15 @@ void report_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void report_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_vprint("", fmt, ap);
+	va_end(ap);
+}
+
 void report_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -23,6 +23,9 @@ int report_verbose(void);
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "hint: message" on stderr, after an error. */
 void report_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "bpfpack: CMD: MESSAGE" on stderr: something the user should know that is
+ * neither an error nor a warning (e.g. waiting for a lock). */
+void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "bpfpack: CMD: warning: message" on stderr. */
 void report_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v, on stderr. */

@@ -636,6 +636,13 @@ static int setup_embedded(struct bpf_object_open_opts *opts, const char *prog, i
 		return ret;
 	}
 	ret = read_own_section(BPFPACK_BTF_SECTION, &set, &size, err, sizeof(err));
+	if (ret == -ENOENT && forced) {
+		/* The kernel may well have BTF: it was skipped on request. */
+		bpfpack_say(prog, "BPFPACK_BTF_FORCE_EMBEDDED is set, but this binary carries no "
+			    "embedded BTF; rebuild it with `bpfpack build --btf SOURCE` to embed BTF "
+			    "for the kernels it must run on");
+		return ret;
+	}
 	if (ret == -ENOENT) {
 		bpfpack_say(prog, "kernel %s has no BTF (%s is missing) and this binary carries "
 			    "none; rebuild it with `bpfpack build --btf SOURCE` to embed BTF for "

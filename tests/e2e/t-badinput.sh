@@ -337,7 +337,7 @@ row "a tool for kernels without BTF finds no match for this one" \
 	"^tp: no BTF for this kernel: $rel_re on $distro.*: none of the 1 kernel this binary carries BTF for \(.*\) is this one; rebuild it with \`bpfpack build --btf SOURCE\`" tool
 row "a tool without embedded BTF, forced to use it" \
 	'need_tool; objcopy --remove-section .bpfpack.btf "$FX/tp/tp" t' "$F" 1 \
-	"^tp: kernel $rel_re has no BTF .* and this binary carries none; rebuild it with \`bpfpack build --btf SOURCE\`" tool
+	"^tp: BPFPACK_BTF_FORCE_EMBEDDED is set, but this binary carries no embedded BTF; rebuild it with \`bpfpack build --btf SOURCE\`" tool
 row "a tool run without root" 'need_nobody; need_tool; cp "$FX/tp/tp" t' '"${NOBODY[@]}" ./t -d 1' 1 \
 	"^tp: not allowed to load BPF programs: run as root" tool
 
