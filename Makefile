@@ -25,7 +25,7 @@ build/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(LIB_OBJS)
+build/tests/%: tests/unit/%.c tests/unit/testutil.c $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(SANITIZE) $(CPPFLAGS) -Ilib -o $@ $(filter %.c %.o,$^) -lcmocka $(LIBS)
 

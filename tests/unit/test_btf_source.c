@@ -30,6 +30,7 @@
 #include "../../lib/fs.h"
 #include "../../lib/proc.h"
 #include "../../lib/report.h"
+#include "testutil.h"
 
 /* The fixtures in ../shared beside the checkout (BPFPACK_ROOT, which
  * tests/run.sh sets), else beside the current directory. */
@@ -45,38 +46,6 @@ static const char *shared_path(const char *rel)
 }
 
 /* ---- helpers ---- */
-
-struct stderr_capture {
-	int saved_fd;
-	FILE *file;
-};
-
-static void capture_begin(struct stderr_capture *c)
-{
-	c->file = tmpfile();
-	assert_non_null(c->file);
-	fflush(stderr);
-	c->saved_fd = dup(STDERR_FILENO);
-	assert_true(c->saved_fd >= 0);
-	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-static char *capture_end(struct stderr_capture *c)
-{
-	struct buf text = {0};
-	char chunk[4096];
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved_fd, STDERR_FILENO) >= 0);
-	close(c->saved_fd);
-	rewind(c->file);
-	while ((n = fread(chunk, 1, sizeof(chunk), c->file)) > 0)
-		buf_append(&text, chunk, n);
-	buf_append(&text, "", 0);
-	fclose(c->file);
-	return text.data;
-}
 
 static size_t count_lines_not_hint(const char *s)
 {
@@ -103,9 +72,9 @@ static int expand_fails(const char *path, const char *want)
 	char *err;
 	int rc;
 
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	rc = btf_source_expand(path, &l);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_true(rc < 0);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(count_lines_not_hint(err), 1);
@@ -122,9 +91,9 @@ static int load_fails(const char *path, const char *want)
 	char *err;
 	int rc;
 
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	rc = btf_source_load(path, &btf);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_true(rc < 0);
 	assert_null(btf);
 	assert_int_equal(count_lines_not_hint(err), 1);
@@ -518,9 +487,9 @@ static void test_filter_rejects_bad_specs(void **state)
 		char *err;
 		int rc;
 
-		capture_begin(&cap);
+		stderr_capture_begin(&cap);
 		rc = btf_filter_parse(bad[i].spec, &f);
-		err = capture_end(&cap);
+		err = stderr_capture_end(&cap);
 		if (!bad[i].why) {
 			assert_int_equal(rc, 0);
 			btf_filter_free(&f);
@@ -664,9 +633,9 @@ static void test_hostile_archives_refused(void **state)
 		struct stderr_capture cap;
 		char *err;
 
-		capture_begin(&cap);
+		stderr_capture_begin(&cap);
 		assert_true(btf_source_read_raw(&ent, &raw) < 0);
-		err = capture_end(&cap);
+		err = stderr_capture_end(&cap);
 		expect_text(err, cases[i].why);
 		free(err);
 		buf_free(&raw);
@@ -737,9 +706,9 @@ static void test_btfhub_tree(void **state)
 	p[4] = fx_write(fx, "tree/README.md", "# btfhub", 8);
 	p[5] = fx_write(fx, "tree/.git/config", "x", 1);
 
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(btf_source_expand(root, &l), 0);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(l.n, 2);
 	key_is(&l.v[0].key, "debian", "12", "x86_64", "6.1.0-50-amd64");
 	assert_string_equal(l.v[0].origin, "debian/12/x86_64/6.1.0-50-amd64.btf.tar.xz");
@@ -761,17 +730,17 @@ static void test_btfhub_tree(void **state)
 
 	/* A subdirectory of the tree keys its kernels the same way. */
 	sub = fs_path_join(root, "debian/12");
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(btf_source_expand(sub, &l), 0);
-	free(capture_end(&cap));
+	free(stderr_capture_end(&cap));
 	assert_int_equal(l.n, 1);
 	key_is(&l.v[0].key, "debian", "12", "x86_64", "6.1.0-50-amd64");
 	btf_source_list_free(&l);
 
 	/* Several kernels where one is needed. */
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_true(btf_source_load(root, &(struct btf *){NULL}) < 0);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	expect_text(err, "it holds 2 kernels; one is needed here");
 	expect_text(err, "hint: pass one of its files, e.g. ");
 	free(err);
@@ -1087,9 +1056,9 @@ static void test_from_debug_refuses_non_kernels(void **state)
 	struct buf cc_err = {0};
 
 	if (proc_run_capture(cc, NULL, &cc_err) == 0) {
-		capture_begin(&cap);
+		stderr_capture_begin(&cap);
 		assert_true(btf_from_debug(obj, out) < 0);
-		err = capture_end(&cap);
+		err = stderr_capture_end(&cap);
 		assert_int_equal(count_lines_not_hint(err), 1);
 		expect_text(err, "pahole's BTF has no struct task_struct: the input is not a kernel's vmlinux");
 		free(err);
@@ -1102,24 +1071,24 @@ static void test_from_debug_refuses_non_kernels(void **state)
 	assert_non_null(self);
 
 	text = fx_write(fx, "debug/notes.txt", "hello\n", 6);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_true(btf_from_debug(text, out) < 0);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	expect_text(err, "not a vmlinux (ELF), a compressed vmlinux or a .deb");
 	free(err);
 
 	/* A stripped ELF: no DWARF to encode. */
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_true(btf_from_debug("/bin/true", out) < 0);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	expect_text(err, "ELF file has no DWARF (.debug_info)");
 	free(err);
 
 	/* Without pahole. */
 	setenv("PATH", "/nonexistent", 1);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(btf_from_debug(self, out), -ENOENT);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	if (path_copy)
 		setenv("PATH", path_copy, 1);
 	expect_text(err, "pahole is not installed");
@@ -1177,9 +1146,9 @@ static void test_from_debug_deb(void **state)
 	deb = fx_deb(fx, "dbg/linux-image-9.9.9-1-amd64.deb",
 		     "Package: linux-image-9.9.9-1-amd64\nVersion: 9.9.9-1\n",
 		     "./boot/vmlinuz-9.9.9-1-amd64", &vmlinuz, NULL, true);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(btf_from_debug(deb, out), -ENOENT);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_lines_not_hint(err), 1);
 	expect_text(err, "package linux-image-9.9.9-1-amd64 9.9.9-1 holds no vmlinux with debug info");
 	expect_text(err, "hint: the DWARF of a Debian kernel is in linux-image-<release>-dbg");

@@ -26,6 +26,7 @@
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
 #include "../../lib/report.h"
+#include "testutil.h"
 
 /* The fixtures in ../shared beside the checkout (BPFPACK_ROOT, which
  * tests/run.sh sets), else beside the current directory. */
@@ -41,38 +42,6 @@ static const char *shared_path(const char *rel)
 }
 
 /* ---- helpers ---- */
-
-struct stderr_capture {
-	int saved_fd;
-	FILE *file;
-};
-
-static void capture_begin(struct stderr_capture *c)
-{
-	c->file = tmpfile();
-	assert_non_null(c->file);
-	fflush(stderr);
-	c->saved_fd = dup(STDERR_FILENO);
-	assert_true(c->saved_fd >= 0);
-	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-static char *capture_end(struct stderr_capture *c)
-{
-	struct buf text = {0};
-	char chunk[4096];
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved_fd, STDERR_FILENO) >= 0);
-	close(c->saved_fd);
-	rewind(c->file);
-	while ((n = fread(chunk, 1, sizeof(chunk), c->file)) > 0)
-		buf_append(&text, chunk, n);
-	buf_append(&text, "", 0);
-	fclose(c->file);
-	return text.data;
-}
 
 static size_t count_error_lines(const char *s)
 {
@@ -311,9 +280,9 @@ static void test_bzimage_payload_past_end_fails(void **state)
 
 	compress("gzip", fx->image.data, fx->image.len, &gz);
 	bzimage(&gz, (uint32_t)gz.len + 100000, &img);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(kimage_probe(img.data, img.len, "ctx", &info), -EINVAL);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_error_lines(err), 1);
 	assert_non_null(strstr(err, "bpfpack: test: ctx: bzImage is truncated or corrupt"));
 	free(err);
@@ -332,9 +301,9 @@ static void test_truncated_payload_fails_clearly(void **state)
 	compress("gzip", fx->image.data, fx->image.len, &gz);
 	gz.len /= 2;
 	assert_int_equal(kimage_probe(gz.data, gz.len, "ctx", &info), 0);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_true(kimage_unpack(gz.data, gz.len, &info, "ctx", &kernel) < 0);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_error_lines(err), 1);
 	assert_non_null(strstr(err, "ctx: the gzip-compressed kernel in the image is truncated or corrupt"));
 	free(err);
@@ -360,9 +329,9 @@ static void test_unknown_payload_names_only_its_bytes(void **state)
 	memcpy(exact, img.data, img.len - 4);
 	assert_int_equal(kimage_probe(exact, img.len - 4, "ctx", &info), 0);
 	assert_null(info.compression);
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(kimage_unpack(exact, img.len - 4, &info, "ctx", &kernel), -ENOTSUP);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_error_lines(err), 1);
 	assert_non_null(strstr(err, "cannot unpack (first bytes 41)"));
 	free(err);
@@ -457,9 +426,9 @@ static void test_image_without_btf_fails(void **state)
 	char *err;
 
 	buf_append(&img, fx->image.data, IMAGE_BTF_OFF);	/* cut before the BTF */
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(kimage_find_btf(img.data, img.len, "ctx", &off, &size), -ENODATA);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_error_lines(err), 1);
 	assert_non_null(strstr(err, "ctx: kernel 9.8.7-arm64 has no .BTF section: the kernel was built without CONFIG_DEBUG_INFO_BTF; use `bpfpack btf from-debug`"));
 	free(err);
@@ -541,9 +510,9 @@ static void test_real_nobtf_image(void **state)
 	/* xz with the size word after it: liblzma's single-stream decoder. */
 	assert_int_equal(kimage_unpack(img.data, img.len, &info, path, &kernel), 0);
 	assert_true(kimage_elf_complete(kernel.data, kernel.len));
-	capture_begin(&cap);
+	stderr_capture_begin(&cap);
 	assert_int_equal(kimage_find_btf(kernel.data, kernel.len, "ctx", &off, &size), -ENODATA);
-	err = capture_end(&cap);
+	err = stderr_capture_end(&cap);
 	assert_int_equal(count_error_lines(err), 1);
 	assert_non_null(strstr(err, "ctx: kernel 6.1.192 has no .BTF section: the kernel was built without CONFIG_DEBUG_INFO_BTF; use `bpfpack btf from-debug`"));
 	free(err);

@@ -30,6 +30,7 @@
 #include "../../lib/proc.h"
 #include "../../runtime/bpfpack_btf_internal.h"
 #include "../../runtime/btfset.h"
+#include "testutil.h"
 
 /* ---- real os-release files ------------------------------------------------ */
 
@@ -486,38 +487,6 @@ static void test_sysinfo_arch_names(void **state)
 }
 
 /* ---- the embedded-set step -------------------------------------------------- */
-
-struct stderr_capture {
-	int saved_fd;
-	FILE *file;
-};
-
-static void stderr_capture_begin(struct stderr_capture *c)
-{
-	c->file = tmpfile();
-	assert_non_null(c->file);
-	fflush(stderr);
-	c->saved_fd = dup(STDERR_FILENO);
-	assert_true(c->saved_fd >= 0);
-	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-static char *stderr_capture_end(struct stderr_capture *c)
-{
-	struct buf text = { 0 };
-	char chunk[4096];
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved_fd, STDERR_FILENO) >= 0);
-	close(c->saved_fd);
-	rewind(c->file);
-	while ((n = fread(chunk, 1, sizeof(chunk), c->file)) > 0)
-		buf_append(&text, chunk, n);
-	buf_append(&text, "", 0);
-	fclose(c->file);
-	return text.data;
-}
 
 static size_t count_lines(const char *s)
 {

@@ -21,6 +21,7 @@
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
 #include "../../lib/report.h"
+#include "testutil.h"
 
 /* What `bpftool btf dump file tiny.btf format c` (bpftool 7.5) printed for
  * the BTF that tiny_btf_new() builds. Worth noting: the anonymous enum
@@ -114,39 +115,6 @@ static char *header_of(const struct btf *btf)
 	assert_int_equal(vmlinux_header_write(btf, f, "memory"), 0);
 	assert_int_equal(fclose(f), 0);
 	return text;
-}
-
-/* Redirects stderr into a temp file so a test can count reported lines. */
-struct stderr_capture {
-	int saved_fd;
-	FILE *file;
-};
-
-static void stderr_capture_begin(struct stderr_capture *c)
-{
-	c->file = tmpfile();
-	assert_non_null(c->file);
-	fflush(stderr);
-	c->saved_fd = dup(STDERR_FILENO);
-	assert_true(c->saved_fd >= 0);
-	assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-static char *stderr_capture_end(struct stderr_capture *c)
-{
-	struct buf text = {0};
-	char chunk[4096];
-	size_t n;
-
-	fflush(stderr);
-	assert_true(dup2(c->saved_fd, STDERR_FILENO) >= 0);
-	close(c->saved_fd);
-	rewind(c->file);
-	while ((n = fread(chunk, 1, sizeof(chunk), c->file)) > 0)
-		buf_append(&text, chunk, n);
-	buf_append(&text, "", 0);
-	fclose(c->file);
-	return text.data;
 }
 
 static size_t count_lines(const char *s)
