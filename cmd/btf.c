@@ -2,7 +2,6 @@
  * on kernels without it. Sources are read by btfhub/btf_source, minimized by
  * btfhub/btfgen, packed by btfhub/btfset_write and put into binaries by
  * btfhub/embed; this file parses flags and wires them together. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -163,37 +162,6 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	return rc;
 }
 
-/* Removes what a `btf gen` killed while writing a tool's set left in OUT_DIR
- * (NAME.btfset + FS_TEMP_MARK + random); called under the project's lock. */
-static void btf_sweep_set_temps(const char *out_dir, const struct strv *tools)
-{
-	struct strv names = {0};
-	DIR *d = opendir(out_dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		for (size_t i = 0; i < tools->n; i++) {
-			size_t n = strlen(tools->v[i]);
-
-			if (!strncmp(e->d_name, tools->v[i], n) &&
-			    !strncmp(e->d_name + n, ".btfset" FS_TEMP_MARK, strlen(".btfset" FS_TEMP_MARK))) {
-				strv_push(&names, e->d_name);
-				break;
-			}
-		}
-	}
-	closedir(d);
-	for (size_t i = 0; i < names.n; i++) {
-		char *path = fs_path_join(out_dir, names.v[i]);
-
-		unlink(path);
-		free(path);
-	}
-	strv_free(&names);
-}
-
 static int btf_gen(int argc, char **argv)
 {
 	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
@@ -274,12 +242,19 @@ static int btf_gen(int argc, char **argv)
 	 * it, so after a SIGKILL the next run also waits for them. */
 	out_dir = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
 	if (fs_is_dir(out_dir)) {
+		struct strv sets = { 0 };
+
 		lock_fd = build_lock(out_dir);
 		if (lock_fd < 0) {
 			rc = lock_fd;
 			goto out;
 		}
-		btf_sweep_set_temps(out_dir, &p.tools);
+		/* What a `btf gen` killed while writing a set left: NAME.btfset
+		 * temps only, the build's own files are the build's business. */
+		for (size_t i = 0; i < p.tools.n; i++)
+			strv_pushf(&sets, "%s.btfset", p.tools.v[i]);
+		fs_sweep_temps(out_dir, &sets);
+		strv_free(&sets);
 	}
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {

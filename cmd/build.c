@@ -92,29 +92,6 @@ int build_lock(const char *out_dir)
 	return fd;
 }
 
-/* Temp files left by a build killed with SIGKILL are recognisable by their
- * mark; under the lock nobody else can be writing them. */
-static void sweep_stale_temps(const char *dir)
-{
-	struct strv names = {0};
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		if (strstr(e->d_name, FS_TEMP_MARK))
-			strv_push(&names, e->d_name);
-	closedir(d);
-	for (size_t i = 0; i < names.n; i++) {
-		char *p = fs_path_join(dir, names.v[i]);
-
-		unlink(p);
-		free(p);
-	}
-	strv_free(&names);
-}
-
 static int write_vmlinux_h(const char *path)
 {
 	struct btf *btf = NULL;
@@ -787,10 +764,12 @@ int cmd_build(int argc, char **argv)
 	if (rc == 0)
 		rc = lock_fd = build_lock(top_out);
 	if (rc >= 0) {
-		sweep_stale_temps(b.out_dir);
-		sweep_stale_temps(p.root);
+		/* Temps of a build killed with SIGKILL: recognisable by their
+		 * mark; under the lock nobody else can be writing them. */
+		fs_sweep_temps(b.out_dir, NULL);
+		fs_sweep_temps(p.root, NULL);
 		if (b.cross)
-			sweep_stale_temps(b.bin_dir);
+			fs_sweep_temps(b.bin_dir, NULL);
 		char *cache = fs_path_join(top_out, ".clang-includes");
 
 		rc = toolchain_probe_includes(&tc, cache);

@@ -65,6 +65,34 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+void fs_sweep_temps(const char *dir, const struct strv *targets)
+{
+	struct strv names = { 0 };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *mark = strstr(e->d_name, FS_TEMP_MARK);
+		bool ours = mark && !targets;
+
+		for (size_t i = 0; mark && targets && i < targets->n && !ours; i++)
+			ours = (size_t)(mark - e->d_name) == strlen(targets->v[i]) &&
+			       !strncmp(e->d_name, targets->v[i], strlen(targets->v[i]));
+		if (ours)
+			strv_push(&names, e->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = fs_path_join(dir, names.v[i]);
+
+		unlink(p);
+		free(p);
+	}
+	strv_free(&names);
+}
+
 int fs_temp_beside(const char *target, char **tmp_path)
 {
 	char *tmp = xasprintf("%s%sXXXXXX", target, FS_TEMP_MARK);

@@ -24,6 +24,11 @@ int fs_write_if_changed(const char *path, const void *data, size_t len, mode_t m
 /* Creates an empty temp file beside TARGET (same directory, so rename(2) is
  * atomic); returns its fd and sets *tmp_path (malloc'd). Reports on failure. */
 int fs_temp_beside(const char *target, char **tmp_path);
+/* Removes the temp files (FS_TEMP_MARK in their name) a killed run left in
+ * DIR: those of the files named in TARGETS (NAME + FS_TEMP_MARK...), or every
+ * one when TARGETS is NULL. Call it only while holding the lock of whatever
+ * writes them. Failures are ignored: a leftover temp file harms nothing. */
+void fs_sweep_temps(const char *dir, const struct strv *targets);
 /* Renames TMP over TARGET after setting MODE; unlinks TMP on failure. */
 int fs_commit_temp(const char *tmp, const char *target, mode_t mode);
 

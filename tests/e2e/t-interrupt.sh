@@ -80,13 +80,18 @@ grep -q '^#define MAX_FILENAME_LEN 256$' tp/tp.h || {
 }
 variant() { sed -i "s/^#define MAX_FILENAME_LEN .*/#define MAX_FILENAME_LEN $([ "$1" = A ] && echo 256 || echo 200)/" tp/tp.h; }
 build() { timeout 300 "$BPFPACK" build -C tp -j 2 --btf "$TREE" "$@"; }
-save() { mkdir -p "ref$1" && cp tp/tp tp/.output/tp.btfset "ref$1/"; }
-# same NAME REFDIR: tp's binary and set are those of REFDIR.
+save() { mkdir -p "ref$1" && cp tp/tp tp/.output/tp.btfset tp/.output/tp.bpf.o "ref$1/"; }
+# same NAME REFDIR: tp's binary and set are those of REFDIR (on failure, the
+# BPF object is compared too, to name the cause).
 same() {
 	local f why=
 	for f in tp .output/tp.btfset; do
 		cmp -s "tp/$f" "$2/$(basename "$f")" || why="$why tp/$f differs from $2;"
 	done
+	if [ -n "$why" ]; then
+		cmp -s tp/.output/tp.bpf.o "$2/tp.bpf.o" && why="$why tp.bpf.o is the same" ||
+			why="$why tp.bpf.o differs too"
+	fi
 	if [ -z "$why" ]; then t_ok "$1"; else t_fail "$1" "$why" "${@:3}"; fi
 }
 
