@@ -30,6 +30,7 @@
 
 #include "../lib/report.h"
 #include "../runtime/btfset.h"
+#include "btf_walk.h"
 
 struct btfset_builder_kernel {
 	struct btf_key key;
@@ -160,83 +161,6 @@ struct canon {
 	uint32_t *pos;		/* scratch for field offsets: 2 + 0xffff entries */
 };
 
-/* Bytes after the 12-byte common header of a type record, or -1 for a kind
- * this code does not know (the blob is then stored as it is). */
-static long canon_extra_len(uint32_t kind, uint32_t vlen)
-{
-	switch (kind) {
-	case BTF_KIND_INT:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-		return 4;
-	case BTF_KIND_ARRAY:
-		return 12;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-	case BTF_KIND_DATASEC:
-	case BTF_KIND_ENUM64:
-		return 12L * vlen;
-	case BTF_KIND_ENUM:
-	case BTF_KIND_FUNC_PROTO:
-		return 8L * vlen;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* Offsets (within the record) of the u32 fields holding type IDs, in record
- * order. Returns how many were written to POS (at most 2 + vlen). */
-static size_t canon_type_refs(const struct canon_type *t, uint32_t *pos)
-{
-	size_t n = 0;
-	uint32_t i;
-
-	switch (t->kind) {
-	case BTF_KIND_PTR:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_VAR:
-	case BTF_KIND_DECL_TAG:
-	case BTF_KIND_TYPE_TAG:
-		pos[n++] = 8;
-		break;
-	case BTF_KIND_ARRAY:
-		pos[n++] = 12;
-		pos[n++] = 16;
-		break;
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		for (i = 0; i < t->vlen; i++)
-			pos[n++] = 12 + 12 * i + 4;
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		pos[n++] = 8;
-		for (i = 0; i < t->vlen; i++)
-			pos[n++] = 12 + 8 * i + 4;
-		break;
-	case BTF_KIND_DATASEC:
-		for (i = 0; i < t->vlen; i++)
-			pos[n++] = 12 + 12 * i;
-		break;
-	default:
-		break;
-	}
-	return n;
-}
-
 /* Offsets of the u32 fields holding string offsets. */
 static size_t canon_type_names(const struct canon_type *t, uint32_t *pos)
 {
@@ -305,7 +229,7 @@ static bool canon_parse(struct canon *c, const unsigned char *blob, size_t size)
 		info = rd32(c->types + off + 4);
 		t.kind = (info >> 24) & 0x1f;
 		t.vlen = info & 0xffff;
-		extra = canon_extra_len(t.kind, t.vlen);
+		extra = btf_walk_extra_len(t.kind, t.vlen);
 		if (extra < 0 || (uint64_t)type_len - off - 12 < (uint64_t)extra)
 			goto fail;
 		t.off = off;
@@ -318,7 +242,7 @@ static bool canon_parse(struct canon *c, const unsigned char *blob, size_t size)
 		c->t[++c->n] = t;
 	}
 	for (i = 1; i <= c->n; i++) {
-		size_t k, nref = canon_type_refs(&c->t[i], pos);
+		size_t k, nref = btf_walk_type_refs(c->t[i].kind, c->t[i].vlen, pos);
 
 		for (k = 0; k < nref; k++)
 			if (rd32(c->types + c->t[i].off + pos[k]) > c->n)
@@ -387,7 +311,7 @@ static void canon_order(const struct canon *c, uint32_t *order)
 				continue;
 			seen[id] = true;
 			order[nout++] = id;
-			nref = canon_type_refs(&c->t[id], pos);
+			nref = btf_walk_type_refs(c->t[id].kind, c->t[id].vlen, pos);
 			if (sp + nref > cap) {
 				cap = (sp + nref) * 2;
 				stack = xrealloc(stack, cap * sizeof(*stack));
@@ -422,7 +346,7 @@ static void canon_emit(const struct canon *c, const uint32_t *order, const uint3
 		unsigned char *rec = xmalloc(t->len);
 
 		memcpy(rec, c->types + t->off, t->len);
-		n = canon_type_refs(t, pos);
+		n = btf_walk_type_refs(t->kind, t->vlen, pos);
 		for (k = 0; k < n; k++)
 			wr32(rec + pos[k], newid[rd32(rec + pos[k])]);
 		n = canon_type_names(t, pos);

@@ -22,6 +22,7 @@
 
 #include "cmd.h"
 #include "build.h"
+#include "../btfhub/bpfobj_canon.h"
 #include "../btfhub/btf_source.h"
 #include "../btfhub/vmlinux_header.h"
 #include <bpf/btf.h>
@@ -286,6 +287,9 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	strv_push(&j->argv, "object");
 	strv_push(&j->argv, JOBS_OUTPUT);
 	strv_push(&j->argv, tmp_obj);
+	/* The same object wherever the project lies (btfhub/bpfobj_canon.h). */
+	j->post = bpfobj_canon_fwd;
+	j->sig_extra = xstrdup("BTF FWD records in canonical order");
 	jobs_add_dep(b->jobs, link, compile);
 
 	free(what);

@@ -260,6 +260,10 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 				     j->what);
 		return -EIO;
 	}
+	if (j->post && j->post(j->tmp) < 0) {
+		unlink(j->tmp);
+		return -EIO;
+	}
 	j->ran = true;
 	if (same_content(j->tmp, j->output)) {
 		unlink(j->tmp);

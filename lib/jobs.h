@@ -30,6 +30,9 @@ struct job {
 	bool output_absent;	/* the command wants no file at the temp path (ar) */
 	mode_t mode;		/* of the output */
 	char *sig_extra;	/* more of what made the output (e.g. a list of inputs), or NULL */
+	/* Run on the temp output after the command succeeded, before it is
+	 * compared and renamed into place; reports and returns < 0 on failure. */
+	int (*post)(const char *path);
 	size_t *deps;		/* indices of jobs that must finish first */
 	size_t n_deps;
 

@@ -128,13 +128,15 @@ fi
 # 1. no absolute path of the project gets into the binary (DWARF comp_dir and
 #    names, .debug_line, the BPF object's .BTF.ext file names, which the
 #    skeleton and .bpfpack.bpfobj carry): bpfpack's job (-ffile-prefix-map);
-# 2. the objects are the same, except the BPF object's BTF, whose forward
-#    declarations clang 19 emits in heap-address order (LLVM's BTFDebug keeps
-#    FixupDerivedTypes in a std::map keyed by pointers), and the heap layout
-#    moves with the length of the project's path (clang's getcwd, its
-#    arguments); those must still be the same types;
-# 3. the binary is byte-identical; when only that order differs, it is
-#    reported as a skip naming the LLVM cause (no flag fixes it).
+# 2. the objects are the same, except clang's own BPF object (X.tmp.bpf.o),
+#    whose BTF forward declarations clang 19 emits in heap-address order
+#    (LLVM's BTFDebug keeps FixupDerivedTypes in a std::map keyed by
+#    pointers), and the heap layout moves with the length of the project's
+#    path (clang's getcwd, its arguments); those must still be the same types;
+# 3. the binary is byte-identical: bpfpack puts those forward declarations in
+#    a canonical order in the linked object (btfhub/bpfobj_canon.h). Should
+#    only that order still differ (another clang), it is reported as a skip
+#    naming the LLVM cause.
 mkdir -p elsewhere/a/much/longer/path
 cp -r tp elsewhere/a/much/longer/path/tp
 (cd elsewhere/a/much/longer/path/tp && "$BPFPACK" clean && rm -f compile_commands.json)

@@ -1,0 +1,308 @@
+/* bpfobj_canon: FWD records of a BPF object's BTF in a canonical order (see
+ * bpfobj_canon.h for why). */
+#include "bpfobj_canon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <linux/btf.h>
+
+#include "../lib/buf.h"
+#include "../lib/report.h"
+#include "btf_walk.h"
+
+struct fwd {
+	uint32_t id;
+	const char *name;
+	uint32_t kflag;
+};
+
+static uint32_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);	/* host order: BTF in another order is left alone */
+	return v;
+}
+
+static void wr32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static int fwd_cmp(const void *a, const void *b)
+{
+	const struct fwd *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->kflag > y->kflag) - (x->kflag < y->kflag);
+}
+
+/* True when a func_info or CO-RE relocation record of the .BTF.ext section
+ * EXT names a type whose ID MOVED[] marks, or when EXT cannot be read. */
+static bool ext_names_moved(const unsigned char *ext, size_t len, const bool *moved, uint32_t n)
+{
+	uint32_t hdr_len, sub[2][2];
+
+	if (!ext)
+		return false;
+	if (len < 24 || rd32(ext) != (0xeB9F | 1u << 16) || (hdr_len = rd32(ext + 4)) > len ||
+	    hdr_len < 24)
+		return true;
+	sub[0][0] = rd32(ext + 8);	/* func_info */
+	sub[0][1] = rd32(ext + 12);
+	sub[1][0] = hdr_len >= 32 ? rd32(ext + 24) : 0;	/* core_relo */
+	sub[1][1] = hdr_len >= 32 ? rd32(ext + 28) : 0;
+	for (int s = 0; s < 2; s++) {
+		uint64_t off = (uint64_t)hdr_len + sub[s][0], end = off + sub[s][1];
+		uint32_t rec;
+
+		if (!sub[s][1])
+			continue;
+		if (end > len || sub[s][1] < 4)
+			return true;
+		rec = rd32(ext + off);
+		off += 4;
+		if (rec < 8)
+			return true;
+		while (off < end) {
+			uint32_t num;
+
+			if (end - off < 8)
+				return true;
+			num = rd32(ext + off + 4);
+			off += 8;
+			if ((uint64_t)num * rec > end - off)
+				return true;
+			for (uint32_t i = 0; i < num; i++, off += rec) {
+				uint32_t id = rd32(ext + off + 4);
+
+				if (id <= n && moved[id])
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* The canonical type section for BTF (a copy of the section, LEN bytes) into
+ * OUT; returns 1 when it differs from the original, 0 when the object is to
+ * be left as it is, -EINVAL when BTF is not BTF. */
+static int canon_types(const unsigned char *btf, size_t len, const unsigned char *ext,
+		       size_t ext_len, struct buf *out)
+{
+	uint32_t hdr_len, type_off, type_len, str_off, str_len, n = 0, cap = 64, nf = 0;
+	uint32_t *off = NULL, *kind = NULL, *vlen = NULL, *newid = NULL, *pos = NULL;
+	const unsigned char *types;
+	const char *strs;
+	struct fwd *f = NULL;
+	bool *moved = NULL;
+	int rc = 0;
+
+	if (len < 24)
+		return -EINVAL;
+	if ((rd32(btf) & 0xffff) != 0xeB9F)
+		return 0;	/* another byte order than the host's: leave it */
+	hdr_len = rd32(btf + 4);
+	type_off = rd32(btf + 8);
+	type_len = rd32(btf + 12);
+	str_off = rd32(btf + 16);
+	str_len = rd32(btf + 20);
+	if (hdr_len < 24 || (uint64_t)hdr_len + type_off + type_len > len ||
+	    (uint64_t)hdr_len + str_off + str_len > len || !str_len)
+		return -EINVAL;
+	types = btf + hdr_len + type_off;
+	strs = (const char *)btf + hdr_len + str_off;
+	if (strs[str_len - 1])
+		return -EINVAL;
+
+	off = xcalloc(cap, sizeof(*off));
+	kind = xcalloc(cap, sizeof(*kind));
+	vlen = xcalloc(cap, sizeof(*vlen));
+	for (uint32_t o = 0; o < type_len;) {
+		uint32_t info;
+		long extra;
+
+		if (type_len - o < 12) {
+			rc = -EINVAL;
+			goto out;
+		}
+		info = rd32(types + o + 4);
+		if (++n >= cap) {
+			cap *= 2;
+			off = xrealloc(off, cap * sizeof(*off));
+			kind = xrealloc(kind, cap * sizeof(*kind));
+			vlen = xrealloc(vlen, cap * sizeof(*vlen));
+		}
+		off[n] = o;
+		kind[n] = (info >> 24) & 0x1f;
+		vlen[n] = info & 0xffff;
+		extra = btf_walk_extra_len(kind[n], vlen[n]);
+		if (extra < 0)
+			goto out;	/* a kind this code does not know: leave it */
+		if ((uint64_t)type_len - o < 12 + (uint64_t)extra) {
+			rc = -EINVAL;
+			goto out;
+		}
+		o += 12 + (uint32_t)extra;
+	}
+
+	f = xcalloc(n + 1, sizeof(*f));
+	for (uint32_t id = 1; id <= n; id++) {
+		uint32_t name = rd32(types + off[id]);
+
+		if (kind[id] != BTF_KIND_FWD)
+			continue;
+		if (name >= str_len) {
+			rc = -EINVAL;
+			goto out;
+		}
+		f[nf].id = id;
+		f[nf].name = strs + name;
+		f[nf].kflag = rd32(types + off[id] + 4) >> 31;
+		nf++;
+	}
+	if (nf < 2)
+		goto out;
+	newid = xcalloc(n + 1, sizeof(*newid));
+	moved = xcalloc(n + 1, sizeof(*moved));
+	for (uint32_t id = 0; id <= n; id++)
+		newid[id] = id;
+	{
+		/* The positions stay (f[] lists them in ascending order); which
+		 * FWD goes where follows the names. */
+		uint32_t *at = xcalloc(nf, sizeof(*at));
+		bool any = false;
+
+		for (uint32_t k = 0; k < nf; k++)
+			at[k] = f[k].id;
+		qsort(f, nf, sizeof(*f), fwd_cmp);
+		for (uint32_t k = 0; k < nf; k++) {
+			if (k && !fwd_cmp(&f[k - 1], &f[k])) {
+				free(at);
+				goto out;	/* two alike: no one order */
+			}
+			newid[f[k].id] = at[k];
+			moved[f[k].id] = f[k].id != at[k];
+			any |= moved[f[k].id];
+		}
+		free(at);
+		if (!any || ext_names_moved(ext, ext_len, moved, n))
+			goto out;
+	}
+
+	buf_reset(out);
+	buf_append(out, btf, len);
+	pos = xcalloc(2 + 0xffff, sizeof(*pos));
+	{
+		unsigned char *t = (unsigned char *)out->data + hdr_len + type_off;
+
+		for (uint32_t id = 1; id <= n; id++)	/* FWD records are 12 bytes */
+			if (kind[id] == BTF_KIND_FWD && newid[id] != id)
+				memcpy(t + off[newid[id]], types + off[id], 12);
+		for (uint32_t id = 1; id <= n; id++) {
+			size_t nref = btf_walk_type_refs(kind[id], vlen[id], pos);
+
+			for (size_t r = 0; r < nref; r++) {
+				uint32_t v = rd32(t + off[id] + pos[r]);
+
+				if (v && v <= n && newid[v] != v)
+					wr32(t + off[id] + pos[r], newid[v]);
+			}
+		}
+	}
+	rc = 1;
+out:
+	free(off);
+	free(kind);
+	free(vlen);
+	free(newid);
+	free(moved);
+	free(pos);
+	free(f);
+	return rc;
+}
+
+int bpfobj_canon_fwd(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
+	struct buf btf = { 0 }, ext = { 0 }, out = { 0 };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	off_t btf_at = -1;
+	Elf *elf;
+
+	if (fd < 0) {
+		rc = -errno;
+		report_error("cannot open %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
+		report_error("%s is not an ELF file", path);
+		rc = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (strcmp(name, ".BTF") && strcmp(name, ".BTF.ext"))
+			continue;
+		d = sh.sh_type == SHT_NOBITS ? NULL : elf_rawdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size != sh.sh_size)
+			continue;
+		if (!strcmp(name, ".BTF")) {
+			buf_append(&btf, d->d_buf, d->d_size);
+			btf_at = (off_t)sh.sh_offset;
+		} else {
+			buf_append(&ext, d->d_buf, d->d_size);
+		}
+	}
+	elf_end(elf);
+	elf = NULL;
+	if (btf_at < 0)
+		goto out;	/* no BTF: nothing to order */
+	rc = canon_types((const unsigned char *)btf.data, btf.len,
+			 (const unsigned char *)ext.data, ext.len, &out);
+	if (rc == -EINVAL) {
+		report_error("%s: its .BTF section is not valid BTF", path);
+		goto out;
+	}
+	if (rc == 1) {
+		/* libbpf must read the result as it read the original. */
+		struct btf *check = btf__new(out.data, out.len);
+
+		rc = check ? 0 : -EINVAL;
+		btf__free(check);
+		if (rc) {
+			report_error("internal: the reordered BTF of %s does not parse", path);
+			goto out;
+		}
+		ssize_t w = pwrite(fd, out.data, out.len, btf_at);
+
+		if (w != (ssize_t)out.len) {
+			rc = w < 0 ? -errno : -EIO;
+			report_error("cannot write %s: %s", path, strerror(-rc));
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	buf_free(&btf);
+	buf_free(&ext);
+	buf_free(&out);
+	return rc < 0 ? rc : 0;
+}
