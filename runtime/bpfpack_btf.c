@@ -349,7 +349,8 @@ int bpfpack_btf_read_section(const char *path, const char *section, void **data,
 			continue;
 		d = sh.sh_type == SHT_NOBITS ? NULL : elf_rawdata(scn, NULL);
 		if (!d || !d->d_buf || d->d_size != sh.sh_size || d->d_size == 0) {
-			snprintf(err, errlen, "section %s of %s cannot be read%s%s", section, path, d ? "" : ": ", d ? "" : elf_errmsg(-1));
+			snprintf(err, errlen, "section %s of %s cannot be read%s%s", section, path,
+				 d ? "" : ": ", d ? "" : elf_errmsg(-1));
 			ret = -EIO;
 			goto out;
 		}

@@ -510,8 +510,8 @@ static void test_use_set_hands_blob_through_memfd(void **state)
 	assert_int_equal(bpfpack_sysinfo_parse(os_ol_79, "4.14.35-2047.510.5.5.el7uek.x86_64",
 					       "x86_64", &si), 0);
 	stderr_capture_begin(&cap);
-	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0, &si,
-					     "mytool", 1, 0), 0);
+	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0,
+					     &si, "mytool", 1, 0), 0);
 	text = stderr_capture_end(&cap);
 	/* -v: one line saying which BTF and why. */
 	assert_int_equal(count_lines(text), 1);
@@ -549,8 +549,8 @@ static void test_use_set_miss_names_kernel_distro_and_count(void **state)
 
 	assert_int_equal(bpfpack_sysinfo_parse(os_ubuntu_2204, "5.15.0-91-generic", "x86_64", &si), 0);
 	stderr_capture_begin(&cap);
-	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0, &si,
-					     "mytool", 0, 0), -ENOENT);
+	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0,
+					     &si, "mytool", 0, 0), -ENOENT);
 	text = stderr_capture_end(&cap);
 	assert_null(opts.btf_custom_path);
 	assert_int_equal(count_lines(text), 1);
@@ -632,6 +632,12 @@ static int embed_set(const char *dir, const struct buf *set, const char *out)
 	return rc;
 }
 
+/* The BTF set section of PATH. */
+static int read_section(const char *path, void **data, size_t *size, char *err, size_t errlen)
+{
+	return bpfpack_btf_read_section(path, BPFPACK_BTF_SECTION, data, size, err, errlen);
+}
+
 static void test_read_section_from_elf(void **state)
 {
 	struct fixture *fx = *state;
@@ -646,22 +652,19 @@ static void test_read_section_from_elf(void **state)
 		free(text_file);
 		skip();
 	}
-	assert_int_equal(bpfpack_btf_read_section(out, BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)), 0);
+	assert_int_equal(read_section(out, &data, &size, err, sizeof(err)), 0);
 	assert_int_equal(size, fx->set_bytes.len);
 	assert_memory_equal(data, fx->set_bytes.data, size);
 	free(data);
 
 	/* This binary itself carries no set. */
-	assert_int_equal(bpfpack_btf_read_section("/proc/self/exe", BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(read_section("/proc/self/exe", &data, &size, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "has no .bpfpack.btf section"));
 	assert_null(data);
 
 	assert_int_equal(fs_write_atomic(text_file, "hello\n", 6, 0644), 0);
-	assert_int_equal(bpfpack_btf_read_section(text_file, BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
-			 -ENOEXEC);
-	assert_int_equal(bpfpack_btf_read_section("/nonexistent/x", BPFPACK_BTF_SECTION, &data, &size, err, sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(read_section(text_file, &data, &size, err, sizeof(err)), -ENOEXEC);
+	assert_int_equal(read_section("/nonexistent/x", &data, &size, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot open /nonexistent/x"));
 	free(out);
 	free(text_file);
