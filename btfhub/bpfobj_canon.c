@@ -4,8 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "../lib/buf.h"
 #include "../lib/report.h"
 #include "btf_walk.h"
+#include "embed.h"
 
 struct fwd {
 	uint32_t id;
@@ -234,46 +233,20 @@ int bpfobj_canon_fwd(const char *path)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC), rc = 0;
 	struct buf btf = { 0 }, ext = { 0 }, out = { 0 };
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
 	off_t btf_at = -1;
-	Elf *elf;
 
 	if (fd < 0) {
 		rc = -errno;
 		report_error("cannot open %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
-		report_error("%s is not an ELF file", path);
-		rc = -ENOEXEC;
+	rc = embed_section_read_at(path, ".BTF", &btf, &btf_at);
+	if (rc == 0)
+		rc = embed_section_read(path, ".BTF.ext", &ext);
+	if (rc == -ENOENT)
+		rc = 0;	/* no BTF: nothing to order; no .BTF.ext: nothing names a type */
+	if (rc < 0 || btf_at < 0)
 		goto out;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
-			continue;
-		if (strcmp(name, ".BTF") && strcmp(name, ".BTF.ext"))
-			continue;
-		d = sh.sh_type == SHT_NOBITS ? NULL : elf_rawdata(scn, NULL);
-		if (!d || !d->d_buf || d->d_size != sh.sh_size)
-			continue;
-		if (!strcmp(name, ".BTF")) {
-			buf_append(&btf, d->d_buf, d->d_size);
-			btf_at = (off_t)sh.sh_offset;
-		} else {
-			buf_append(&ext, d->d_buf, d->d_size);
-		}
-	}
-	elf_end(elf);
-	elf = NULL;
-	if (btf_at < 0)
-		goto out;	/* no BTF: nothing to order */
 	rc = canon_types((const unsigned char *)btf.data, btf.len,
 			 (const unsigned char *)ext.data, ext.len, &out);
 	if (rc == -EINVAL) {
@@ -298,8 +271,6 @@ int bpfobj_canon_fwd(const char *path)
 		}
 	}
 out:
-	if (elf)
-		elf_end(elf);
 	close(fd);
 	buf_free(&btf);
 	buf_free(&ext);

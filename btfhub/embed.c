@@ -14,6 +14,12 @@
 
 int embed_section_read(const char *path, const char *name, struct buf *out)
 {
+	return embed_section_read_at(path, name, out, NULL);
+}
+
+int embed_section_read_at(const char *path, const char *name, struct buf *out,
+			  off_t *file_offset)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
@@ -49,6 +55,8 @@ int embed_section_read(const char *path, const char *name, struct buf *out)
 		}
 		buf_reset(out);
 		buf_append(out, d->d_buf, d->d_size);
+		if (file_offset)
+			*file_offset = (off_t)sh.sh_offset;
 		rc = 0;
 		break;
 	}

@@ -9,6 +9,8 @@
 #ifndef BPFPACK_EMBED_H
 #define BPFPACK_EMBED_H
 
+#include <sys/types.h>
+
 #include "../include/bpfpack.h"
 #include "../lib/buf.h"
 
@@ -18,6 +20,10 @@
 /* Reads section NAME of the ELF file PATH into OUT. Returns -ENOENT without
  * reporting when the file has no such section; reports other failures. */
 int embed_section_read(const char *path, const char *name, struct buf *out);
+/* The same, and sets *FILE_OFFSET (may be NULL) to where the section's bytes
+ * lie in the file, for a caller that rewrites them in place. */
+int embed_section_read_at(const char *path, const char *name, struct buf *out,
+			  off_t *file_offset);
 
 /* Appends to ARGV an objcopy command that copies IN to OUT with the sections
  * replaced by the files given (a NULL file leaves that section as it is). */
