@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* magicless frames, raw-content dictionaries */
 #include <zstd.h>
 
 #include "../lib/report.h"
@@ -58,18 +59,26 @@ static void wr32(unsigned char *p, uint32_t v)
 	p[3] = v >> 24;
 }
 
-static void buf_put32(struct buf *b, uint32_t v)
+/* Unsigned LEB128: 7 bits a byte, low first, high bit set on all but the last. */
+static void buf_put_varint(struct buf *b, uint32_t v)
 {
-	unsigned char le[4];
+	unsigned char out[5];
+	size_t n = 0;
 
-	wr32(le, v);
-	buf_append(b, le, 4);
+	do {
+		out[n] = v & 0x7f;
+		v >>= 7;
+		if (v)
+			out[n] |= 0x80;
+		n++;
+	} while (v);
+	buf_append(b, out, n);
 }
 
-static uint32_t crc32_of(const void *data, size_t len)
+static uint32_t crc32_more(uint32_t crc0, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uLong crc = crc0;
 
 	while (len) {
 		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
@@ -79,6 +88,11 @@ static uint32_t crc32_of(const void *data, size_t len)
 		len -= n;
 	}
 	return (uint32_t)crc;
+}
+
+static uint32_t crc32_of(const void *data, size_t len)
+{
+	return crc32_more((uint32_t)crc32(0L, Z_NULL, 0), data, len);
 }
 
 /* A string table that stores each distinct string once, in order of first
@@ -658,9 +672,6 @@ int btfset_builder_add(struct btfset_builder *b, const struct btf_key *key, cons
 	return 0;
 }
 
-struct group {
-	uint32_t distro, version, arch, count;
-};
 
 static bool same_group(const struct btf_key *a, const struct btf_key *b)
 {
@@ -699,11 +710,13 @@ static int btfset_compress(const struct btfset_builder *b, const struct buf *src
 	if (src->len > ((size_t)8 << 20))
 		ZSTD_CCtx_setParameter(cctx, ZSTD_c_enableLongDistanceMatching, 1);
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1);
-	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 0);	/* the header has a CRC */
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);	/* checks the payload */
 	ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
 	if (b->dict_size) {
-		/* An object is no zstd dictionary, so zstd takes it as raw content. */
-		n = ZSTD_CCtx_loadDictionary(cctx, b->dict, b->dict_size);
+		/* The object as raw content: any of its bytes may be matched. */
+		n = ZSTD_CCtx_loadDictionary_advanced(cctx, b->dict, b->dict_size, ZSTD_dlm_byRef,
+						      ZSTD_dct_rawContent);
 		if (ZSTD_isError(n)) {
 			report_error("BTF set: zstd cannot use the BPF object as a dictionary: %s",
 				     ZSTD_getErrorName(n));
@@ -732,13 +745,10 @@ void btfset_builder_set_dict(struct btfset_builder *b, const void *dict, size_t 
 
 int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 {
-	size_t K = b->nkernels, B = b->nblobs, i, nb = 0;
+	size_t K = b->nkernels, B = b->nblobs, i, nb = 0, ngroups = 0;
 	size_t *sorted, *blob_new;
 	uint32_t *blob_old;
-	struct buf payload = { 0 }, comp = { 0 }, data = { 0 }, releases = { 0 };
-	struct strtab names = { 0 };
-	struct group *groups = NULL;
-	size_t ngroups = 0, groups_cap = 0;
+	struct buf payload = { 0 }, groups = { 0 }, comp = { 0 };
 	unsigned char hdr[BTFSET_HEADER_SIZE];
 	int err;
 
@@ -767,58 +777,45 @@ int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 		}
 	}
 
-	/* Kernels sharing distro, version and arch form one group, their
-	 * names stored once; releases follow in kernel order. */
+	/* Kernels sharing distro, version and arch form one group that names
+	 * them once. */
 	for (i = 0; i < K; i++) {
 		const struct btf_key *k = &b->kernels[sorted[i]].key;
+		size_t j = i + 1;
 
-		if (i == 0 || !same_group(&b->kernels[sorted[i - 1]].key, k)) {
-			struct group gr = {
-				.distro = strtab_intern(&names, k->distro),
-				.version = strtab_intern(&names, k->version),
-				.arch = strtab_intern(&names, k->arch),
-			};
-
-			if (ngroups == groups_cap) {
-				groups_cap = groups_cap ? 2 * groups_cap : 8;
-				groups = xrealloc(groups, groups_cap * sizeof(*groups));
-			}
-			groups[ngroups++] = gr;
-		}
-		groups[ngroups - 1].count++;
-		buf_append(&releases, k->release, strlen(k->release) + 1);
+		if (i > 0 && same_group(&b->kernels[sorted[i - 1]].key, k))
+			continue;
+		while (j < K && same_group(&b->kernels[sorted[j]].key, k))
+			j++;
+		buf_append(&groups, k->distro, strlen(k->distro) + 1);
+		buf_append(&groups, k->version, strlen(k->version) + 1);
+		buf_append(&groups, k->arch, strlen(k->arch) + 1);
+		buf_put_varint(&groups, (uint32_t)(j - i));
+		ngroups++;
 	}
 
-	b->distinct_bytes = 0;
-	for (i = 0; i < nb; i++) {
-		b->distinct_bytes += b->blobs[blob_old[i]].size;
-		buf_append(&data, b->blobs[blob_old[i]].data, b->blobs[blob_old[i]].size);
-	}
-
-	buf_put32(&payload, (uint32_t)names.bytes.len);
-	buf_put32(&payload, (uint32_t)releases.len);
-	buf_put32(&payload, (uint32_t)data.len);
-	buf_put32(&payload, (uint32_t)ngroups);
-	for (i = 0; i < ngroups; i++) {
-		buf_put32(&payload, groups[i].distro);
-		buf_put32(&payload, groups[i].version);
-		buf_put32(&payload, groups[i].arch);
-		buf_put32(&payload, groups[i].count);
-	}
+	buf_put_varint(&payload, (uint32_t)K);
+	buf_put_varint(&payload, (uint32_t)nb);
+	buf_put_varint(&payload, (uint32_t)ngroups);
+	buf_append(&payload, groups.data, groups.len);
 	for (i = 0; i < K; i++) {
-		uint32_t v = (uint32_t)blob_new[b->kernels[sorted[i]].blob];
 		unsigned char le[4];
 
-		wr32(le, v);
+		wr32(le, (uint32_t)blob_new[b->kernels[sorted[i]].blob]);
 		buf_append(&payload, le, nb <= 0x100 ? 1 : nb <= 0x10000 ? 2 : 4);
 	}
 	for (i = 0; i < nb; i++)
-		buf_put32(&payload, (uint32_t)b->blobs[blob_old[i]].size);
-	for (i = 0; i < nb; i++)
-		buf_put32(&payload, b->blobs[blob_old[i]].crc);
-	buf_append(&payload, names.bytes.data, names.bytes.len);
-	buf_append(&payload, releases.data, releases.len);
-	buf_append(&payload, data.data, data.len);
+		buf_put_varint(&payload, (uint32_t)b->blobs[blob_old[i]].size);
+	for (i = 0; i < K; i++) {
+		const char *rel = b->kernels[sorted[i]].key.release;
+
+		buf_append(&payload, rel, strlen(rel) + 1);
+	}
+	b->distinct_bytes = 0;
+	for (i = 0; i < nb; i++) {
+		b->distinct_bytes += b->blobs[blob_old[i]].size;
+		buf_append(&payload, b->blobs[blob_old[i]].data, b->blobs[blob_old[i]].size);
+	}
 	b->payload_bytes = payload.len;
 
 	if (payload.len > BTFSET_MAX_PAYLOAD) {
@@ -834,25 +831,15 @@ int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 	memcpy(hdr, BTFSET_MAGIC, BTFSET_MAGIC_LEN);
 	hdr[8] = BTFSET_VERSION & 0xff;
 	hdr[9] = BTFSET_VERSION >> 8;
-	hdr[10] = BTFSET_HEADER_SIZE & 0xff;
-	hdr[11] = BTFSET_HEADER_SIZE >> 8;
-	wr32(hdr + 12, b->dict_size ? BTFSET_FLAG_DICT : 0);
-	wr32(hdr + 16, (uint32_t)K);
-	wr32(hdr + 20, (uint32_t)nb);
-	wr32(hdr + 24, (uint32_t)comp.len);
-	wr32(hdr + 28, (uint32_t)payload.len);
-	wr32(hdr + 32, crc32_of(comp.data, comp.len));
-	wr32(hdr + 36, b->dict_size ? crc32_of(b->dict, b->dict_size) : 0);
-	wr32(hdr + 40, crc32_of(hdr, 40));
+	hdr[10] = b->dict_size ? BTFSET_FLAG_DICT : 0;
+	wr32(hdr + 11, b->dict_size ? crc32_of(b->dict, b->dict_size) : 0);
+	wr32(hdr + 15, crc32_more(crc32_of(hdr, 15), comp.data, comp.len));
 	buf_append(out, hdr, sizeof(hdr));
 	buf_append(out, comp.data, comp.len);
 out:
 	buf_free(&payload);
+	buf_free(&groups);
 	buf_free(&comp);
-	buf_free(&data);
-	buf_free(&releases);
-	strtab_free(&names);
-	free(groups);
 	free(blob_new);
 	free(blob_old);
 	free(sorted);

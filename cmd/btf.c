@@ -318,6 +318,26 @@ static char *embed_objcopy_for(const char *tool)
 	return p;
 }
 
+/* A tool whose runtime reads another set format than the one bpfpack writes
+ * would refuse the new set at every start: refuse to embed instead. The
+ * reader's tag is in every runtime that reads this format (fs_read_file
+ * reports its own errors). */
+static int btf_embed_check_reader(const char *tool)
+{
+	static const char tag[] = BTFSET_READER_TAG;
+	struct buf file = {0};
+	int rc = fs_read_file(tool, &file);
+
+	if (rc == 0 && !memmem(file.data, file.len, tag, sizeof(tag) - 1)) {
+		report_error("%s was built by an older bpfpack: its runtime cannot read the BTF "
+			     "sets this one writes (format version %d)", tool, BTFSET_VERSION);
+		report_hint("rebuild it with `bpfpack build --btf SOURCE`");
+		rc = -EPROTONOSUPPORT;
+	}
+	buf_free(&file);
+	return rc;
+}
+
 static int btf_embed(int argc, char **argv)
 {
 	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN) };
@@ -355,6 +375,9 @@ static int btf_embed(int argc, char **argv)
 			     tool, EMBED_SECTION_OBJ);
 		report_hint("rebuild it with `bpfpack build --btf SOURCE`");
 	}
+	if (rc < 0)
+		goto out;
+	rc = btf_embed_check_reader(tool);
 	if (rc < 0)
 		goto out;
 	objcopy = embed_objcopy_for(tool);

@@ -36,6 +36,7 @@
 #include "../lib/project.h"
 #include "../lib/report.h"
 #include "../lib/toolchain.h"
+#include "../runtime/btfset.h"
 
 /* The libraries every tool links statically, in link order. */
 static const char *const static_libs[] = { "-lbpf", "-lelf", "-lzstd", "-lz" };
@@ -479,12 +480,14 @@ static size_t add_btfgen_job(struct build_ctx *b, const char *name, size_t obj_j
 		strv_push(&j->argv, "--btf");
 		strv_push(&j->argv, b->btf_sources->v[i]);
 	}
-	/* A kernel added to a source directory changes the set, not the command. */
+	/* A kernel added to a source directory changes the set, not the
+	 * command; a bpfpack that writes another set format changes it too. */
+	buf_printf(&files, "set format %d:", BTFSET_VERSION);
 	for (size_t i = 0; i < b->btf_kernels.n; i++) {
 		strv_push(&j->inputs, b->btf_kernels.v[i].path);
-		buf_printf(&files, "%s%s", i ? " " : "", b->btf_kernels.v[i].origin);
+		buf_printf(&files, " %s", b->btf_kernels.v[i].origin);
 	}
-	j->sig_extra = files.data ? files.data : xstrdup("");
+	j->sig_extra = files.data;
 	jobs_add_dep(b->jobs, idx, obj_job);
 	free(set);
 	return idx;

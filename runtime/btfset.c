@@ -5,15 +5,17 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* magicless frames, raw-content prefix, stable output */
 #include <zstd.h>
 
 struct btfset_blob {
-	uint32_t off, size, crc;
+	uint32_t off, size;
 };
 
 struct btfset {
@@ -21,7 +23,6 @@ struct btfset {
 	size_t payload_size;
 	size_t stored_size;		/* header + compressed payload */
 	const unsigned char *data;	/* blob data area, inside payload */
-	uint32_t data_size;
 	uint32_t nkernels, nblobs;
 	struct btfset_kernel *kernels;
 	struct btfset_blob *blobs;
@@ -53,31 +54,61 @@ static uint16_t get_le16(const unsigned char *p)
 
 /* zlib's crc32 takes a uInt length; the payload cap keeps every length below
  * that, but loop anyway so the helper is right for any size_t. */
-static uint32_t btfset_crc32(const void *data, size_t len)
+static uint32_t btfset_crc32_more(uint32_t crc, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uLong crc = crc32(0L, Z_NULL, 0);
 
 	while (len) {
 		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
 
-		crc = crc32(crc, p, n);
+		crc = (uint32_t)crc32(crc, p, n);
 		p += n;
 		len -= n;
 	}
-	return (uint32_t)crc;
+	return crc;
 }
 
-/* The string at OFF of the table, if it is in range and at most MAX bytes
- * long; NULL otherwise. The table ends with a NUL (checked by the caller), so
- * every in-range offset starts a terminated string. */
-static const char *btfset_string(const char *tab, uint32_t tabsize, uint32_t off, size_t max)
+static uint32_t btfset_crc32(const void *data, size_t len)
 {
-	if (off >= tabsize)
+	return btfset_crc32_more((uint32_t)crc32(0L, Z_NULL, 0), data, len);
+}
+
+/* A read position in the decompressed payload. */
+struct btfset_cursor {
+	const unsigned char *p, *end;
+};
+
+/* Reads a varint; false when it runs off the payload or exceeds 32 bits. */
+static bool btfset_get_varint(struct btfset_cursor *c, uint32_t *v)
+{
+	uint32_t x = 0;
+	int shift;
+
+	for (shift = 0; shift < 35 && c->p < c->end; shift += 7) {
+		unsigned char b = *c->p++;
+
+		if (shift == 28 && (b & 0x70))
+			return false;
+		x |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = x;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Reads a NUL-terminated string of at most MAX bytes; NULL when it runs off
+ * the payload or is longer. */
+static const char *btfset_get_str(struct btfset_cursor *c, size_t max)
+{
+	const char *s = (const char *)c->p;
+	size_t room = (size_t)(c->end - c->p), len = strnlen(s, room < max + 1 ? room : max + 1);
+
+	if (len == room || len > max)
 		return NULL;
-	if (strnlen(tab + off, max + 1) > max)
-		return NULL;
-	return tab + off;
+	c->p += len + 1;
+	return s;
 }
 
 static int btfset_key_cmp(const struct btfset_kernel *a, const struct btfset_kernel *b)
@@ -93,140 +124,164 @@ static int btfset_key_cmp(const struct btfset_kernel *a, const struct btfset_ker
 	return strcmp(a->release, b->release);
 }
 
-/* Checks the header; on success fills the counts and sizes. */
-static int btfset_check_header(const unsigned char *p, size_t size, uint32_t *nkernels,
-			       uint32_t *nblobs, uint32_t *csize, uint32_t *usize, uint32_t *flags,
-			       uint32_t *dict_crc, char *err, size_t errlen)
+/* Checks the fixed header; on success fills the flags and the checksums. */
+static int btfset_check_header(const unsigned char *p, size_t size, uint32_t *flags,
+			       uint32_t *dict_crc, uint32_t *crc, char *err, size_t errlen)
 {
-	uint16_t version, hsize;
-	uint32_t crc, hcrc;
-	size_t i;
+	uint16_t version;
 
 	if (size < BTFSET_MAGIC_LEN || memcmp(p, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0) {
 		btfset_set_err(err, errlen, "not a bpfpack BTF set (bad magic)");
 		return -EBADMSG;
+	}
+	/* The version first: a later version may lay its header out anew. */
+	if (size < 10) {
+		btfset_set_err(err, errlen, "truncated: %zu bytes, the header alone needs %d",
+			       size, BTFSET_HEADER_SIZE);
+		return -EBADMSG;
+	}
+	version = get_le16(p + 8);
+	if (version != BTFSET_VERSION) {
+		btfset_set_err(err, errlen, "unsupported format version %u (" BTFSET_READER_TAG ")",
+			       version);
+		return -EPROTONOSUPPORT;
 	}
 	if (size < BTFSET_HEADER_SIZE) {
 		btfset_set_err(err, errlen, "truncated: %zu bytes, the header alone needs %d",
 			       size, BTFSET_HEADER_SIZE);
 		return -EBADMSG;
 	}
-	version = get_le16(p + 8);
-	hsize = get_le16(p + 10);
-	*flags = get_le32(p + 12);
-	*nkernels = get_le32(p + 16);
-	*nblobs = get_le32(p + 20);
-	*csize = get_le32(p + 24);
-	*usize = get_le32(p + 28);
-	*dict_crc = get_le32(p + 36);
-	hcrc = get_le32(p + 40);
-	if (version != BTFSET_VERSION) {
-		btfset_set_err(err, errlen,
-			       "unsupported format version %u (this reader knows version %d)",
-			       version, BTFSET_VERSION);
-		return -EPROTONOSUPPORT;
-	}
-	crc = btfset_crc32(p, 40);
-	if (crc != hcrc) {
-		btfset_set_err(err, errlen,
-			       "header checksum mismatch (stored %08x, computed %08x): the set is corrupt",
-			       hcrc, crc);
+	*flags = p[10];
+	*dict_crc = get_le32(p + 11);
+	*crc = get_le32(p + 15);
+	return 0;
+}
+
+/* Finds the end of the zstd frame at SRC (SIZE bytes) from its frame and
+ * block headers, without decoding it, so the checksum can be checked before
+ * anything is decompressed. Fills *ZFH and *LEN. */
+static int btfset_frame_size(const unsigned char *src, size_t size, ZSTD_frameHeader *zfh,
+			     size_t *len, char *err, size_t errlen)
+{
+	size_t r = ZSTD_getFrameHeader_advanced(zfh, src, size, ZSTD_f_zstd1_magicless);
+	size_t pos, n;
+	uint32_t bh;
+
+	if (r > 0 && !ZSTD_isError(r)) {
+		btfset_set_err(err, errlen, "truncated: the payload's frame header needs %zu bytes, "
+			       "%zu are present", r, size);
 		return -EBADMSG;
 	}
-	if (hsize != BTFSET_HEADER_SIZE || (*flags & ~BTFSET_FLAG_DICT) ||
-	    (!(*flags & BTFSET_FLAG_DICT) && *dict_crc)) {
-		btfset_set_err(err, errlen, "bad header (size %u, flags %#x)", hsize, *flags);
+	/* zstd ignores the frame header's unused bit (0x10); bpfpack never
+	 * sets it, and every frame it writes has a size and a checksum. */
+	if (ZSTD_isError(r) || (src[0] & 0x10) || zfh->frameType != ZSTD_frame ||
+	    zfh->frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN || !zfh->checksumFlag) {
+		btfset_set_err(err, errlen, "the payload is not a zstd frame of known size with a "
+			       "checksum: the set is corrupt");
 		return -EBADMSG;
 	}
-	if (*csize > size - BTFSET_HEADER_SIZE) {
-		btfset_set_err(err, errlen,
-			       "truncated: the header announces %u payload bytes, %zu are present",
-			       *csize, size - BTFSET_HEADER_SIZE);
-		return -EBADMSG;
-	}
-	/* Zero padding after the payload is tolerated (section alignment);
-	 * anything else means the set was overwritten or glued to something. */
-	for (i = BTFSET_HEADER_SIZE + (size_t)*csize; i < size; i++) {
-		if (p[i]) {
-			btfset_set_err(err, errlen, "%zu unexpected bytes after the payload",
-				       size - BTFSET_HEADER_SIZE - (size_t)*csize);
+	pos = zfh->headerSize;
+	do {
+		if (size - pos < 3) {
+			btfset_set_err(err, errlen, "truncated: the payload's zstd frame stops at "
+				       "byte %zu", size);
 			return -EBADMSG;
 		}
-	}
-	if (*usize > BTFSET_MAX_PAYLOAD) {
-		btfset_set_err(err, errlen, "payload of %u bytes is over the limit of %u",
-			       *usize, BTFSET_MAX_PAYLOAD);
-		return -E2BIG;
-	}
-	if (*nkernels > BTFSET_MAX_KERNELS) {
-		btfset_set_err(err, errlen, "%u kernels is over the limit of %u", *nkernels,
-			       BTFSET_MAX_KERNELS);
-		return -E2BIG;
-	}
-	if (*nkernels == 0 || *nblobs == 0) {
-		btfset_set_err(err, errlen, "the set holds no kernels");
+		bh = (uint32_t)src[pos] | (uint32_t)src[pos + 1] << 8 | (uint32_t)src[pos + 2] << 16;
+		pos += 3;
+		n = ((bh >> 1) & 3) == 1 ? 1 : bh >> 3;	/* an RLE block stores one byte */
+		if (size - pos < n) {
+			btfset_set_err(err, errlen, "truncated: the payload's zstd frame stops at "
+				       "byte %zu", size);
+			return -EBADMSG;
+		}
+		pos += n;
+	} while (!(bh & 1));
+	if (size - pos < 4) {
+		btfset_set_err(err, errlen, "truncated: the payload's zstd frame stops at byte %zu",
+			       size);
 		return -EBADMSG;
 	}
-	/* Every kernel costs at least 3 payload bytes (blob number, release
-	 * and its NUL) and every blob 8 (size, CRC), so the counts are bounded
-	 * by the payload size before anything is allocated. */
-	if (*nblobs > *nkernels ||
-	    16 + 3 * (uint64_t)*nkernels + 8 * (uint64_t)*nblobs > *usize) {
-		btfset_set_err(err, errlen,
-			       "counts do not fit: %u kernels and %u blobs in a payload of %u bytes",
-			       *nkernels, *nblobs, *usize);
+	*len = pos + 4;
+	return 0;
+}
+
+/* Decompresses the LEN-byte zstd frame at SRC into S->payload. */
+static int btfset_decompress(struct btfset *s, const unsigned char *src, size_t len,
+			     const void *dict, size_t dict_size, char *err, size_t errlen)
+{
+	ZSTD_outBuffer out = { s->payload, s->payload_size, 0 };
+	ZSTD_inBuffer in = { src, len, 0 };
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	const char *why = NULL;
+	size_t r;
+
+	if (!dctx) {
+		btfset_set_err(err, errlen, "out of memory for a zstd context");
+		return -ENOMEM;
+	}
+	/* A stable output buffer: zstd decodes straight into the payload and
+	 * allocates no window, whatever window the frame claims. */
+	r = ZSTD_DCtx_setParameter(dctx, ZSTD_d_format, ZSTD_f_zstd1_magicless);
+	if (!ZSTD_isError(r))
+		r = ZSTD_DCtx_setParameter(dctx, ZSTD_d_stableOutBuffer, 1);
+	if (!ZSTD_isError(r) && dict)
+		r = ZSTD_DCtx_refPrefix_advanced(dctx, dict, dict_size, ZSTD_dct_rawContent);
+	if (!ZSTD_isError(r))
+		r = ZSTD_decompressStream(dctx, &out, &in);
+	ZSTD_freeDCtx(dctx);
+	if (ZSTD_isError(r))
+		why = ZSTD_getErrorName(r);
+	else if (r != 0 || out.pos != s->payload_size || in.pos != len)
+		why = "the frame ends before its content";
+	if (why) {
+		btfset_set_err(err, errlen, "cannot decompress the payload (%s): the set is corrupt",
+			       why);
 		return -EBADMSG;
 	}
 	return 0;
 }
 
-static uint32_t btfset_blob_width(uint32_t nblobs)
-{
-	return nblobs <= 0x100 ? 1 : nblobs <= 0x10000 ? 2 : 4;
-}
-
 /* Validates the decompressed payload and builds the kernel and blob tables. */
 static int btfset_parse_payload(struct btfset *s, char *err, size_t errlen)
 {
-	const unsigned char *p = s->payload, *groups, *blobnums, *sizes, *crcs;
-	uint32_t K = s->nkernels, B = s->nblobs, W = btfset_blob_width(B);
-	uint32_t nsize, rsize, ngroups, g, i, k = 0;
-	const char *names, *rel, *rel_end;
-	uint64_t need, off = 0;
+	struct btfset_cursor c = { s->payload, s->payload + s->payload_size };
+	uint32_t K, B, G, W, g, i, k = 0;
+	uint64_t need = 0;
+	size_t left;
 
-	if (s->payload_size < 16) {
-		btfset_set_err(err, errlen, "payload of %zu bytes is too short", s->payload_size);
+	if (!btfset_get_varint(&c, &K) || !btfset_get_varint(&c, &B) ||
+	    !btfset_get_varint(&c, &G)) {
+		btfset_set_err(err, errlen, "the payload (%zu bytes) does not start with its counts",
+			       s->payload_size);
 		return -EBADMSG;
 	}
-	nsize = get_le32(p);
-	rsize = get_le32(p + 4);
-	s->data_size = get_le32(p + 8);
-	ngroups = get_le32(p + 12);
-	if (ngroups == 0 || ngroups > K) {
-		btfset_set_err(err, errlen, "%u key groups for %u kernels", ngroups, K);
+	if (K > BTFSET_MAX_KERNELS) {
+		btfset_set_err(err, errlen, "%u kernels is over the limit of %u", K,
+			       BTFSET_MAX_KERNELS);
+		return -E2BIG;
+	}
+	if (K == 0 || B == 0) {
+		btfset_set_err(err, errlen, "the set holds no kernels");
 		return -EBADMSG;
 	}
-	need = 16 + 16 * (uint64_t)ngroups + (uint64_t)W * K + 8 * (uint64_t)B + nsize + rsize +
-	       s->data_size;
-	if (need != s->payload_size) {
+	/* Every kernel costs at least 3 payload bytes (a group's share is
+	 * extra; blob number, release and its NUL) and every blob 2 (size,
+	 * one byte of BTF), so the counts are bounded by the payload size
+	 * before anything is allocated. */
+	left = (size_t)(c.end - c.p);
+	if (B > K || 3 * (uint64_t)K + 2 * (uint64_t)B > left) {
 		btfset_set_err(err, errlen,
-			       "index sizes do not add up: %llu bytes described, %zu present",
-			       (unsigned long long)need, s->payload_size);
+			       "counts do not fit: %u kernels and %u blobs in a payload of %zu bytes",
+			       K, B, s->payload_size);
 		return -EBADMSG;
 	}
-	groups = p + 16;
-	blobnums = groups + 16 * (size_t)ngroups;
-	sizes = blobnums + (size_t)W * K;
-	crcs = sizes + 4 * (size_t)B;
-	names = (const char *)crcs + 4 * (size_t)B;
-	rel = names + nsize;
-	rel_end = rel + rsize;
-	s->data = (const unsigned char *)rel_end;
-	if (nsize == 0 || names[nsize - 1] != '\0') {
-		btfset_set_err(err, errlen, "the name table is not NUL-terminated");
+	if (G == 0 || G > K) {
+		btfset_set_err(err, errlen, "%u key groups for %u kernels", G, K);
 		return -EBADMSG;
 	}
-
+	s->nkernels = K;
+	s->nblobs = B;
 	s->kernels = calloc(K, sizeof(*s->kernels));
 	s->blobs = calloc(B, sizeof(*s->blobs));
 	if (!s->kernels || !s->blobs) {
@@ -234,37 +289,15 @@ static int btfset_parse_payload(struct btfset *s, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 
-	for (i = 0; i < B; i++) {
-		struct btfset_blob *b = &s->blobs[i];
+	for (g = 0; g < G; g++) {
+		const char *distro = btfset_get_str(&c, BTFSET_MAX_DISTRO);
+		const char *version = distro ? btfset_get_str(&c, BTFSET_MAX_VERSION) : NULL;
+		const char *arch = version ? btfset_get_str(&c, BTFSET_MAX_ARCH) : NULL;
+		uint32_t count, j;
 
-		b->off = (uint32_t)off;
-		b->size = get_le32(sizes + 4 * (size_t)i);
-		b->crc = get_le32(crcs + 4 * (size_t)i);
-		off += b->size;
-		if (b->size == 0 || off > s->data_size) {
+		if (!arch || !btfset_get_varint(&c, &count)) {
 			btfset_set_err(err, errlen,
-				       "blob %u (size %u) does not fit in the %u bytes of blob data",
-				       i, b->size, s->data_size);
-			return -EBADMSG;
-		}
-	}
-	if (off != s->data_size) {
-		btfset_set_err(err, errlen, "%llu bytes of blob data belong to no blob",
-			       (unsigned long long)(s->data_size - off));
-		return -EBADMSG;
-	}
-
-	for (g = 0; g < ngroups; g++) {
-		const unsigned char *e = groups + 16 * (size_t)g;
-		const char *distro = btfset_string(names, nsize, get_le32(e), BTFSET_MAX_DISTRO);
-		const char *version = btfset_string(names, nsize, get_le32(e + 4), BTFSET_MAX_VERSION);
-		const char *arch = btfset_string(names, nsize, get_le32(e + 8), BTFSET_MAX_ARCH);
-		uint32_t count = get_le32(e + 12), j;
-
-		if (!distro || !version || !arch) {
-			btfset_set_err(err, errlen,
-				       "key group %u: a name lies outside the name table or is too long",
-				       g);
+				       "key group %u: a name is too long or runs off the payload", g);
 			return -EBADMSG;
 		}
 		if (count == 0 || count > K - k) {
@@ -273,50 +306,87 @@ static int btfset_parse_payload(struct btfset *s, char *err, size_t errlen)
 			return -EBADMSG;
 		}
 		for (j = 0; j < count; j++, k++) {
-			struct btfset_kernel *kn = &s->kernels[k];
-			size_t len = strnlen(rel, (size_t)(rel_end - rel));
-
-			if (len == (size_t)(rel_end - rel)) {
-				btfset_set_err(err, errlen, "the releases end before kernel %u", k);
-				return -EBADMSG;
-			}
-			if (len == 0 || len > BTFSET_MAX_RELEASE) {
-				btfset_set_err(err, errlen, "kernel %u has a release of %zu bytes", k,
-					       len);
-				return -EBADMSG;
-			}
-			kn->distro = distro;
-			kn->version = version;
-			kn->arch = arch;
-			kn->release = rel;
-			rel += len + 1;
-			if (W == 1)
-				kn->blob = blobnums[k];
-			else if (W == 2)
-				kn->blob = get_le16(blobnums + 2 * (size_t)k);
-			else
-				kn->blob = get_le32(blobnums + 4 * (size_t)k);
-			if (kn->blob >= B) {
-				btfset_set_err(err, errlen, "kernel %u (%s) points at blob %u of %u", k,
-					       kn->release, kn->blob, B);
-				return -EBADMSG;
-			}
-			if (k > 0 && btfset_key_cmp(&s->kernels[k - 1], kn) >= 0) {
-				btfset_set_err(err, errlen,
-					       "kernel %u (%s %s %s %s) is out of order or a duplicate",
-					       k, kn->distro, kn->version, kn->arch, kn->release);
-				return -EBADMSG;
-			}
+			s->kernels[k].distro = distro;
+			s->kernels[k].version = version;
+			s->kernels[k].arch = arch;
 		}
 	}
 	if (k != K) {
-		btfset_set_err(err, errlen, "the key groups hold %u kernels, the header says %u", k,
+		btfset_set_err(err, errlen, "the key groups hold %u kernels, the payload says %u", k,
 			       K);
 		return -EBADMSG;
 	}
-	if (rel != rel_end) {
-		btfset_set_err(err, errlen, "%zu bytes after the last release",
-			       (size_t)(rel_end - rel));
+
+	W = B <= 0x100 ? 1 : B <= 0x10000 ? 2 : 4;
+	if ((size_t)(c.end - c.p) < (uint64_t)W * K) {
+		btfset_set_err(err, errlen, "the blob numbers run off the payload");
+		return -EBADMSG;
+	}
+	for (k = 0; k < K; k++, c.p += W) {
+		struct btfset_kernel *kn = &s->kernels[k];
+
+		kn->blob = W == 1 ? c.p[0] : W == 2 ? get_le16(c.p) : get_le32(c.p);
+		if (kn->blob >= B) {
+			btfset_set_err(err, errlen, "kernel %u points at blob %u of %u", k, kn->blob,
+				       B);
+			return -EBADMSG;
+		}
+	}
+
+	for (i = 0; i < B; i++) {
+		struct btfset_blob *b = &s->blobs[i];
+
+		if (!btfset_get_varint(&c, &b->size)) {
+			btfset_set_err(err, errlen, "the blob sizes run off the payload");
+			return -EBADMSG;
+		}
+		if (b->size == 0) {
+			btfset_set_err(err, errlen, "blob %u is empty", i);
+			return -EBADMSG;
+		}
+		b->off = (uint32_t)need;	/* need <= payload size here, below 2^32 */
+		need += b->size;
+		if (need > s->payload_size) {
+			btfset_set_err(err, errlen, "blob %u (size %u) does not fit in the payload",
+				       i, b->size);
+			return -EBADMSG;
+		}
+	}
+
+	for (k = 0; k < K; k++) {
+		struct btfset_kernel *kn = &s->kernels[k];
+		size_t room = (size_t)(c.end - c.p);
+
+		kn->release = btfset_get_str(&c, BTFSET_MAX_RELEASE);
+		if (!kn->release) {
+			if (strnlen((const char *)c.p, room) == room)
+				btfset_set_err(err, errlen, "the releases end before kernel %u", k);
+			else
+				btfset_set_err(err, errlen, "kernel %u has a release of %zu bytes",
+					       k, strlen((const char *)c.p));
+			return -EBADMSG;
+		}
+		if (!kn->release[0]) {
+			btfset_set_err(err, errlen, "kernel %u has an empty release", k);
+			return -EBADMSG;
+		}
+		if (k > 0 && btfset_key_cmp(&s->kernels[k - 1], kn) >= 0) {
+			btfset_set_err(err, errlen,
+				       "kernel %u (%s %s %s %s) is out of order or a duplicate", k,
+				       kn->distro, kn->version, kn->arch, kn->release);
+			return -EBADMSG;
+		}
+	}
+
+	s->data = c.p;
+	left = (size_t)(c.end - c.p);
+	if (need != left) {
+		if (need > left)
+			btfset_set_err(err, errlen, "the blobs need %llu bytes, %zu are left",
+				       (unsigned long long)need, left);
+		else
+			btfset_set_err(err, errlen, "%llu bytes of blob data belong to no blob",
+				       (unsigned long long)(left - need));
 		return -EBADMSG;
 	}
 	return 0;
@@ -325,12 +395,11 @@ static int btfset_parse_payload(struct btfset *s, char *err, size_t errlen)
 int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dict_size,
 		     struct btfset **out, char *err, size_t errlen)
 {
-	const unsigned char *p = data;
-	uint32_t nkernels, nblobs, csize, usize, flags, dict_crc, crc;
-	ZSTD_DCtx *dctx;
+	const unsigned char *p = data, *frame;
+	uint32_t flags, dict_crc, stored_crc, crc;
+	ZSTD_frameHeader zfh;
 	struct btfset *s;
-	unsigned long long fsize;
-	size_t got;
+	size_t flen, i;
 	int ret;
 
 	*out = NULL;
@@ -338,11 +407,39 @@ int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dic
 		btfset_set_err(err, errlen, "no data");
 		return -EINVAL;
 	}
-	ret = btfset_check_header(p, size, &nkernels, &nblobs, &csize, &usize, &flags, &dict_crc,
-				  err, errlen);
+	ret = btfset_check_header(p, size, &flags, &dict_crc, &stored_crc, err, errlen);
 	if (ret)
 		return ret;
+	frame = p + BTFSET_HEADER_SIZE;
+	ret = btfset_frame_size(frame, size - BTFSET_HEADER_SIZE, &zfh, &flen, err, errlen);
+	if (ret)
+		return ret;
+	/* Zero padding after the frame is tolerated (section alignment);
+	 * anything else means the set was overwritten or glued to something. */
+	for (i = BTFSET_HEADER_SIZE + flen; i < size; i++) {
+		if (p[i]) {
+			btfset_set_err(err, errlen, "%zu unexpected bytes after the payload",
+				       size - BTFSET_HEADER_SIZE - flen);
+			return -EBADMSG;
+		}
+	}
+	crc = btfset_crc32_more(btfset_crc32(p, BTFSET_HEADER_SIZE - 4), frame, flen);
+	if (crc != stored_crc) {
+		btfset_set_err(err, errlen,
+			       "checksum mismatch (stored %08x, computed %08x): the set is corrupt",
+			       stored_crc, crc);
+		return -EBADMSG;
+	}
+	if (flags & ~BTFSET_FLAG_DICT) {
+		btfset_set_err(err, errlen, "unknown flags %#x (" BTFSET_READER_TAG ")", flags);
+		return -EPROTONOSUPPORT;
+	}
 	if (!(flags & BTFSET_FLAG_DICT)) {
+		if (dict_crc) {
+			btfset_set_err(err, errlen, "a dictionary checksum without the dictionary "
+				       "flag: the set is corrupt");
+			return -EBADMSG;
+		}
 		dict = NULL;
 		dict_size = 0;
 	} else if (!dict || !dict_size) {
@@ -354,24 +451,11 @@ int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dic
 			       "one (object checksum %08x, the set's %08x)", crc, dict_crc);
 		return -ENOKEY;
 	}
-	crc = btfset_crc32(p + BTFSET_HEADER_SIZE, csize);
-	if (crc != get_le32(p + 32)) {
-		btfset_set_err(err, errlen,
-			       "payload checksum mismatch (stored %08x, computed %08x): the set is corrupt",
-			       get_le32(p + 32), crc);
-		return -EBADMSG;
-	}
-
 	/* The frame says its own size; check it before allocating for it. */
-	fsize = ZSTD_getFrameContentSize(p + BTFSET_HEADER_SIZE, csize);
-	if (fsize != usize) {
-		if (fsize == ZSTD_CONTENTSIZE_ERROR || fsize == ZSTD_CONTENTSIZE_UNKNOWN)
-			btfset_set_err(err, errlen, "the payload is not a zstd frame of known size");
-		else
-			btfset_set_err(err, errlen,
-				       "the payload frame holds %llu bytes, the header says %u",
-				       fsize, usize);
-		return -EBADMSG;
+	if (zfh.frameContentSize > BTFSET_MAX_PAYLOAD) {
+		btfset_set_err(err, errlen, "payload of %llu bytes is over the limit of %u",
+			       (unsigned long long)zfh.frameContentSize, BTFSET_MAX_PAYLOAD);
+		return -E2BIG;
 	}
 
 	s = calloc(1, sizeof(*s));
@@ -379,39 +463,18 @@ int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dic
 		btfset_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	s->nkernels = nkernels;
-	s->nblobs = nblobs;
-	s->stored_size = BTFSET_HEADER_SIZE + (size_t)csize;
-	s->payload_size = usize;
-	s->payload = malloc(usize);
+	s->stored_size = BTFSET_HEADER_SIZE + flen;
+	s->payload_size = (size_t)zfh.frameContentSize;
+	s->payload = malloc(s->payload_size ? s->payload_size : 1);
 	if (!s->payload) {
-		btfset_set_err(err, errlen, "out of memory for a payload of %u bytes", usize);
+		btfset_set_err(err, errlen, "out of memory for a payload of %zu bytes",
+			       s->payload_size);
 		ret = -ENOMEM;
 		goto fail;
 	}
-	/* One-shot decompression writes straight into the buffer, never past
-	 * its end, and needs no window buffer whatever the frame claims. */
-	dctx = ZSTD_createDCtx();
-	if (!dctx) {
-		btfset_set_err(err, errlen, "out of memory for a zstd context");
-		ret = -ENOMEM;
+	ret = btfset_decompress(s, frame, flen, dict, dict_size, err, errlen);
+	if (ret)
 		goto fail;
-	}
-	got = ZSTD_decompress_usingDict(dctx, s->payload, usize, p + BTFSET_HEADER_SIZE, csize,
-					dict, dict_size);
-	ZSTD_freeDCtx(dctx);
-	if (ZSTD_isError(got)) {
-		btfset_set_err(err, errlen, "cannot decompress the payload: %s",
-			       ZSTD_getErrorName(got));
-		ret = -EBADMSG;
-		goto fail;
-	}
-	if (got != usize) {
-		btfset_set_err(err, errlen, "payload decompressed to %zu bytes, the header says %u",
-			       got, usize);
-		ret = -EBADMSG;
-		goto fail;
-	}
 	ret = btfset_parse_payload(s, err, errlen);
 	if (ret)
 		goto fail;
@@ -447,24 +510,13 @@ uint32_t btfset_blob_count(const struct btfset *s)
 int btfset_blob_get(const struct btfset *s, uint32_t blob, const void **data, uint32_t *size,
 		    char *err, size_t errlen)
 {
-	const struct btfset_blob *b;
-	uint32_t crc;
-
 	if (!s || blob >= s->nblobs) {
 		btfset_set_err(err, errlen, "no blob %u (the set has %u)", blob,
 			       s ? s->nblobs : 0);
 		return -ERANGE;
 	}
-	b = &s->blobs[blob];
-	crc = btfset_crc32(s->data + b->off, b->size);
-	if (crc != b->crc) {
-		btfset_set_err(err, errlen,
-			       "blob %u checksum mismatch (stored %08x, computed %08x): the set is corrupt",
-			       blob, b->crc, crc);
-		return -EBADMSG;
-	}
-	*data = s->data + b->off;
-	*size = b->size;
+	*data = s->data + s->blobs[blob].off;
+	*size = s->blobs[blob].size;
 	return 0;
 }
 

@@ -10,41 +10,41 @@
  * reader read out of bounds, loop for long, or allocate more than
  * BTFSET_MAX_PAYLOAD plus 40 bytes per kernel (at most BTFSET_MAX_KERNELS).
  *
- * Format (all integers little-endian, fixed width):
+ * Format (version 3; fixed-width integers little-endian; "varint": unsigned
+ * LEB128, at most 5 bytes, at most UINT32_MAX):
  *
  *   header (BTFSET_HEADER_SIZE bytes, not compressed)
  *     0  magic "BPFBTFS1"
  *     8  u16 format version (BTFSET_VERSION)
- *    10  u16 header size (BTFSET_HEADER_SIZE)
- *    12  u32 flags: BTFSET_FLAG_DICT or 0
- *    16  u32 kernel count K
- *    20  u32 blob count B
- *    24  u32 compressed payload size
- *    28  u32 uncompressed payload size
- *    32  u32 CRC32 (zlib) of the compressed payload
- *    36  u32 CRC32 of the dictionary (0 without BTFSET_FLAG_DICT)
- *    40  u32 CRC32 of header bytes 0..39
- *   payload: one zstd frame (zero bytes may follow it: section padding),
- *     compressed with BTFSET_FLAG_DICT against a dictionary (zstd raw
- *     content): the BPF object the set was made for (when it was made for
- *     one), which the tool carries anyway (section .bpfpack.bpfobj). The minimized BTF repeats the type
- *     and member names of the object's own BTF, so for small tools this
- *     saves a fifth of the set. The decompressed payload is
- *     u32 names size N, u32 releases size R, u32 blob data size D,
- *     u32 group count G
- *     G x { u32 distro, u32 version, u32 arch, u32 count }
- *          offsets into the names; the next COUNT kernels share this
- *          distro, version and arch (COUNT >= 1, the counts add up to K)
+ *    10  u8  flags: BTFSET_FLAG_DICT or 0
+ *    11  u32 CRC32 (zlib) of the dictionary (0 without BTFSET_FLAG_DICT)
+ *    15  u32 CRC32 of header bytes 0..14 followed by the whole frame
+ *   then one zstd frame in zstd's magicless format (its four magic bytes
+ *   left out) that records its content size and ends with zstd's checksum
+ *   of the content; zero bytes may follow it (section padding). So every
+ *   stored byte is covered by the CRC32, checked before anything is
+ *   decompressed, and the decompressed payload (every blob in it) by zstd's
+ *   checksum, checked as it is decompressed.
+ *   With BTFSET_FLAG_DICT the frame is compressed against a dictionary
+ *   (zstd raw content): the BPF object the set was made for, which the tool
+ *   carries anyway (section .bpfpack.bpfobj). The minimized BTF repeats the
+ *   type and member names of the object's own BTF, so for small tools this
+ *   saves a fifth of the set.
+ *   The decompressed payload is
+ *     varint K (kernels), varint B (distinct blobs), varint G (key groups)
+ *     G x { distro NUL, version NUL, arch NUL, varint count }: the next
+ *          COUNT kernels share this distro, version and arch (COUNT >= 1,
+ *          the counts add up to K)
  *     K x blob number: 1 byte each when B <= 256, 2 when B <= 65536, else 4
- *     B x u32 blob size (the blobs lie back to back: offsets are implicit)
- *     B x u32 blob CRC32
- *     char names[N]     the distinct distro/version/arch strings, NUL-terminated
- *     char releases[R]  the K kernel releases in kernel order, NUL-terminated
- *     u8 data[D]        the distinct minimized BTF blobs
+ *     B x varint blob size (the blobs lie back to back: offsets are implicit)
+ *     K x release NUL, in kernel order
+ *     the B distinct minimized BTF blobs, to the end of the payload
  *   Kernels are sorted by (distro, version, arch, release), strictly
- *   ascending (no duplicates). Nothing in the index is stored that can be
- *   derived (offsets, repeated keys): for a few dozen kernels of small
- *   minimized BTF the index is a sixth of the compressed set. */
+ *   ascending (no duplicates). Nothing is stored that can be derived
+ *   (offsets, repeated keys, the data size), and the two checksums cover
+ *   every blob at open, before any is handed out: for a few dozen kernels
+ *   of small minimized BTF the fixed costs (a 44-byte header, fixed-width
+ *   index, a CRC32 per blob) were a sixth of the set in version 2. */
 #ifndef BPFPACK_BTFSET_H
 #define BPFPACK_BTFSET_H
 
@@ -53,9 +53,17 @@
 
 #define BTFSET_MAGIC "BPFBTFS1"
 #define BTFSET_MAGIC_LEN 8
-#define BTFSET_VERSION 2
-#define BTFSET_HEADER_SIZE 44
-/* Header flag: the payload needs the dictionary whose CRC32 the header holds. */
+#define BTFSET_VERSION 3
+#define BTFSET_HEADER_SIZE 19
+/* The reader's statement of the format it reads. It is part of a message
+ * the reader can print, so it is in every binary that links the reader:
+ * `bpfpack btf embed` looks for it to refuse tools whose runtime is older
+ * than the sets it writes. */
+#define BTFSET_STR_(x) #x
+#define BTFSET_STR(x) BTFSET_STR_(x)
+#define BTFSET_READER_TAG "bpfpack BTF set reader: format version " BTFSET_STR(BTFSET_VERSION)
+/* Header flag: the frame is compressed against the BPF object whose CRC32
+ * the header holds. */
 #define BTFSET_FLAG_DICT 1u
 /* Upper bound of the decompressed payload: far above any real set (all of
  * btfhub-archive minimized for one tool is a few MB), low enough that a
@@ -78,13 +86,13 @@ struct btfset_kernel {
 	uint32_t blob;	/* < btfset_blob_count() */
 };
 
-/* Verifies the header and the payload's CRC, decompresses the payload and
- * validates the whole index. DICT (DICT_SIZE bytes; may be NULL) is the BPF
+/* Verifies the header and the CRC32 of the stored bytes, decompresses the
+ * payload (checking zstd's checksum of it) and validates the whole index. DICT (DICT_SIZE bytes; may be NULL) is the BPF
  * object the set was made for; it is needed only by a set with
  * BTFSET_FLAG_DICT, and must then be the very bytes it was made with. DATA
  * and DICT are not referenced after the call. Returns 0 and sets *OUT, or a
  * negative errno and a one-line message in ERR (-EBADMSG corrupt or
- * truncated, -EPROTONOSUPPORT unknown format version, -ENOKEY the dictionary
+ * truncated, -EPROTONOSUPPORT unknown format version or flags, -ENOKEY the dictionary
  * is missing or not the one the set needs, -E2BIG over the size cap,
  * -ENOMEM). ERR may be NULL. */
 int btfset_open_dict(const void *data, size_t size, const void *dict, size_t dict_size,
@@ -95,9 +103,9 @@ uint32_t btfset_kernel_count(const struct btfset *s);
 /* NULL when I is out of range. The strings live as long as S. */
 const struct btfset_kernel *btfset_kernel_at(const struct btfset *s, uint32_t i);
 uint32_t btfset_blob_count(const struct btfset *s);
-/* Points *DATA at blob BLOB (valid as long as S) after checking its CRC32.
- * Returns 0, -ERANGE for a blob number out of range, -EBADMSG on a checksum
- * mismatch (with a message in ERR). */
+/* Points *DATA at blob BLOB (valid as long as S; its bytes were checked
+ * against the payload's checksum by btfset_open_dict). Returns 0, or -ERANGE
+ * for a blob number out of range (with a message in ERR). */
 int btfset_blob_get(const struct btfset *s, uint32_t blob, const void **data, uint32_t *size,
 		    char *err, size_t errlen);
 /* Size of the set as stored (header + compressed payload), for inspect. */

@@ -5,17 +5,17 @@
  *
  * A set is checksummed and its index is zstd-compressed, so plain byte
  * mutations would stop at the CRC check. The custom mutator therefore works
- * on the decompressed index most of the time (with the header's kernel and
- * blob counts in front of it), then recompresses it and writes a header with
- * valid checksums; the rest of the time it mutates the stored bytes as they
- * are, which is what a corrupted binary looks like, half of those times
- * fixing the checksums afterwards to reach the header's fields and the zstd
- * frame. Either way the saved reproducer is a stored set, the input
- * btfset_open gets in a tool. */
+ * on the decompressed payload most of the time, then recompresses it and
+ * writes a header with valid checksums; the rest of the time it mutates the
+ * stored bytes as they are, which is what a corrupted binary looks like,
+ * half of those times fixing the stored CRC afterwards to reach the header's
+ * fields and the zstd frame. Either way the saved reproducer is a stored
+ * set, the input btfset_open gets in a tool. */
 #include <errno.h>
 #include <stdbool.h>
 
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* magicless frames, raw-content dictionaries */
 #include <zstd.h>
 
 #include "../../include/bpfpack.h"
@@ -30,11 +30,6 @@ static const char fuzz_dict[] =
 	"bpfpack fuzz dictionary: task_struct pid tgid comm real_parent mm_struct "
 	"sock_common skc_family skc_dport file f_path dentry d_name qstr inode i_ino";
 #define FUZZ_DICT_SIZE (sizeof(fuzz_dict) - 1)
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
@@ -91,7 +86,7 @@ static void check_set(const struct btfset *s)
 
 		if (i == nb && rc != -ERANGE)
 			fuzz_fail("blob_get(count) returned %d", rc);
-		if (i < nb && rc != 0 && rc != -EBADMSG)
+		if (i < nb && rc != 0)	/* every blob was checked at open */
 			fuzz_fail("blob_get(%u) returned %d", i, rc);
 		if (rc == 0 && (!blob || size == 0))
 			fuzz_fail("blob %u is empty", i);
@@ -105,7 +100,9 @@ static void check_set(const struct btfset *s)
 		if (!fuzz_terminated(miss, sizeof(miss)))
 			fuzz_fail("describe_miss left its buffer unterminated");
 	}
-	if (btfset_compressed_size(s) < BTFSET_HEADER_SIZE || btfset_payload_size(s) < 16)
+	/* The smallest payload: 3 counts, 3 empty names and a count, a blob
+	 * number, a size, a 1-byte release and its NUL, 1 byte of BTF. */
+	if (btfset_compressed_size(s) <= BTFSET_HEADER_SIZE || btfset_payload_size(s) < 12)
 		fuzz_fail("sizes %zu/%zu", btfset_compressed_size(s), btfset_payload_size(s));
 }
 
@@ -134,14 +131,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* Largest index the mutator decompresses: far above a real set's. */
+/* Largest payload the mutator decompresses: far above a real set's. */
 #define MUTATE_MAX_PAYLOAD (1u << 20)
 
-/* Wraps PAYLOAD (PLEN bytes) as a stored set of K kernels and B blobs with
- * valid checksums into OUT (at most MAX bytes), compressed against
- * fuzz_dict when DICT. Returns the size, or 0. */
-static size_t wrap_payload(const uint8_t *payload, size_t plen, uint32_t k, uint32_t b,
-			   bool dict, uint8_t *out, size_t max)
+/* Sets the stored CRC of a set of SIZE bytes (no padding after its frame),
+ * so the reader gets past it to the header fields and the zstd frame. */
+static size_t fix_checksum(uint8_t *data, size_t size)
+{
+	uLong c;
+
+	if (size < BTFSET_HEADER_SIZE || memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0)
+		return size;
+	c = crc32(0, data, 15);
+	c = crc32(c, data + BTFSET_HEADER_SIZE, (uInt)(size - BTFSET_HEADER_SIZE));
+	put_le32(data + 15, (uint32_t)c);
+	return size;
+}
+
+/* Wraps PAYLOAD (PLEN bytes) as a stored set with valid checksums into OUT
+ * (at most MAX bytes), compressed against fuzz_dict when DICT. Returns the
+ * size, or 0. */
+static size_t wrap_payload(const uint8_t *payload, size_t plen, bool dict, uint8_t *out,
+			   size_t max)
 {
 	ZSTD_CCtx *cctx;
 	size_t c;
@@ -151,89 +162,66 @@ static size_t wrap_payload(const uint8_t *payload, size_t plen, uint32_t k, uint
 	cctx = ZSTD_createCCtx();
 	if (!cctx)
 		return 0;
-	c = ZSTD_compress_usingDict(cctx, out + BTFSET_HEADER_SIZE, max - BTFSET_HEADER_SIZE,
-				    payload, plen, dict ? fuzz_dict : NULL,
-				    dict ? FUZZ_DICT_SIZE : 0, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_format, ZSTD_f_zstd1_magicless);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+	if (dict)
+		ZSTD_CCtx_refPrefix_advanced(cctx, fuzz_dict, FUZZ_DICT_SIZE, ZSTD_dct_rawContent);
+	c = ZSTD_compress2(cctx, out + BTFSET_HEADER_SIZE, max - BTFSET_HEADER_SIZE, payload,
+			   plen);
 	ZSTD_freeCCtx(cctx);
 	if (ZSTD_isError(c))
 		return 0;
 	memcpy(out, BTFSET_MAGIC, BTFSET_MAGIC_LEN);
 	out[8] = BTFSET_VERSION;
 	out[9] = 0;
-	out[10] = BTFSET_HEADER_SIZE;
-	out[11] = 0;
-	put_le32(out + 12, dict ? BTFSET_FLAG_DICT : 0);
-	put_le32(out + 16, k);
-	put_le32(out + 20, b);
-	put_le32(out + 24, (uint32_t)c);
-	put_le32(out + 28, (uint32_t)plen);
-	put_le32(out + 32, (uint32_t)crc32(0, out + BTFSET_HEADER_SIZE, (uInt)c));
-	put_le32(out + 36, dict ? (uint32_t)crc32(0, (const Bytef *)fuzz_dict, FUZZ_DICT_SIZE) : 0);
-	put_le32(out + 40, (uint32_t)crc32(0, out, 40));
-	return BTFSET_HEADER_SIZE + c;
+	out[10] = dict ? BTFSET_FLAG_DICT : 0;
+	put_le32(out + 11, dict ? (uint32_t)crc32(0, (const Bytef *)fuzz_dict, FUZZ_DICT_SIZE) : 0);
+	return fix_checksum(out, BTFSET_HEADER_SIZE + c);
 }
 
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
-/* Recomputes both checksums of a stored set, so the reader gets past them
- * to the header fields and the zstd frame. */
-static size_t fix_checksums(uint8_t *data, size_t size)
-{
-	uint32_t csize;
-
-	if (size < BTFSET_HEADER_SIZE || memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0)
-		return size;
-	csize = le32(data + 24);
-	if (csize <= size - BTFSET_HEADER_SIZE)
-		put_le32(data + 32, (uint32_t)crc32(0, data + BTFSET_HEADER_SIZE, csize));
-	put_le32(data + 40, (uint32_t)crc32(0, data, 40));
-	return size;
-}
-
 size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
 {
-	unsigned long long usize;
+	ZSTD_frameHeader fh;
 	ZSTD_DCtx *dctx;
 	uint8_t *plain;
-	size_t plen, got, out;
+	size_t plen, got = 0, out;
 	bool dict;
 
 	/* One time in eight: the stored bytes as they are (what a corrupted
-	 * binary gives); one in eight: the same with valid checksums. */
+	 * binary gives); one in eight: the same with a valid CRC. */
 	if (seed % 8 == 1)
-		return fix_checksums(data, LLVMFuzzerMutate(data, size, max_size));
-	/* Else the index, unless the input has none readable. */
-	if (seed % 8 == 0 || size < BTFSET_HEADER_SIZE ||
+		return fix_checksum(data, LLVMFuzzerMutate(data, size, max_size));
+	/* Else the payload, unless the input has none readable. */
+	if (seed % 8 == 0 || size <= BTFSET_HEADER_SIZE ||
 	    memcmp(data, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0 ||
-	    le32(data + 24) > size - BTFSET_HEADER_SIZE)
-		return LLVMFuzzerMutate(data, size, max_size);
-	usize = ZSTD_getFrameContentSize(data + BTFSET_HEADER_SIZE, le32(data + 24));
-	if (usize == ZSTD_CONTENTSIZE_ERROR || usize == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    usize > MUTATE_MAX_PAYLOAD)
+	    ZSTD_getFrameHeader_advanced(&fh, data + BTFSET_HEADER_SIZE, size - BTFSET_HEADER_SIZE,
+					 ZSTD_f_zstd1_magicless) != 0 ||
+	    fh.frameContentSize > MUTATE_MAX_PAYLOAD)
 		return LLVMFuzzerMutate(data, size, max_size);
 
-	/* [kernel count][blob count][index], mutated as one buffer. */
-	plen = 8 + (size_t)usize;
+	plen = (size_t)fh.frameContentSize;
 	plain = xmalloc(2 * plen + 64);
-	memcpy(plain, data + 16, 8);
-	dict = le32(data + 12) & BTFSET_FLAG_DICT;
+	dict = data[10] & BTFSET_FLAG_DICT;
 	dctx = ZSTD_createDCtx();
-	got = dctx ? ZSTD_decompress_usingDict(dctx, plain + 8, (size_t)usize,
-					       data + BTFSET_HEADER_SIZE, le32(data + 24),
-					       dict ? fuzz_dict : NULL, dict ? FUZZ_DICT_SIZE : 0) : 0;
-	ZSTD_freeDCtx(dctx);
-	if (!dctx || ZSTD_isError(got) || got != usize) {
+	if (dctx) {
+		ZSTD_DCtx_setParameter(dctx, ZSTD_d_format, ZSTD_f_zstd1_magicless);
+		if (dict)
+			ZSTD_DCtx_refPrefix_advanced(dctx, fuzz_dict, FUZZ_DICT_SIZE,
+						     ZSTD_dct_rawContent);
+		got = ZSTD_decompressDCtx(dctx, plain, plen, data + BTFSET_HEADER_SIZE,
+					  size - BTFSET_HEADER_SIZE);
+		ZSTD_freeDCtx(dctx);
+	}
+	if (!dctx || ZSTD_isError(got) || got != plen) {
 		free(plain);
 		return LLVMFuzzerMutate(data, size, max_size);
 	}
 	plen = LLVMFuzzerMutate(plain, plen, 2 * plen + 64);
-	if (plen < 8) {
-		free(plain);
-		return LLVMFuzzerMutate(data, size, max_size);
-	}
 	/* Half of the outputs compressed against the dictionary. */
-	out = wrap_payload(plain + 8, plen - 8, le32(plain), le32(plain + 4), (seed >> 3) & 1, data,
-			   max_size);
+	out = wrap_payload(plain, plen, (seed >> 3) & 1, data, max_size);
 	free(plain);
 	return out ? out : LLVMFuzzerMutate(data, size, max_size);
 }

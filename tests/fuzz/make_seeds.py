@@ -275,6 +275,17 @@ def seeds_btfset(obj):
             note("btf gen %s failed: %s" % (name, e.stderr.decode(errors="replace").strip()))
 
 
+def varint(v):
+    out = b""
+    while True:
+        b = v & 0x7f
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
 def btfset_many_blobs(nblobs):
     """A BTF set written here from its spec (runtime/btfset.h), with more
     than 256 blobs so blob numbers take 2 bytes: the real writer needs that
@@ -282,24 +293,23 @@ def btfset_many_blobs(nblobs):
     of its number; needs the zstd program for the payload's frame."""
     if not which("zstd"):
         raise RuntimeError("no zstd program")
-    names = b"debian\x0012\x00x86_64\x00"
+    group = b"debian\x0012\x00x86_64\x00" + varint(nblobs)
     releases = b"".join(b"6.1.0-%d-amd64\x00" % (1000 + i) for i in range(nblobs))
     data = bytes(i & 0xff for i in range(nblobs))
     width = 1 if nblobs <= 0x100 else 2 if nblobs <= 0x10000 else 4
-    index = struct.pack("<IIII", len(names), len(releases), len(data), 1)
-    index += struct.pack("<IIII", 0, 7, 10, nblobs)
-    index += b"".join(i.to_bytes(width, "little") for i in range(nblobs))
-    index += b"".join(struct.pack("<I", 1) for _ in range(nblobs))
-    index += b"".join(struct.pack("<I", zlib.crc32(data[i:i + 1])) for i in range(nblobs))
-    payload = index + names + releases + data
-    # From a file, so the frame records its size (the reader requires it).
+    payload = varint(nblobs) + varint(nblobs) + varint(1) + group
+    payload += b"".join(i.to_bytes(width, "little") for i in range(nblobs))
+    payload += varint(1) * nblobs + releases + data
+    # From a file, so the frame records its size; with zstd's checksum (the
+    # reader requires both); the set's frame is magicless.
     path = os.path.join(TMP, "payload")
     with open(path, "wb") as f:
         f.write(payload)
-    frame = run(["zstd", "-q", "-19", "-c", path]).stdout
-    hdr = b"BPFBTFS1" + struct.pack("<HHIIIIIII", 2, 44, 0, nblobs, nblobs, len(frame), len(payload),
-                                    zlib.crc32(frame), 0)
-    return hdr + struct.pack("<I", zlib.crc32(hdr)) + frame
+    frame = run(["zstd", "-q", "-19", "--check", "-c", path]).stdout
+    assert frame[:4] == b"\x28\xb5\x2f\xfd"
+    frame = frame[4:]
+    hdr = b"BPFBTFS1" + struct.pack("<HBI", 3, 0, 0)
+    return hdr + struct.pack("<I", zlib.crc32(frame, zlib.crc32(hdr))) + frame
 
 
 def seeds_images(btf, release):

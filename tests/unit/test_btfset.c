@@ -25,6 +25,7 @@
 #include <archive_entry.h>
 #include <bpf/btf.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* magicless frames */
 #include <zstd.h>
 
 #include "../../btfhub/btfset_write.h"
@@ -773,13 +774,6 @@ static void test_builder_refuses_bad_input(void **state)
 
 /* ---- corruption --------------------------------------------------------------- */
 
-static uint32_t le32(const void *p)
-{
-	const unsigned char *b = p;
-
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 static void put_le32(void *p, uint32_t v)
 {
 	unsigned char *b = p;
@@ -795,48 +789,156 @@ static uint32_t crc(const void *p, size_t n)
 	return (uint32_t)crc32(crc32(0, Z_NULL, 0), p, (uInt)n);
 }
 
-/* The decompressed payload of a valid SET. */
+/* The payload of a set, cut into its parts (format in runtime/btfset.h), so
+ * a test can change one part and put the payload together again. */
+struct parts {
+	uint32_t K, B, G;
+	struct buf groups, nums, sizes, rels, data;
+};
+
+static void parts_free(struct parts *pt)
+{
+	buf_free(&pt->groups);
+	buf_free(&pt->nums);
+	buf_free(&pt->sizes);
+	buf_free(&pt->rels);
+	buf_free(&pt->data);
+}
+
+static uint32_t get_varint(const char **p)
+{
+	uint32_t v = 0;
+	int shift = 0;
+	unsigned char b;
+
+	do {
+		b = (unsigned char)*(*p)++;
+		v |= (uint32_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	return v;
+}
+
+static void put_varint(struct buf *b, uint32_t v)
+{
+	do {
+		char c = (char)(v & 0x7f);
+
+		v >>= 7;
+		if (v)
+			c = (char)(c | 0x80);
+		buf_append(b, &c, 1);
+	} while (v);
+}
+
+/* The decompressed payload of a valid SET (no padding after it). */
 static void payload_of(const struct buf *set, struct buf *out)
 {
-	size_t usize = le32(set->data + 28);
-	char *p = xmalloc(usize);
+	const char *z = set->data + BTFSET_HEADER_SIZE;
+	size_t zn = set->len - BTFSET_HEADER_SIZE, n;
+	ZSTD_DCtx *d = ZSTD_createDCtx();
+	ZSTD_frameHeader fh;
+	char *p;
 
-	assert_int_equal(ZSTD_decompress(p, usize, set->data + BTFSET_HEADER_SIZE,
-					 le32(set->data + 24)), usize);
+	assert_int_equal(ZSTD_getFrameHeader_advanced(&fh, z, zn, ZSTD_f_zstd1_magicless), 0);
+	p = xmalloc(fh.frameContentSize);
+	assert_false(ZSTD_isError(ZSTD_DCtx_setParameter(d, ZSTD_d_format,
+							  ZSTD_f_zstd1_magicless)));
+	n = ZSTD_decompressDCtx(d, p, fh.frameContentSize, z, zn);
+	assert_int_equal(n, fh.frameContentSize);
+	ZSTD_freeDCtx(d);
 	buf_reset(out);
-	buf_append(out, p, usize);
+	buf_append(out, p, n);
 	free(p);
 }
 
-/* A set with PAYLOAD and the counts K, B, every size and checksum right: what
- * a forger (or a fuzzer that learnt CRC32) hands the reader. */
-static void forge(const struct buf *payload, uint32_t K, uint32_t B, struct buf *out)
+static void parts_of(const struct buf *set, struct parts *pt)
 {
-	size_t bound = ZSTD_compressBound(payload->len);
+	struct buf pl = { 0 };
+	const char *p, *q;
+	uint64_t dsize = 0;
+	uint32_t i, W;
+
+	payload_of(set, &pl);
+	memset(pt, 0, sizeof(*pt));
+	p = pl.data;
+	pt->K = get_varint(&p);
+	pt->B = get_varint(&p);
+	pt->G = get_varint(&p);
+	for (q = p, i = 0; i < pt->G; i++) {
+		q += strlen(q) + 1;
+		q += strlen(q) + 1;
+		q += strlen(q) + 1;
+		(void)get_varint(&q);
+	}
+	buf_append(&pt->groups, p, (size_t)(q - p));
+	W = pt->B <= 256 ? 1 : pt->B <= 65536 ? 2 : 4;
+	buf_append(&pt->nums, q, (size_t)W * pt->K);
+	p = q + (size_t)W * pt->K;
+	for (q = p, i = 0; i < pt->B; i++)
+		dsize += get_varint(&q);
+	buf_append(&pt->sizes, p, (size_t)(q - p));
+	for (p = q, i = 0; i < pt->K; i++)
+		q += strlen(q) + 1;
+	buf_append(&pt->rels, p, (size_t)(q - p));
+	buf_append(&pt->data, q, (size_t)(pl.data + pl.len - q));
+	assert_int_equal(pt->data.len, dsize);
+	buf_free(&pl);
+}
+
+static void parts_join(const struct parts *pt, struct buf *out)
+{
+	buf_reset(out);
+	put_varint(out, pt->K);
+	put_varint(out, pt->B);
+	put_varint(out, pt->G);
+	buf_append(out, pt->groups.data, pt->groups.len);
+	buf_append(out, pt->nums.data, pt->nums.len);
+	buf_append(out, pt->sizes.data, pt->sizes.len);
+	buf_append(out, pt->rels.data, pt->rels.len);
+	buf_append(out, pt->data.data, pt->data.len);
+}
+
+/* Sets the CRC32 of SET (no padding after its frame) after an edit. */
+static void reseal(struct buf *set)
+{
+	uint32_t c = crc(set->data, 15);
+
+	c = (uint32_t)crc32(c, (const Bytef *)set->data + BTFSET_HEADER_SIZE,
+			    (uInt)(set->len - BTFSET_HEADER_SIZE));
+	put_le32(set->data + 15, c);
+}
+
+/* A set (no dictionary) holding PAYLOAD, its frame and checksum right: what
+ * a forger (or a fuzzer that learnt CRC32) hands the reader. */
+static void forge(const struct buf *payload, struct buf *out)
+{
+	size_t bound = ZSTD_compressBound(payload->len), zn;
 	char *z = xmalloc(bound);
-	size_t zn = ZSTD_compress(z, bound, payload->data, payload->len, 3);
+	ZSTD_CCtx *c = ZSTD_createCCtx();
 	unsigned char h[BTFSET_HEADER_SIZE] = { 0 };
 
+	ZSTD_CCtx_setParameter(c, ZSTD_c_format, ZSTD_f_zstd1_magicless);
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	zn = ZSTD_compress2(c, z, bound, payload->data, payload->len);
+	ZSTD_freeCCtx(c);
 	assert_false(ZSTD_isError(zn));
 	memcpy(h, BTFSET_MAGIC, 8);
 	h[8] = BTFSET_VERSION;
-	h[10] = BTFSET_HEADER_SIZE;
-	put_le32(h + 16, K);
-	put_le32(h + 20, B);
-	put_le32(h + 24, (uint32_t)zn);
-	put_le32(h + 28, (uint32_t)payload->len);
-	put_le32(h + 32, crc(z, zn));
-	put_le32(h + 40, crc(h, 40));
 	buf_reset(out);
 	buf_append(out, h, sizeof(h));
 	buf_append(out, z, zn);
 	free(z);
+	reseal(out);
 }
 
-/* Fixes the header CRC after an edit of the header. */
-static void reseal_header(struct buf *set)
+static void forge_parts(const struct parts *pt, struct buf *out)
 {
-	put_le32(set->data + 40, crc(set->data, 40));
+	struct buf pl = { 0 };
+
+	parts_join(pt, &pl);
+	forge(&pl, out);
+	buf_free(&pl);
 }
 
 static int open_err(const struct buf *b, char *err, size_t errlen)
@@ -877,24 +979,25 @@ static void test_refuses_bad_magic_version_and_header(void **state)
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
 	b.data[8] = BTFSET_VERSION + 1;	/* checked first: a later version may lay its header out anew */
-	EXPECT_REFUSED(&b, -EPROTONOSUPPORT, "unsupported format version");
+	EXPECT_REFUSED(&b, -EPROTONOSUPPORT, "unsupported format version 4 (" BTFSET_READER_TAG ")");
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
-	b.data[16] ^= 4;	/* the kernel count */
-	EXPECT_REFUSED(&b, -EBADMSG, "header checksum mismatch");
+	b.data[15] ^= 4;	/* the checksum */
+	EXPECT_REFUSED(&b, -EBADMSG, "checksum mismatch");
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
-	b.data[12] = 2;	/* unknown flag */
-	reseal_header(&b);
-	EXPECT_REFUSED(&b, -EBADMSG, "bad header");
+	b.data[10] = 2;	/* an unknown flag: the checksum catches it... */
+	EXPECT_REFUSED(&b, -EBADMSG, "checksum mismatch");
+	reseal(&b);	/* ...or, when it was written so, the flag itself */
+	EXPECT_REFUSED(&b, -EPROTONOSUPPORT, "unknown flags 0x2");
 
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len);
-	b.data[36] = 1;	/* a dictionary checksum without the dictionary flag */
-	reseal_header(&b);
-	EXPECT_REFUSED(&b, -EBADMSG, "bad header");
+	b.data[11] = 1;	/* a dictionary checksum without the dictionary flag */
+	reseal(&b);
+	EXPECT_REFUSED(&b, -EBADMSG, "a dictionary checksum without the dictionary flag");
 
 	/* Garbage glued after the set; zero padding is accepted. */
 	buf_reset(&b);
@@ -902,7 +1005,7 @@ static void test_refuses_bad_magic_version_and_header(void **state)
 	buf_append(&b, "\0\0\0\0\0\0\0", 7);
 	assert_int_equal(open_err(&b, err, sizeof(err)), 0);
 	buf_append(&b, "x", 1);
-	EXPECT_REFUSED(&b, -EBADMSG, "unexpected bytes after the payload");
+	EXPECT_REFUSED(&b, -EBADMSG, "8 unexpected bytes after the payload");
 
 	{
 		struct btfset *none = (struct btfset *)&b;
@@ -930,11 +1033,14 @@ static void test_refuses_every_truncation(void **state)
 		}
 	}
 	buf_reset(&b);
-	buf_append(&b, fx->set.data, 20);
-	EXPECT_REFUSED(&b, -EBADMSG, "truncated: 20 bytes");
+	buf_append(&b, fx->set.data, 15);
+	EXPECT_REFUSED(&b, -EBADMSG, "truncated: 15 bytes");
+	buf_reset(&b);
+	buf_append(&b, fx->set.data, BTFSET_HEADER_SIZE + 1);
+	EXPECT_REFUSED(&b, -EBADMSG, "truncated: the payload's frame header");
 	buf_reset(&b);
 	buf_append(&b, fx->set.data, fx->set.len - 1);
-	EXPECT_REFUSED(&b, -EBADMSG, "truncated: the header announces");
+	EXPECT_REFUSED(&b, -EBADMSG, "truncated: the payload's zstd frame stops at byte");
 	buf_free(&b);
 }
 
@@ -962,181 +1068,259 @@ static void test_refuses_every_flipped_bit(void **state)
 	buf_free(&b);
 }
 
+/* Copies the parts of FX's set into Q, for one edit. */
+static void parts_fresh(const struct fixture *fx, struct parts *q)
+{
+	parts_free(q);
+	parts_of(&fx->set, q);
+}
+
 static void test_refuses_forged_sizes_offsets_and_counts(void **state)
 {
 	struct fixture *fx = *state;
-	struct buf p = { 0 }, q = { 0 }, b = { 0 };
-	uint32_t K, B, N, R, D, G, W, blobnums, sizes, crcs;
+	struct parts q = { 0 };
+	struct buf b = { 0 }, t = { 0 };
+	uint32_t K, B, i;
 
 	need_data(fx);
-	K = le32(fx->set.data + 16);
-	B = le32(fx->set.data + 20);
-	payload_of(&fx->set, &p);
-	N = le32(p.data);
-	R = le32(p.data + 4);
-	D = le32(p.data + 8);
-	G = le32(p.data + 12);
-	W = B <= 256 ? 1 : B <= 65536 ? 2 : 4;
-	blobnums = 16 + 16 * G;
-	sizes = blobnums + W * K;
-	crcs = sizes + 4 * B;
-	assert_int_equal(p.len, 16 + 16 * G + W * K + 8 * B + N + R + D);
-	assert_int_equal(W, 1);	/* the edits below write one-byte blob numbers */
+	parts_fresh(fx, &q);
+	K = q.K;
+	B = q.B;
+	assert_true(B <= 256);	/* the edits below write one-byte blob numbers */
 
 	/* The forger itself is right: an unchanged payload opens. */
-	forge(&p, K, B, &b);
+	forge_parts(&q, &b);
 	EXPECT_REFUSED(&b, 0, "");
 
-	/* Huge counts, with every checksum valid. */
-	forge(&p, 0xffffffffu, B, &b);
+	/* Huge or inconsistent counts, with the checksum valid. */
+	q.K = 0xffffffffu;
+	forge_parts(&q, &b);
 	EXPECT_REFUSED(&b, -E2BIG, "over the limit");
-	forge(&p, BTFSET_MAX_KERNELS, B, &b);
+	q.K = BTFSET_MAX_KERNELS;
+	forge_parts(&q, &b);
 	EXPECT_REFUSED(&b, -EBADMSG, "counts do not fit");
-	forge(&p, K, K + 1, &b);
+	q.K = K;
+	q.B = K + 1;
+	forge_parts(&q, &b);
 	EXPECT_REFUSED(&b, -EBADMSG, "counts do not fit");
-	forge(&p, 0, 0, &b);
+	q.K = 0;
+	q.B = 0;
+	forge_parts(&q, &b);
 	EXPECT_REFUSED(&b, -EBADMSG, "holds no kernels");
-	forge(&p, K + 1, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "index sizes do not add up");
+	q.K = K + 1;
+	q.B = B;
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "the key groups hold");
+	q.K = K;
+	q.G = K + 1;
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "key groups for");
+	q.G = 0;
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "key groups for");
 
-	/* A payload size over the cap, and one that disagrees with the frame. */
-	forge(&p, K, B, &b);
-	put_le32(b.data + 28, BTFSET_MAX_PAYLOAD + 1);
-	reseal_header(&b);
-	EXPECT_REFUSED(&b, -E2BIG, "over the limit");
-	forge(&p, K, B, &b);
-	put_le32(b.data + 28, (uint32_t)p.len + 1);
-	reseal_header(&b);
-	EXPECT_REFUSED(&b, -EBADMSG, "the payload frame holds");
+	/* Counts that are not varints: one over 32 bits, one that never ends. */
+	buf_reset(&t);
+	buf_append(&t, "\xff\xff\xff\xff\x7f\x01\x01", 7);
+	forge(&t, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "does not start with its counts");
+	buf_reset(&t);
+	buf_append(&t, "\x01\x81\x81", 3);
+	forge(&t, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "does not start with its counts");
 
-	/* Payload CRC mismatch alone. */
-	forge(&p, K, B, &b);
-	put_le32(b.data + 32, le32(b.data + 32) ^ 1);
-	reseal_header(&b);
-	EXPECT_REFUSED(&b, -EBADMSG, "payload checksum mismatch");
+	/* A frame that claims a payload over the cap: refused before any
+	 * allocation (single-segment frame header with a checksum and an
+	 * 8-byte content size, one empty raw block, zstd's checksum). */
+	{
+		unsigned char h[BTFSET_HEADER_SIZE + 16] = { 0 };
+		uint64_t big = (uint64_t)BTFSET_MAX_PAYLOAD + 1;
 
-	/* Sizes in the payload that do not add up. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + 8, D + 1);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "index sizes do not add up");
-
-	/* A group name offset past the name table. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + 16, N + 100);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "lies outside the name table");
-
-	/* Group counts that claim more kernels than there are, or zero. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + 16 + 12, K + 1);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "claims");
-	put_le32(q.data + 16 + 12, 0);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "claims 0 kernels");
-
-	/* More groups than kernels. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + 12, K + 1);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "key groups");
-
-	/* A blob number past the blob table. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	q.data[blobnums] = (char)B;
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "points at blob");
-
-	/* A blob size past the blob data, and blob data no blob owns. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + sizes, D + 1);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "does not fit in the");
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	put_le32(q.data + sizes, le32(q.data + sizes) - 1);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "belong to no blob");
-	put_le32(q.data + sizes, 0);
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "does not fit");
-
-	/* Name table without its final NUL. */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	q.data[crcs + 4 * B + N - 1] = 'x';
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "not NUL-terminated");
-
-	/* Releases: one missing its NUL (runs into the next), the last one
-	 * running off the end, two kernels swapped (unsorted). */
-	buf_reset(&q);
-	buf_append(&q, p.data, p.len);
-	q.data[crcs + 4 * B + N + R - 1] = 'x';
-	forge(&q, K, B, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "the releases end before kernel");
-	if (K >= 2) {
-		const char *r0 = p.data + crcs + 4 * B + N;
-		size_t l0 = strlen(r0), l1 = strlen(r0 + l0 + 1);
-		char *swapped = xmalloc(l0 + l1 + 2);
-
-		memcpy(swapped, r0 + l0 + 1, l1 + 1);
-		memcpy(swapped + l1 + 1, r0, l0 + 1);
-		buf_reset(&q);
-		buf_append(&q, p.data, p.len);
-		memcpy(q.data + crcs + 4 * B + N, swapped, l0 + l1 + 2);
-		forge(&q, K, B, &b);
-		EXPECT_REFUSED(&b, -EBADMSG, "is out of order or a duplicate");
-		free(swapped);
+		memcpy(h, BTFSET_MAGIC, 8);
+		h[8] = BTFSET_VERSION;
+		h[BTFSET_HEADER_SIZE] = 0xe4;
+		for (i = 0; i < 8; i++)
+			h[BTFSET_HEADER_SIZE + 1 + i] = (unsigned char)(big >> (8 * i));
+		h[BTFSET_HEADER_SIZE + 9] = 1;	/* last block, raw, 0 bytes */
+		buf_reset(&b);
+		buf_append(&b, h, sizeof(h));
+		reseal(&b);
+		EXPECT_REFUSED(&b, -E2BIG, "over the limit");
 	}
 
-	/* A release longer than any uname -r. */
+	/* Checksum mismatch alone; a frame without zstd's checksum. */
+	parts_fresh(fx, &q);
+	forge_parts(&q, &b);
+	b.data[15] ^= 1;
+	EXPECT_REFUSED(&b, -EBADMSG, "checksum mismatch");
 	{
-		struct buf r = { 0 };
+		struct buf pl = { 0 };
+		size_t bound, zn;
+		ZSTD_CCtx *c = ZSTD_createCCtx();
+
+		parts_join(&q, &pl);
+		bound = ZSTD_compressBound(pl.len);
+		buf_reset(&b);
+		buf_append(&b, fx->set.data, BTFSET_HEADER_SIZE);
+		b.data = xrealloc(b.data, BTFSET_HEADER_SIZE + bound);
+		ZSTD_CCtx_setParameter(c, ZSTD_c_format, ZSTD_f_zstd1_magicless);
+		zn = ZSTD_compress2(c, b.data + BTFSET_HEADER_SIZE, bound, pl.data, pl.len);
+		ZSTD_freeCCtx(c);
+		assert_false(ZSTD_isError(zn));
+		b.len = BTFSET_HEADER_SIZE + zn;
+		b.data[10] = 0;
+		reseal(&b);
+		EXPECT_REFUSED(&b, -EBADMSG, "not a zstd frame of known size with a checksum");
+		buf_free(&pl);
+	}
+
+	/* A group name too long, and group counts that claim more kernels
+	 * than there are, or zero. */
+	parts_fresh(fx, &q);
+	buf_reset(&q.groups);
+	buf_append(&q.groups, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 41);
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "a name is too long or runs off the payload");
+	parts_fresh(fx, &q);
+	if (q.G == 1) {
+		buf_reset(&q.groups);
+		buf_append(&q.groups, "debian\00012\000x86_64", 17);
+		put_varint(&q.groups, K + 1);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "claims");
+		buf_reset(&q.groups);
+		buf_append(&q.groups, "debian\00012\000x86_64", 17);
+		put_varint(&q.groups, 0);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "claims 0 kernels");
+	} else {
+		/* The first group's count is the varint before the second
+		 * group's distro: make it zero, then too many. */
+		const char *g = q.groups.data;
+		size_t off;
+
+		g += strlen(g) + 1;
+		g += strlen(g) + 1;
+		g += strlen(g) + 1;
+		off = (size_t)(g - q.groups.data);
+		assert_true((unsigned char)*g < 0x80);
+		q.groups.data[off] = 0;
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "claims 0 kernels");
+		q.groups.data[off] = (char)(K < 127 ? K + 1 : 127);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "claims");
+	}
+
+	/* A blob number past the blob table; blob numbers running off. */
+	parts_fresh(fx, &q);
+	q.nums.data[0] = (char)B;
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "points at blob");
+	parts_fresh(fx, &q);
+	buf_reset(&q.sizes);
+	buf_reset(&q.rels);
+	buf_reset(&q.data);
+	q.nums.len = K - 1;
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "counts do not fit");
+
+	/* Blob sizes: past the data, short of it, zero, far past the payload,
+	 * and running off the payload. */
+	parts_fresh(fx, &q);
+	{
+		const char *p = q.sizes.data;
+		uint32_t s0 = get_varint(&p);
+		struct buf rest = { 0 };
+
+		buf_append(&rest, p, (size_t)(q.sizes.data + q.sizes.len - p));
+		buf_reset(&q.sizes);
+		put_varint(&q.sizes, s0 + 1);
+		buf_append(&q.sizes, rest.data, rest.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "the blobs need");
+		buf_reset(&q.sizes);
+		put_varint(&q.sizes, s0 - 1);
+		buf_append(&q.sizes, rest.data, rest.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "1 bytes of blob data belong to no blob");
+		buf_reset(&q.sizes);
+		put_varint(&q.sizes, 0);
+		buf_append(&q.sizes, rest.data, rest.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "blob 0 is empty");
+		buf_reset(&q.sizes);
+		put_varint(&q.sizes, 0xffffffffu);
+		buf_append(&q.sizes, rest.data, rest.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "blob 0 (size 4294967295) does not fit in the payload");
+		buf_free(&rest);
+	}
+
+	/* Releases: the last one running off the end, two kernels swapped
+	 * (unsorted), an empty one, one longer than any uname -r. */
+	parts_fresh(fx, &q);
+	buf_reset(&q.data);
+	buf_reset(&q.sizes);
+	for (i = 0; i < B; i++)
+		put_varint(&q.sizes, 1);
+	q.rels.len--;	/* drops the last NUL; nothing follows */
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, -EBADMSG, "the releases end before kernel");
+	if (K >= 2 && q.G == 1) {
+		const char *r0, *r1;
+		struct buf sw = { 0 };
+
+		parts_fresh(fx, &q);
+		r0 = q.rels.data;
+		r1 = r0 + strlen(r0) + 1;
+		buf_append(&sw, r1, strlen(r1) + 1);
+		buf_append(&sw, r0, strlen(r0) + 1);
+		memcpy(q.rels.data, sw.data, sw.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "is out of order or a duplicate");
+		buf_free(&sw);
+	}
+	{
 		char longrel[200];
+		const char *r0;
+		struct buf r = { 0 };
+
+		parts_fresh(fx, &q);
+		r0 = q.rels.data;
+		buf_append(&r, "", 1);
+		buf_append(&r, r0 + strlen(r0) + 1, q.rels.len - strlen(r0) - 1);
+		buf_reset(&q.rels);
+		buf_append(&q.rels, r.data, r.len);
+		forge_parts(&q, &b);
+		EXPECT_REFUSED(&b, -EBADMSG, "kernel 0 has an empty release");
 
 		memset(longrel, 'a', sizeof(longrel) - 1);
 		longrel[sizeof(longrel) - 1] = '\0';
-		buf_append(&r, p.data, crcs + 4 * B + N);
-		buf_append(&r, longrel, sizeof(longrel));
-		buf_append(&r, p.data + crcs + 4 * B + N + strlen(p.data + crcs + 4 * B + N) + 1,
-			   p.len - (crcs + 4 * B + N + strlen(p.data + crcs + 4 * B + N) + 1));
-		put_le32(r.data + 4, R - (uint32_t)strlen(p.data + crcs + 4 * B + N) - 1 +
-					     (uint32_t)sizeof(longrel));
-		forge(&r, K, B, &b);
+		buf_reset(&q.rels);
+		buf_append(&q.rels, longrel, sizeof(longrel));
+		buf_append(&q.rels, r.data + 1, r.len - 1);
+		forge_parts(&q, &b);
 		EXPECT_REFUSED(&b, -EBADMSG, "has a release of 199 bytes");
 		buf_free(&r);
 	}
 
-	/* Not zstd at all, with valid checksums. */
-	buf_reset(&b);
+	/* Not zstd at all, with a valid checksum over nothing. */
 	{
 		unsigned char h[BTFSET_HEADER_SIZE] = { 0 };
 		static const char junk[] = "not a zstd frame at all";
 
 		memcpy(h, BTFSET_MAGIC, 8);
 		h[8] = BTFSET_VERSION;
-		h[10] = BTFSET_HEADER_SIZE;
-		put_le32(h + 16, 1);
-		put_le32(h + 20, 1);
-		put_le32(h + 24, sizeof(junk));
-		put_le32(h + 28, 64);
-		put_le32(h + 32, crc(junk, sizeof(junk)));
-		put_le32(h + 40, crc(h, 40));
+		buf_reset(&b);
 		buf_append(&b, h, sizeof(h));
 		buf_append(&b, junk, sizeof(junk));
+		reseal(&b);
 		EXPECT_REFUSED(&b, -EBADMSG, "not a zstd frame");
 	}
-	buf_free(&p);
-	buf_free(&q);
+	parts_free(&q);
 	buf_free(&b);
+	buf_free(&t);
 }
 
 /* A set compressed against its BPF object: the same kernels and blobs as
@@ -1161,7 +1345,7 @@ static void test_dictionary_set(void **state)
 	printf("# %zu kernels: %zu bytes compressed against the %zu-byte object, %zu without\n",
 	       fx->n, set.len, fx->obj.len, fx->set.len);
 	assert_true(set.len < fx->set.len);
-	assert_int_equal(le32(set.data + 12), BTFSET_FLAG_DICT);
+	assert_int_equal((unsigned char)set.data[10], BTFSET_FLAG_DICT);
 
 	assert_int_equal(btfset_open(set.data, set.len, &s, err, sizeof(err)), -ENOKEY);
 	assert_null(s);
@@ -1200,32 +1384,34 @@ static void test_dictionary_set(void **state)
 	buf_free(&other);
 }
 
-static void test_blob_checksum_checked_on_get(void **state)
+/* zstd's checksum covers the decompressed payload: a frame whose content
+ * does not match it (the stored CRC32 right) is caught at open, before any
+ * blob is handed out. */
+static void test_blob_bytes_are_checksummed(void **state)
 {
 	struct fixture *fx = *state;
-	struct buf p = { 0 }, b = { 0 };
-	uint32_t K, B, G, W, crcs, size;
+	struct parts q = { 0 };
+	struct buf b = { 0 };
 	struct btfset *s;
 	const void *data;
+	uint32_t size;
 	char err[256];
 
 	need_data(fx);
-	K = le32(fx->set.data + 16);
-	B = le32(fx->set.data + 20);
-	payload_of(&fx->set, &p);
-	G = le32(p.data + 12);
-	W = B <= 256 ? 1 : B <= 65536 ? 2 : 4;
-	crcs = 16 + 16 * G + W * K + 4 * B;
-	put_le32(p.data + crcs, le32(p.data + crcs) ^ 0x80);	/* blob 0's CRC */
-	forge(&p, K, B, &b);
-	assert_int_equal(btfset_open(b.data, b.len, &s, err, sizeof(err)), 0);
-	assert_int_equal(btfset_blob_get(s, 0, &data, &size, err, sizeof(err)), -EBADMSG);
-	assert_non_null(strstr(err, "blob 0 checksum mismatch"));
-	if (B > 1)
-		assert_int_equal(btfset_blob_get(s, 1, &data, &size, err, sizeof(err)), 0);
-	assert_int_equal(btfset_blob_get(s, B, &data, &size, err, sizeof(err)), -ERANGE);
+	parts_of(&fx->set, &q);
+	forge_parts(&q, &b);
+	EXPECT_REFUSED(&b, 0, "");
+	b.data[b.len - 1] ^= 0x20;	/* the last byte of zstd's checksum */
+	reseal(&b);
+	EXPECT_REFUSED(&b, -EBADMSG, "cannot decompress the payload (Restored data doesn't "
+				     "match checksum): the set is corrupt");
+
+	assert_int_equal(btfset_open(fx->set.data, fx->set.len, &s, err, sizeof(err)), 0);
+	assert_int_equal(btfset_blob_get(s, 0, &data, &size, err, sizeof(err)), 0);
+	assert_int_equal(btfset_blob_get(s, q.B, &data, &size, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "no blob"));
 	btfset_close(s);
-	buf_free(&p);
+	parts_free(&q);
 	buf_free(&b);
 }
 
@@ -1308,7 +1494,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_every_flipped_bit),
 		cmocka_unit_test(test_refuses_forged_sizes_offsets_and_counts),
 		cmocka_unit_test(test_dictionary_set),
-		cmocka_unit_test(test_blob_checksum_checked_on_get),
+		cmocka_unit_test(test_blob_bytes_are_checksummed),
 		cmocka_unit_test(test_size_against_targz),
 	};
 
