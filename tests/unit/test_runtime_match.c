@@ -581,7 +581,7 @@ static void test_use_set_refuses_corrupt_set(void **state)
 	text = stderr_capture_end(&cap);
 	assert_null(opts.btf_custom_path);
 	assert_int_equal(count_lines(text), 1);
-	assert_non_null(strstr(text, "mytool: the BTF embedded in this binary is unusable: payload "
+	assert_non_null(strstr(text, "mytool: the BTF embedded in this binary is unusable: "
 				     "checksum mismatch"));
 	assert_non_null(strstr(text, "refusing to load it"));
 	free(text);
