@@ -32,6 +32,7 @@
 #include "../lib/report.h"
 #include "../runtime/btfset.h"
 #include "btf_walk.h"
+#include "embed.h"
 
 struct btfset_builder_kernel {
 	struct btf_key key;
@@ -534,6 +535,127 @@ static void canon_blob(const struct btf *orig, const unsigned char *blob, size_t
 	}
 }
 
+/* ---- string order of the dictionary ------------------------------------ */
+
+/* The string table of the BTF of the ELF object OBJ (a set's dictionary),
+ * into OUT; left empty when OBJ has no readable little-endian BTF. */
+static void dict_btf_strings(const void *obj, size_t size, struct buf *out)
+{
+	struct buf btf = { 0 };
+	const unsigned char *p;
+	uint32_t hl, so, sl;
+
+	buf_reset(out);
+	if (size < 4 || memcmp(obj, "\x7f" "ELF", 4) ||
+	    embed_section_read_mem(obj, size, "the BPF object", ".BTF", &btf) != 0 || btf.len < 24)
+		goto out;
+	p = (const unsigned char *)btf.data;
+	hl = rd32(p + 4);
+	so = rd32(p + 16);
+	sl = rd32(p + 20);
+	if (rd32(p) == (BTF_MAGIC | (uint32_t)BTF_VERSION << 16) && sl &&
+	    (uint64_t)hl + so + sl <= btf.len && p[hl + so + sl - 1] == '\0')
+		buf_append(out, p + hl + so, sl);
+out:
+	buf_free(&btf);
+}
+
+struct str_rank {
+	uint32_t off;	/* in the blob's string table */
+	size_t rank;	/* in the object's, SIZE_MAX when it has no such string */
+};
+
+static int str_rank_cmp(const void *a, const void *b)
+{
+	const struct str_rank *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Appends to OUT the BTF BLOB with its string table in the order the same
+ * strings have in DSTRS (the object's BTF string table; those it lacks
+ * follow in their own order). A small tool's minimized BTF names types and
+ * members the object names too, so the names then come in runs that zstd
+ * copies from the dictionary in one match, not one match per name. Only the
+ * string table moves; the check against libbpf's parse of BLOB is the one
+ * the canonical order passes. Anything unexpected appends BLOB as it is. */
+static void order_strings_like(const unsigned char *blob, size_t size, const struct buf *dstrs,
+			       struct buf *out)
+{
+	struct str_rank *r = NULL;
+	uint32_t *map = NULL, *ident = NULL, off, i, k, n = 0, at;
+	size_t start = out->len, pos_n, j;
+	struct btf *orig = NULL, *check = NULL;
+	unsigned char *nb;
+	struct canon c;
+	bool ok = false;
+
+	if (!dstrs->len || !canon_parse(&c, blob, size)) {
+		buf_append(out, blob, size);
+		return;
+	}
+	r = xcalloc(c.strs_len, sizeof(*r));
+	for (off = 1; off < c.strs_len; off += (uint32_t)strlen((const char *)c.strs + off) + 1) {
+		const char *str = (const char *)c.strs + off, *hit;
+		size_t len = strlen(str);
+		char *needle = xmalloc(len + 2);
+
+		needle[0] = '\0';
+		memcpy(needle + 1, str, len + 1);	/* "\0name\0": a whole string */
+		hit = memmem(dstrs->data, dstrs->len, needle, len + 2);
+		free(needle);
+		r[n].off = off;
+		r[n].rank = hit ? (size_t)(hit - dstrs->data) : SIZE_MAX;
+		n++;
+	}
+	qsort(r, n, sizeof(*r), str_rank_cmp);
+	map = xcalloc(c.strs_len, sizeof(*map));
+	buf_append(out, blob, size);
+	nb = (unsigned char *)out->data + start;
+	at = 1;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen((const char *)c.strs + r[i].off) + 1;
+
+		map[r[i].off] = at;
+		memcpy(nb + (c.strs - blob) + at, c.strs + r[i].off, len);
+		at += (uint32_t)len;
+	}
+	/* Every name must start a string of the table (the canonical one is
+	 * built so); a name inside another string keeps the blob as it is. */
+	for (k = 1; k <= c.n; k++) {
+		pos_n = canon_type_names(&c.t[k], c.pos);
+		for (j = 0; j < pos_n; j++) {
+			unsigned char *f = nb + (c.types - blob) + c.t[k].off + c.pos[j];
+			uint32_t old = rd32(f);
+
+			if (old && !map[old])
+				goto out;
+			wr32(f, map[old]);
+		}
+	}
+	orig = btf__new(blob, size);
+	check = btf__new(nb, size);
+	ident = xcalloc(c.n + 1, sizeof(*ident));
+	for (k = 0; k <= c.n; k++)
+		ident[k] = k;
+	ok = orig && check && canon_verify(orig, check, ident);
+out:
+	if (!ok) {
+		report_debug("keeping a BTF blob's string order");
+		out->len = start;
+		buf_append(out, blob, size);
+	}
+	btf__free(orig);
+	btf__free(check);
+	free(ident);
+	free(map);
+	free(r);
+	free(c.t);
+	free(c.pos);
+}
+
 /* ---- the builder --------------------------------------------------------- */
 
 void btfset_builder_init(struct btfset_builder *b)
@@ -748,7 +870,7 @@ int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 	size_t K = b->nkernels, B = b->nblobs, i, nb = 0, ngroups = 0;
 	size_t *sorted, *blob_new;
 	uint32_t *blob_old;
-	struct buf payload = { 0 }, groups = { 0 }, comp = { 0 };
+	struct buf payload = { 0 }, groups = { 0 }, comp = { 0 }, dstrs = { 0 };
 	unsigned char hdr[BTFSET_HEADER_SIZE];
 	int err;
 
@@ -811,10 +933,14 @@ int btfset_builder_write(struct btfset_builder *b, struct buf *out)
 
 		buf_append(&payload, rel, strlen(rel) + 1);
 	}
+	/* With a dictionary, the blobs' names in the object's order. */
+	if (b->dict_size && b->canonical)
+		dict_btf_strings(b->dict, b->dict_size, &dstrs);
 	b->distinct_bytes = 0;
 	for (i = 0; i < nb; i++) {
 		b->distinct_bytes += b->blobs[blob_old[i]].size;
-		buf_append(&payload, b->blobs[blob_old[i]].data, b->blobs[blob_old[i]].size);
+		order_strings_like(b->blobs[blob_old[i]].data, b->blobs[blob_old[i]].size, &dstrs,
+				   &payload);
 	}
 	b->payload_bytes = payload.len;
 
@@ -840,6 +966,7 @@ out:
 	buf_free(&payload);
 	buf_free(&groups);
 	buf_free(&comp);
+	buf_free(&dstrs);
 	free(blob_new);
 	free(blob_old);
 	free(sorted);

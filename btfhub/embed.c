@@ -17,26 +17,16 @@ int embed_section_read(const char *path, const char *name, struct buf *out)
 	return embed_section_read_at(path, name, out, NULL);
 }
 
-int embed_section_read_at(const char *path, const char *name, struct buf *out,
-			  off_t *file_offset)
+/* Copies section NAME of ELF into OUT; LABEL names the file in messages. */
+static int elf_section_copy(Elf *elf, const char *label, const char *name, struct buf *out,
+			    off_t *file_offset)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	Elf *elf;
-	int rc = -ENOENT;
 
-	if (fd < 0) {
-		rc = -errno;
-		report_error("cannot read %s: %s", path, strerror(errno));
-		return rc;
-	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
-		report_error("%s is not an ELF file", path);
-		rc = -ENOEXEC;
-		goto out;
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
+		report_error("%s is not an ELF file", label);
+		return -ENOEXEC;
 	}
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
@@ -49,21 +39,57 @@ int embed_section_read_at(const char *path, const char *name, struct buf *out,
 			continue;
 		d = elf_rawdata(scn, NULL);
 		if (sh.sh_type == SHT_NOBITS || !d) {
-			report_error("%s: section %s has no data", path, name);
-			rc = -EINVAL;
-			goto out;
+			report_error("%s: section %s has no data", label, name);
+			return -EINVAL;
 		}
 		buf_reset(out);
 		buf_append(out, d->d_buf, d->d_size);
 		if (file_offset)
 			*file_offset = (off_t)sh.sh_offset;
-		rc = 0;
-		break;
+		return 0;
 	}
-out:
-	if (elf)
-		elf_end(elf);
+	return -ENOENT;
+}
+
+int embed_section_read_at(const char *path, const char *name, struct buf *out,
+			  off_t *file_offset)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	Elf *elf;
+
+	if (fd < 0) {
+		rc = -errno;
+		report_error("cannot read %s: %s", path, strerror(errno));
+		return rc;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf) {
+		report_error("%s is not an ELF file", path);
+		close(fd);
+		return -ENOEXEC;
+	}
+	rc = elf_section_copy(elf, path, name, out, file_offset);
+	elf_end(elf);
 	close(fd);
+	return rc;
+}
+
+int embed_section_read_mem(const void *image, size_t size, const char *label, const char *name,
+			   struct buf *out)
+{
+	Elf *elf;
+	int rc;
+
+	elf_version(EV_CURRENT);
+	/* libelf only reads an image opened for reading: the cast is safe. */
+	elf = elf_memory((char *)image, size);
+	if (!elf) {
+		report_error("%s is not an ELF file", label);
+		return -ENOEXEC;
+	}
+	rc = elf_section_copy(elf, label, name, out, NULL);
+	elf_end(elf);
 	return rc;
 }
 

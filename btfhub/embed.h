@@ -24,6 +24,10 @@ int embed_section_read(const char *path, const char *name, struct buf *out);
  * lie in the file, for a caller that rewrites them in place. */
 int embed_section_read_at(const char *path, const char *name, struct buf *out,
 			  off_t *file_offset);
+/* The same for an ELF image in memory (IMAGE, SIZE bytes); LABEL names it in
+ * messages. */
+int embed_section_read_mem(const void *image, size_t size, const char *label, const char *name,
+			   struct buf *out);
 
 /* Appends to ARGV an objcopy command that copies IN to OUT with the sections
  * replaced by the files given (a NULL file leaves that section as it is). */

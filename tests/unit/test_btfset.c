@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "../../btfhub/btfset_write.h"
+#include "../../btfhub/embed.h"
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
 #include "../../lib/proc.h"
@@ -774,6 +775,13 @@ static void test_builder_refuses_bad_input(void **state)
 
 /* ---- corruption --------------------------------------------------------------- */
 
+static uint32_t le32(const void *p)
+{
+	const unsigned char *b = p;
+
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
 static void put_le32(void *p, uint32_t v)
 {
 	unsigned char *b = p;
@@ -1323,18 +1331,56 @@ static void test_refuses_forged_sizes_offsets_and_counts(void **state)
 	buf_free(&t);
 }
 
+/* Whether the strings of BTF blob D (N bytes) that OSTRS (a string table of
+ * OLEN bytes) holds come first and in the order they have there. */
+static bool strings_in_order(const void *d, size_t n, const char *ostrs, size_t olen)
+{
+	const unsigned char *p = d;
+	uint32_t so = p[16] | p[17] << 8 | p[18] << 16 | (uint32_t)p[19] << 24;
+	uint32_t sl = p[20] | p[21] << 8 | p[22] << 16 | (uint32_t)p[23] << 24, off;
+	const char *strs = (const char *)p + 24 + so;
+	size_t last = 0;
+	bool missing = false, found_any = false;
+
+	assert_true(24 + (uint64_t)so + sl <= n);
+	for (off = 1; off < sl; off += (uint32_t)strlen(strs + off) + 1) {
+		size_t len = strlen(strs + off);
+		char *needle = xmalloc(len + 2);
+		const char *hit;
+
+		needle[0] = '\0';
+		memcpy(needle + 1, strs + off, len + 1);
+		hit = memmem(ostrs, olen, needle, len + 2);
+		free(needle);
+		if (!hit) {
+			missing = true;
+			continue;
+		}
+		if (missing || (found_any && (size_t)(hit - ostrs) <= last))
+			return false;
+		last = (size_t)(hit - ostrs);
+		found_any = true;
+	}
+	return found_any;
+}
+
 /* A set compressed against its BPF object: the same kernels and blobs as
  * without, smaller, and unreadable without the very same object. */
 static void test_dictionary_set(void **state)
 {
 	struct fixture *fx = *state;
 	struct btfset_builder b;
-	struct buf set = { 0 }, other = { 0 };
+	struct buf set = { 0 }, other = { 0 }, obtf = { 0 };
 	struct btfset *plain, *s = NULL;
-	char err[256];
-	size_t i;
+	const char *ostrs;
+	char err[256], *want, *got;
+	size_t i, olen;
 
 	need_data(fx);
+	assert_int_equal(embed_section_read_mem(fx->obj.data, fx->obj.len, "object", ".BTF", &obtf),
+			 0);
+	olen = le32(obtf.data + 20);
+	ostrs = obtf.data + le32(obtf.data + 4) + le32(obtf.data + 16);
 	btfset_builder_init(&b);
 	for (i = 0; i < fx->n; i++)
 		assert_int_equal(btfset_builder_add(&b, &fx->k[i].key, fx->k[i].btf.data,
@@ -1371,8 +1417,14 @@ static void test_dictionary_set(void **state)
 		assert_int_equal(k->blob, kp->blob);
 		assert_int_equal(btfset_blob_get(s, k->blob, &d, &n, err, sizeof(err)), 0);
 		assert_int_equal(btfset_blob_get(plain, kp->blob, &dp, &np, err, sizeof(err)), 0);
+		/* The same types; the names in the object's order. */
 		assert_int_equal(n, np);
-		assert_memory_equal(d, dp, n);
+		want = graph_of(dp, np);
+		got = graph_of(d, n);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		assert_true(strings_in_order(d, n, ostrs, olen));
 	}
 	/* A dictionary given to a set without one is ignored. */
 	btfset_close(plain);
@@ -1382,6 +1434,7 @@ static void test_dictionary_set(void **state)
 	btfset_close(s);
 	buf_free(&set);
 	buf_free(&other);
+	buf_free(&obtf);
 }
 
 /* zstd's checksum covers the decompressed payload: a frame whose content
