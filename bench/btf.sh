@@ -192,7 +192,7 @@ bpfpack_btfgen() {
 # M minimized), D distinct, B bytes" of the last run in the log.
 btfgen_summary() {
 	grep 'BTFGEN' "$log" | tail -n 1 |
-		sed -n 's/.*: \([0-9]*\) kernels (\([0-9]*\) cached, \([0-9]*\) minimized), \([0-9]*\) distinct, \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p'
+		sed -n 's/.*: \([0-9]*\) kernels\{0,1\} (\([0-9]*\) cached, \([0-9]*\) minimized), \([0-9]*\) distinct, \([0-9]*\) bytes.*/\1 \2 \3 \4 \5/p'
 }
 
 # What `bpfpack build --btf` embeds in each tool of a project: a set made for

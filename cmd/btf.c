@@ -151,9 +151,9 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 		rc = -EIO;
 	}
 	if (rc == 0)
-		printf("  %-9s %s: %zu kernels (%zu cached, %zu minimized), %u distinct, %zu bytes\n",
-		       "BTFGEN", label, stats.kernels, stats.cached, stats.minimized,
-		       btfset_blob_count(check), bytes.len);
+		printf("  %-9s %s: %zu kernel%s (%zu cached, %zu minimized), %u distinct, %zu bytes\n",
+		       "BTFGEN", label, stats.kernels, stats.kernels == 1 ? "" : "s", stats.cached,
+		       stats.minimized, btfset_blob_count(check), bytes.len);
 	btfset_close(check);
 	btfset_builder_free(&set);
 	buf_free(&bytes);
