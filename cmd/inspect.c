@@ -122,8 +122,8 @@ static int print_btfset(const struct buf *sec, const struct buf *obj, const char
 
 		for (uint32_t b = 0; b < nb; b++)
 			raw += sizes[b];
-		printf("embedded BTF: %u kernels, %u distinct blobs (%zu bytes), section %zu bytes\n",
-		       nk, nb, raw, sec->len);
+		printf("embedded BTF: %u kernel%s, %u distinct blob%s (%zu bytes), section %zu bytes\n",
+		       nk, nk == 1 ? "" : "s", nb, nb == 1 ? "" : "s", raw, sec->len);
 		printf("  %-10s %-8s %-8s %-36s %s\n", "DISTRO", "VERSION", "ARCH", "RELEASE", "BLOB");
 		for (uint32_t i = 0; i < nk; i++) {
 			const struct btfset_kernel *k = btfset_kernel_at(set, i);

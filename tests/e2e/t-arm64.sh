@@ -162,7 +162,7 @@ if dpkg-deb -x "$K" kimg && cp kimg/boot/vmlinuz-"$KREL" "tree/debian/12/arm64/$
 	"$BPFPACK" build -C t64 --arch arm64 --btf tree >btf.out 2>&1
 	rc=$?
 	"$BPFPACK" inspect t64/arm64/t64 >inspect.out 2>&1
-	if [ "$rc" -eq 0 ] && grep -q 'BTFGEN    t64: 1 kernels' btf.out && grep -q 'embedded BTF: 1 kernels' inspect.out &&
+	if [ "$rc" -eq 0 ] && grep -q 'BTFGEN    t64: 1 kernel (' btf.out && grep -q 'embedded BTF: 1 kernel,' inspect.out &&
 		grep -qE "^  debian +12 +arm64 +$KREL +0$" inspect.out; then
 		t_ok "build --arch arm64 --btf TREE embeds the arm64 kernel only (of $((nx86 + 1)))"
 	else
