@@ -1101,31 +1101,30 @@ static void test_refuses_forged_sizes_offsets_and_counts(void **state)
 	EXPECT_REFUSED(&b, 0, "");
 
 	/* Huge or inconsistent counts, with the checksum valid. */
-	q.K = 0xffffffffu;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -E2BIG, "over the limit");
-	q.K = BTFSET_MAX_KERNELS;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "counts do not fit");
-	q.K = K;
-	q.B = K + 1;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "counts do not fit");
-	q.K = 0;
-	q.B = 0;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "holds no kernels");
-	q.K = K + 1;
-	q.B = B;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "the key groups hold");
-	q.K = K;
-	q.G = K + 1;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "key groups for");
-	q.G = 0;
-	forge_parts(&q, &b);
-	EXPECT_REFUSED(&b, -EBADMSG, "key groups for");
+	{
+		const uint32_t G = q.G;
+		const struct {
+			uint32_t K, B, G;
+			int code;
+			const char *text;
+		} bad[] = {
+			{ 0xffffffffu, B, G, -E2BIG, "over the limit" },
+			{ BTFSET_MAX_KERNELS, B, G, -EBADMSG, "counts do not fit" },
+			{ K, K + 1, G, -EBADMSG, "counts do not fit" },
+			{ 0, 0, G, -EBADMSG, "holds no kernels" },
+			{ K + 1, B, G, -EBADMSG, "the key groups hold" },
+			{ K, B, K + 1, -EBADMSG, "key groups for" },
+			{ K, B, 0, -EBADMSG, "key groups for" },
+		};
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			q.K = bad[i].K;
+			q.B = bad[i].B;
+			q.G = bad[i].G;
+			forge_parts(&q, &b);
+			EXPECT_REFUSED(&b, bad[i].code, bad[i].text);
+		}
+	}
 
 	/* Counts that are not varints: one over 32 bits, one that never ends. */
 	buf_reset(&t);
