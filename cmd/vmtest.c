@@ -17,6 +17,7 @@
  * else the newest busybox-static_*_arm64.deb in bpfpack's cache or apt's
  * archive cache, whose bin/busybox is extracted for the run. Images made from
  * kernel packages are kept in bpfpack's cache (vm_kernel) for the next run. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,6 +41,7 @@
 #include "../lib/vm.h"
 #include "../lib/vm_guest.h"
 #include "../lib/vm_kernel.h"
+#include "../lib/vm_modules.h"
 #include "../lib/vm_rootfs.h"
 
 #define DEFAULT_TIMEOUT_S 60
@@ -63,6 +65,7 @@ struct run {
 	char *name;		/* shown in the summary */
 	char *arg;		/* the kernel as given */
 	struct vm_kernel k;
+	char *initrd;		/* with its modules (--modules); NULL: the common one */
 	bool opened;
 	char *console, *channel, *qemu_log;
 	pid_t pid;
@@ -87,6 +90,7 @@ struct vmtest {
 	char *busybox;		/* the guest's busybox when not this machine's */
 	bool json, no_btf, kvm;
 	const char *lsm;
+	struct strv modules;	/* --modules */
 	int mem_mb, timeout_s, parallel;
 };
 
@@ -152,6 +156,26 @@ static int parse_positive(const char *s, int max, int *out)
 }
 
 /* LSM names go on the kernel command line: only [a-z0-9_] and commas. */
+/* Adds the comma-separated module names of LIST to MODS; -1 when a name is
+ * empty or not made of letters, digits, '_' and '-'. */
+static int add_modules(struct strv *mods, const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *name;
+	int rc = *list ? 0 : -1;
+
+	for (name = strtok_r(copy, ",", &save); name && !rc; name = strtok_r(NULL, ",", &save)) {
+		for (const char *c = name; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+				rc = -1;
+		if (!rc)
+			strv_push(mods, name);
+	}
+	if (strstr(list, ",,") || list[0] == ',' || (*list && list[strlen(list) - 1] == ','))
+		rc = -1;
+	free(copy);
+	return rc;
+}
+
 static bool lsm_list_valid(const char *s)
 {
 	if (!*s || *s == ',' || s[strlen(s) - 1] == ',')
@@ -300,7 +324,7 @@ static int start_run(struct vmtest *t, struct run *r, size_t idx, bool live)
 		.machine = t->machine,
 		.qemu = t->qemu,
 		.kernel = r->k.image,
-		.initrd = t->initrd,
+		.initrd = r->initrd ? r->initrd : t->initrd,
 		.mem_mb = t->mem_mb,
 		.kvm = t->kvm,
 	};
@@ -709,6 +733,9 @@ static void cleanup(struct vmtest *t, bool keep_logs)
 		if (keep_logs && r->k.from_deb && !r->k.cached)
 			unlink(r->k.image);
 		vm_kernel_free(&r->k);
+		if (keep_logs && r->initrd)
+			unlink(r->initrd);
+		free(r->initrd);
 		vm_guest_channel_free(&r->ch);
 		buf_free(&r->out);
 		buf_free(&r->err);
@@ -732,6 +759,52 @@ static void cleanup(struct vmtest *t, bool keep_logs)
 	free(t->work);
 	free(t->qemu);
 	free(t->busybox);
+	strv_free(&t->modules);
+}
+
+/* --modules: for each kernel that came as a package, an initrd that adds the
+ * modules (lib/vm_modules.h); a boot image has none to add, which is said. */
+static int add_kernel_modules(struct vmtest *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct run *r = &t->runs[i];
+		struct strv loaded = {0}, builtin = {0};
+		char *extra;
+		int err;
+
+		if (!r->k.deb || !r->k.release) {
+			report_warn("%s: not a kernel package, so --modules loads nothing there",
+				    r->name);
+			continue;
+		}
+		extra = xasprintf("%s/%zu.modules.gz", t->work, i);
+		r->initrd = xasprintf("%s/%zu.initrd.gz", t->work, i);
+		err = vm_modules_write(r->k.arg, r->k.release, &t->modules, extra, &loaded,
+				       &builtin);
+		if (!err)
+			err = vm_modules_append(t->initrd, extra, r->initrd);
+		unlink(extra);
+		free(extra);
+		if (!err) {
+			struct buf say = {0};
+
+			for (size_t j = 0; j < loaded.n; j++)
+				buf_printf(&say, " %s", loaded.v[j]);
+			if (!loaded.n)
+				buf_append_str(&say, " none");
+			for (size_t j = 0; j < builtin.n; j++)
+				buf_printf(&say, "%s%s", j ? " " : "; built in: ", builtin.v[j]);
+			report_debug("%s: modules to load:%s", r->name, say.data);
+			buf_free(&say);
+		}
+		strv_free(&loaded);
+		strv_free(&builtin);
+		if (err)
+			return err;
+		if (vmtest_signal)
+			return -EINTR;
+	}
+	return 0;
 }
 
 /* Decides the machine from ARCH (--arch, may be NULL) and the kernels:
@@ -839,6 +912,7 @@ int cmd_vmtest(int argc, char **argv)
 		{ "add", required_argument, NULL, 'a' },
 		{ "no-btf", no_argument, NULL, 'B' },
 		{ "lsm", required_argument, NULL, 'L' },
+		{ "modules", required_argument, NULL, 'M' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -891,6 +965,13 @@ int cmd_vmtest(int argc, char **argv)
 				goto out;
 			}
 			t.lsm = optarg;
+			break;
+		case 'M':
+			if (add_modules(&t.modules, optarg)) {
+				rc = usage_error("invalid --modules '%s': want module names such as "
+						 "sch_ingress or sch_ingress,cls_bpf", optarg);
+				goto out;
+			}
 			break;
 		case 'm':
 			if (parse_mem(optarg, &t.mem_mb)) {
@@ -1026,6 +1107,10 @@ int cmd_vmtest(int argc, char **argv)
 			report_debug("initramfs: %lld KiB in %lld ms", (long long)st.st_size / 1024,
 				     (now_ns() - t0) / 1000000);
 	}
+	if (vmtest_signal)
+		goto interrupted;
+	if (t.modules.n && add_kernel_modules(&t))
+		goto restore;
 	if (vmtest_signal)
 		goto interrupted;
 	ran = true;

@@ -1,5 +1,6 @@
 /* vm_guest: the guest's /init script and the host side of its channel. */
 #include "vm_guest.h"
+#include "vm_modules.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,15 @@ static const char init_channel[] =
 	"s() { echo \"S$*\" >$ch; }\n"
 	"s release \"$(uname -r)\"\n"
 	"if [ -e /sys/kernel/btf/vmlinux ]; then s btf 1; else s btf 0; fi\n"
-	"s lsm \"$(cat /sys/kernel/security/lsm 2>/dev/null)\"\n";
+	"s lsm \"$(cat /sys/kernel/security/lsm 2>/dev/null)\"\n"
+	/* Modules (vmtest --modules, lib/vm_modules.h), dependencies first; a
+	 * failure is said on the command's stderr, and the command runs. */
+	"if [ -f " VM_MODULES_LIST " ]; then\n"
+	"\twhile read -r mod; do\n"
+	"\t\tinsmod \"$mod\" 2>/run/bpfpack-insmod ||\n"
+	"\t\t\techo \"2bpfpack-init: cannot load $mod: $(cat /run/bpfpack-insmod)\" >$ch\n"
+	"\tdone <" VM_MODULES_LIST "\n"
+	"fi\n";
 
 /* The command's stdout and stderr go through fifos to two awks that prefix
  * each line with its stream and write it whole to the channel. */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,15 +107,14 @@ static la_ssize_t member_read(struct archive *a, void *ctx, const void **buf)
 	return archive_read_data(m->outer, m->block, sizeof(m->block));
 }
 
-/* Extracts the first file matching PATTERN of the data archive into OUT_FD.
- * Returns 0, -ENOENT when there is none, or -EIO (reported). */
-static int extract_member(struct archive *outer, const char *deb, const char *pattern,
-			  int out_fd, char **member)
+/* Calls FN for each regular file of the data archive (OUTER positioned at
+ * it). Returns what vm_deb_walk returns. */
+static int walk_data(struct archive *outer, const char *deb, vm_deb_walk_fn fn, void *ctx)
 {
 	struct member_reader *m = xcalloc(1, sizeof(*m));
 	struct archive *in = archive_read_new();
 	struct archive_entry *e;
-	int rc, err = -ENOENT;
+	int rc, err = 0;
 
 	m->outer = outer;
 	archive_read_support_filter_all(in);
@@ -129,18 +129,11 @@ static int extract_member(struct archive *outer, const char *deb, const char *pa
 
 		if (!strncmp(name, "./", 2))
 			name += 2;
-		if (archive_entry_filetype(e) != AE_IFREG || fnmatch(pattern, name, FNM_PATHNAME) != 0)
+		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
-		if (archive_read_data_into_fd(in, out_fd) != ARCHIVE_OK) {
-			report_error("cannot extract %s from %s: %s", name, deb,
-				     archive_error_string(in));
-			err = -EIO;
-		} else {
-			err = 0;
-			if (member)
-				*member = xstrdup(name);
-		}
-		goto out;
+		err = fn(ctx, name, in);
+		if (err)
+			goto out;
 	}
 	if (rc != ARCHIVE_EOF) {
 		report_error("cannot read package %s: %s", deb, archive_error_string(in));
@@ -149,10 +142,10 @@ static int extract_member(struct archive *outer, const char *deb, const char *pa
 out:
 	archive_read_free(in);
 	free(m);
-	return err;
+	return err > 0 ? 0 : err;
 }
 
-int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **member)
+int vm_deb_walk(const char *deb, vm_deb_walk_fn fn, void *ctx)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -167,15 +160,49 @@ int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **memb
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		if (strncmp(archive_entry_pathname(e), "data.tar", 8) != 0)
 			continue;
-		err = extract_member(a, deb, pattern, out_fd, member);
+		err = walk_data(a, deb, fn, ctx);
 		break;
 	}
 	if (rc != ARCHIVE_OK && rc != ARCHIVE_EOF) {
 		report_error("cannot read package %s: %s", deb, archive_error_string(a));
 		err = -EIO;
+	} else if (err == -ENOENT) {
+		report_error("package %s has no data archive", deb);
+		err = -EIO;
 	}
 	archive_read_free(a);
 	return err;
+}
+
+struct extract_one {
+	const char *deb, *pattern;
+	int out_fd;
+	char **member;
+	bool found;
+};
+
+static int extract_one(void *ctx, const char *path, struct archive *in)
+{
+	struct extract_one *x = ctx;
+
+	if (fnmatch(x->pattern, path, FNM_PATHNAME) != 0)
+		return 0;
+	x->found = true;
+	if (archive_read_data_into_fd(in, x->out_fd) != ARCHIVE_OK) {
+		report_error("cannot extract %s from %s: %s", path, x->deb, archive_error_string(in));
+		return -EIO;
+	}
+	if (x->member)
+		*x->member = xstrdup(path);
+	return 1;
+}
+
+int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **member)
+{
+	struct extract_one x = { deb, pattern, out_fd, member, false };
+	int err = vm_deb_walk(deb, extract_one, &x);
+
+	return err ? err : x.found ? 0 : -ENOENT;
 }
 
 int vm_is_deb(const unsigned char *head, size_t len)
@@ -502,6 +529,7 @@ int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
 	if (err)
 		return err;
 	k->arg = xstrdup(arg);
+	k->deb = vm_is_deb(head, len);
 	/* Only images made from ARG are cached: one booted as it is needs none. */
 	if (cache_dir && !is_boot_image(head, len) && !kimage_is_raw_image(head, len))
 		base = cache_base(cache_dir, arg);
