@@ -374,7 +374,7 @@ out:
 
 /* CACHE_DIR/vmtest-kernels/KEY: KEY from what identifies ARG's content
  * without reading it. NULL when ARG cannot be stat'ed. */
-static char *cache_base(const char *cache_dir, const char *arg)
+char *vm_kernel_cache_base(const char *cache_dir, const char *arg)
 {
 	char *real = fs_realpath(arg);
 	struct stat st;
@@ -460,8 +460,18 @@ static void cache_prune(const char *dir)
 		if (i >= CACHE_MAX_IMAGES) {
 			char *img = xasprintf("%s.img", v[i].base), *info = xasprintf("%s.info", v[i].base);
 
+			char *mods = xasprintf("%s.mod-*.gz", v[i].base);
+			glob_t mg;
+
 			unlink(info);	/* first: an image without it is never used */
 			unlink(img);
+			/* The module archives made for it (lib/vm_modules.h). */
+			if (glob(mods, 0, NULL, &mg) == 0) {
+				for (size_t j = 0; j < mg.gl_pathc; j++)
+					unlink(mg.gl_pathv[j]);
+				globfree(&mg);
+			}
+			free(mods);
 			free(img);
 			free(info);
 		}
@@ -532,7 +542,7 @@ int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
 	k->deb = vm_is_deb(head, len);
 	/* Only images made from ARG are cached: one booted as it is needs none. */
 	if (cache_dir && !is_boot_image(head, len) && !kimage_is_raw_image(head, len))
-		base = cache_base(cache_dir, arg);
+		base = vm_kernel_cache_base(cache_dir, arg);
 	if (base && cache_lookup(base, k)) {
 		report_debug("kernel %s: the image made by an earlier run, %s", arg, k->image);
 		free(base);

@@ -40,6 +40,12 @@ int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
 		   struct vm_kernel *k);
 void vm_kernel_free(struct vm_kernel *k);
 
+/* Where the cache (CACHE_DIR) keeps what is made from ARG: BASE.img and
+ * BASE.info for its image, BASE.mod-*.gz for module archives (removed with
+ * the image); BASE is keyed by ARG's path, inode, size and time. NULL when
+ * ARG cannot be stat'ed. */
+char *vm_kernel_cache_base(const char *cache_dir, const char *arg);
+
 /* The release string of an x86 boot image held in DATA (its first LEN bytes
  * suffice when they include the version string); malloc'd, or NULL when DATA
  * is not a boot image or has no version string. */

@@ -2,10 +2,10 @@
 # t-vmtest-modules: `bpfpack vmtest --modules` on this Debian release's own
 # cloud kernel package (tests/kernels.sh fetches it with apt-get download and
 # caches it): the named modules and what they depend on are loaded in the
-# guest before the command; the default template `tc` (clsact is the module
-# sch_ingress there) attaches and sees traffic on lo with it and fails in one
-# line without it; a boot image gets a warning; an unknown module and a bad list
-# get one clear error.
+# guest before the command; the tc template (clsact is the module sch_ingress
+# there) attaches and sees traffic on lo with it and fails in one line without
+# it; a second run takes the modules from the cache; a boot image gets a
+# warning; an unknown module and a bad list get one clear error.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP" || exit 1
 
@@ -81,6 +81,19 @@ else
 	t_fail "with them, the tc template attaches to lo and sees the connection attempt" \
 		"$(cat with.out with.err | tail -n 30)"
 fi
+
+# The same modules, named in another order and spelling: from the cache.
+vmtest -v --kernel "$DEB" --modules nf_conntrack,cls-bpf,sch_ingress \
+	-- sh -c 'cut -d" " -f1 /proc/modules | sort | tr "\n" " "' >again.out 2>again.err
+mods=" $(cat again.out) "
+if grep -q "the modules archive made by an earlier run" again.err && [[ "$mods" == *" libcrc32c "* ]] &&
+	[[ "$mods" == *" sch_ingress "* ]]; then
+	t_ok "the same modules again: the archive made by the first run, from the cache"
+else
+	t_fail "the same modules again: the archive made by the first run, from the cache" \
+		"$(cat again.out again.err | grep -v '^bpfpack: vmtest: running' | tail -n 20)"
+fi
+rm -rf "$VMTMP"/bpfpack-vmtest.*	# the logs -v keeps
 
 # Without --modules, on the package and on its image (a boot image: warned).
 vmtest --kernel "$DEB" --add "$T_TMP/vtc/vtc" --add guest.sh \
