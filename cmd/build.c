@@ -363,11 +363,6 @@ static size_t add_cc_job(struct build_ctx *b, const char *file)
 	return idx;
 }
 
-static int cmp_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* .output/X.o + helpers + libbpfpack.a -> .output/X.linked (static) */
 static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_obj_job,
 			   const size_t *helper_jobs)
@@ -429,7 +424,7 @@ static int add_runtime_jobs(struct build_ctx *b)
 			strv_push(&srcs, e->d_name);
 	}
 	closedir(d);
-	qsort(srcs.v, srcs.n, sizeof(*srcs.v), cmp_strp);
+	strv_sort(&srcs);
 	ar = jobs_add(b->jobs, "AR", "libbpfpack.a", lib);
 	b->jobs->v[ar].output_absent = true;	/* ar would read an empty file as an archive */
 	strv_push(&b->jobs->v[ar].argv, b->ar);

@@ -783,7 +783,7 @@ static char *modules_cache_path(const char *kcache, const char *deb, const struc
 		strv_push(&names, n);
 		free(n);
 	}
-	qsort(names.v, names.n, sizeof(*names.v), (int (*)(const void *, const void *))strcmp);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n; i++)
 		if (!i || strcmp(names.v[i], names.v[i - 1]))
 			buf_printf(&id, "%s,", names.v[i]);

@@ -28,6 +28,8 @@ void strv_push(struct strv *s, const char *str);
 void strv_pushf(struct strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strv_push_all(struct strv *s, const struct strv *from);
 int strv_contains(const struct strv *s, const char *str);
+/* Sorts the strings in strcmp order. */
+void strv_sort(struct strv *s);
 void strv_free(struct strv *s);
 
 void *xmalloc(size_t n);

@@ -62,11 +62,6 @@ int template_render(const char *text, size_t len, const struct template_vars *va
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int template_list(const char *templates_dir, struct strv *names)
 {
 	DIR *d = opendir(templates_dir);
@@ -90,8 +85,7 @@ int template_list(const char *templates_dir, struct strv *names)
 		free(p);
 	}
 	closedir(d);
-	if (names->n > 1)
-		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+	strv_sort(names);
 	return 0;
 }
 

@@ -438,7 +438,7 @@ static int add_tree(struct initramfs *ir, const char *host, const char *guest)
 			strv_push(&names, e->d_name);
 	closedir(d);
 	/* Sorted, so the same tree gives the same archive. */
-	qsort(names.v, names.n, sizeof(*names.v), (int (*)(const void *, const void *))strcmp);
+	strv_sort(&names);
 	for (size_t i = 0; i < names.n && !err; i++) {
 		char *h = fs_path_join(host, names.v[i]);
 		char *g = strcmp(guest, "/") ? xasprintf("%s/%s", guest, names.v[i])
