@@ -38,7 +38,8 @@ as_root() {
 }
 
 installed_version() {
-	dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }'
+	# dpkg-query exits 1 for a package dpkg has never heard of: not an error here.
+	{ dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$1 == "installed" { print $2 }'
 }
 
 # The mirror apt already uses for the release itself (never a host we name).
@@ -55,7 +56,8 @@ apt_mirror_uri() {
 				END { if (uri != "" && suite) print uri }' "$f"
 		done
 		# One-line format: deb [opts] URI CODENAME components...
-		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		# Either may be missing (deb822-only systems): not an error.
+		{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
 			sed -e 's/\[[^]]*\]//' |
 			awk -v c="$codename" '$1 == "deb" && $3 == c { print $2 }'
 	} | head -n 1
