@@ -84,6 +84,7 @@ expect field_guarded ok ok ok
 expect kfunc load-fail load-fail ok
 expect tp_new attach-fail attach-fail ok
 expect fentry_missing load-fail load-fail load-fail
+expect core_kinds ok ok ok
 
 # has_reason NAME REGEX: the table says REGEX.
 has_reason() {
