@@ -279,6 +279,7 @@ static uint32_t kernel_type(const struct check_kernel *k, const char *name, int 
 struct regs {
 	uint16_t known;		/* bit r: register r holds a known constant */
 	uint64_t v[11];
+	const char *kconfig[11];	/* points at this .kconfig extern (ld_imm64) */
 };
 
 struct walk {
@@ -296,6 +297,7 @@ struct walk {
 	const char *prog;
 	struct check_result *out;
 	bool fold;		/* fold branches on known constants */
+	struct strv reached_calls;	/* "SEC:INSN" of extern calls some program reaches */
 };
 
 static void push(struct walk *w, size_t sec, size_t insn, const struct regs *r)
@@ -313,10 +315,17 @@ static void push(struct walk *w, size_t sec, size_t insn, const struct regs *r)
 		/* Meet: what both paths agree on stays known. */
 		uint16_t known = s->known & r->known;
 
-		for (int i = 0; i < 11; i++)
+		bool changed = false;
+
+		for (int i = 0; i < 11; i++) {
 			if ((known >> i & 1) && s->v[i] != r->v[i])
 				known &= (uint16_t)~(1u << i);
-		if (known == s->known)
+			if (s->kconfig[i] && s->kconfig[i] != r->kconfig[i]) {
+				s->kconfig[i] = NULL;
+				changed = true;
+			}
+		}
+		if (known == s->known && !changed)
 			return;
 		s->known = known;
 	} else {
@@ -333,8 +342,10 @@ static void push(struct walk *w, size_t sec, size_t insn, const struct regs *r)
 
 static void set_unknown(struct regs *r, int reg)
 {
-	if (reg >= 0 && reg < 11)
+	if (reg >= 0 && reg < 11) {
 		r->known &= (uint16_t)~(1u << reg);
+		r->kconfig[reg] = NULL;
+	}
 }
 
 static void set_known(struct regs *r, int reg, uint64_t v)
@@ -342,6 +353,7 @@ static void set_known(struct regs *r, int reg, uint64_t v)
 	if (reg >= 0 && reg < 11) {
 		r->known |= (uint16_t)(1u << reg);
 		r->v[reg] = v;
+		r->kconfig[reg] = NULL;
 	}
 }
 
@@ -453,6 +465,53 @@ static const struct bpfobj_call *call_at(const struct bpfobj_sec *s, size_t insn
 	return NULL;
 }
 
+static const char *ksym_at(const struct bpfobj_sec *s, size_t insn)
+{
+	for (size_t i = 0; i < s->n_ksyms; i++)
+		if (s->ksyms[i].insn == insn)
+			return s->ksyms[i].name;
+	return NULL;
+}
+
+/* Whether the object's BTF puts extern NAME in DATASEC SEC. */
+static bool extern_in_datasec(const struct btf *b, const char *name, const char *sec)
+{
+	for (uint32_t s = 1; s < btf__type_cnt(b); s++) {
+		const struct btf_type *ds = btf__type_by_id(b, s);
+
+		if (!btf_is_datasec(ds) || strcmp(btf__name_by_offset(b, ds->name_off), sec))
+			continue;
+		for (int v = 0; v < btf_vlen(ds); v++) {
+			const struct btf_type *var = btf__type_by_id(b, btf_var_secinfos(ds)[v].type);
+
+			if (var && !strcmp(btf__name_by_offset(b, var->name_off), name))
+				return true;
+		}
+	}
+	return false;
+}
+
+static uint32_t kernel_type(const struct check_kernel *k, const char *name, int kind);
+
+/* The value libbpf gives a .kconfig extern it computes itself, when it
+ * follows from the kernel's BTF (the others, CONFIG_*, come from the
+ * kernel's config, which BTF does not carry). */
+static bool kconfig_value(const struct check_kernel *k, const char *name, uint64_t *v)
+{
+	if (!strcmp(name, "LINUX_HAS_BPF_COOKIE")) {
+		*v = enum_has(k->btf, k->func_id, BPF_FUNC_get_attach_cookie) > 0;
+		return true;
+	}
+	if (!strcmp(name, "LINUX_HAS_SYSCALL_WRAPPER")) {
+		*v = kernel_type(k, "__x64_sys_bpf", BTF_KIND_FUNC) || kernel_type(k, "__arm64_sys_bpf", BTF_KIND_FUNC);
+		return true;
+	}
+	return false;
+}
+
+struct walk;
+static void extern_address(struct walk *w, const char *name, struct regs *r, int reg);
+
 static bool extern_is_weak(const struct bpfobj *o, const char *name)
 {
 	for (size_t i = 0; i < o->n_externs; i++)
@@ -510,6 +569,26 @@ static void check_kfunc(struct walk *w, const char *name, size_t sec, size_t ins
 			   "__weak kfunc %s is absent; its call is dead code here", name);
 }
 
+/* ld_imm64 of an extern: a .kconfig variable's address (what a load from it
+ * gives may be known), or a ksym's / kfunc's address: 0 when the kernel does
+ * not have it (a __weak one; bpf_ksym_exists() tests that), else unknown. */
+static void extern_address(struct walk *w, const char *name, struct regs *r, int reg)
+{
+	if (reg < 0 || reg >= 11)
+		return;
+	if (extern_in_datasec(w->t->obj.btf, name, ".kconfig")) {
+		set_unknown(r, reg);
+		r->kconfig[reg] = name;
+	} else if (kernel_type(w->k, name, BTF_KIND_FUNC) || kernel_type(w->k, name, BTF_KIND_VAR)) {
+		set_unknown(r, reg);
+	} else if (extern_in_datasec(w->t->obj.btf, name, ".ksyms") &&
+		   (local_extern_func(w->t->obj.btf, name) || extern_is_weak(&w->t->obj, name))) {
+		set_known(r, reg, 0);
+	} else {
+		set_unknown(r, reg);
+	}
+}
+
 /* One walk of the program from (SEC, START): with FOLD, branches on known
  * constants take one side, as the verifier's dead code elimination does. */
 static void walk_program(struct walk *w, size_t sec0, size_t start)
@@ -547,7 +626,11 @@ static void walk_program(struct walk *w, size_t sec0, size_t start)
 			break;
 		case BPF_LD:
 			if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && i + 1 < s->n_insns) {
-				if (in->src_reg == 0)
+				const char *ext = ksym_at(s, i);
+
+				if (ext)
+					extern_address(w, ext, &r, in->dst_reg);
+				else if (in->src_reg == 0)
 					set_known(&r, in->dst_reg,
 						  (uint32_t)in->imm | (uint64_t)(uint32_t)w->code[sec][i + 1].imm << 32);
 				else
@@ -559,10 +642,17 @@ static void walk_program(struct walk *w, size_t sec0, size_t start)
 				set_unknown(&r, k);
 			push(w, sec, i + 1, &r);
 			break;
-		case BPF_LDX:
-			set_unknown(&r, in->dst_reg);
+		case BPF_LDX: {
+			const char *kc = in->src_reg < 11 ? r.kconfig[in->src_reg] : NULL;
+			uint64_t v;
+
+			if (kc && in->off == 0 && kconfig_value(w->k, kc, &v))
+				set_known(&r, in->dst_reg, v);
+			else
+				set_unknown(&r, in->dst_reg);
 			push(w, sec, i + 1, &r);
 			break;
+		}
 		case BPF_ST:
 		case BPF_STX:
 			if (BPF_MODE(in->code) == BPF_ATOMIC) {
@@ -581,6 +671,11 @@ static void walk_program(struct walk *w, size_t sec0, size_t start)
 				const struct bpfobj_call *c = call_at(s, i);
 
 				if (c && c->extern_name) {
+					char key[48];
+
+					snprintf(key, sizeof(key), "%zu:%zu", sec, i);
+					if (!strv_contains(&w->reached_calls, key))
+						strv_push(&w->reached_calls, key);
 					if (w->fold)
 						check_kfunc(w, c->extern_name, sec, i, true);
 				} else if (c) {
@@ -937,8 +1032,13 @@ void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k,
 			const struct bpfobj_call *call = &o->secs[s].calls[c];
 			const struct bpfobj_func *f;
 
+			char key[48];
+
 			if (!call->extern_name)
 				continue;
+			snprintf(key, sizeof(key), "%zu:%zu", s, call->insn);
+			if (strv_contains(&w.reached_calls, key))
+				continue;	/* judged where it was reached */
 			f = bpfobj_func_at(o, s, call->insn);
 			w.prog = f ? f->name : "";
 			check_kfunc(&w, call->extern_name, s, call->insn, false);
@@ -957,6 +1057,7 @@ void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k,
 	free(w.st);
 	free(w.seen);
 	free(w.stack);
+	strv_free(&w.reached_calls);
 }
 
 /* ---- the corpus ------------------------------------------------------------------------ */

@@ -5,7 +5,7 @@
 # each object uses one feature whose availability differs between them (a
 # helper newer than 5.10, a map type newer than 5.10, task_struct.__state
 # (state before 5.14) read with and without a bpf_core_field_exists guard,
-# kfuncs of 6.2, a tracepoint of 6.5, an fentry target no kernel has). The
+# kfuncs of 6.2 (plain, __weak behind bpf_ksym_exists, __weak unguarded), a tracepoint of 6.5, an fentry target no kernel has). The
 # reasons must name what is missing and, for the renamed field, what the
 # kernel has instead. Then --json, --markdown and --require.
 # Skips (saying so) on a machine without ../shared.
@@ -85,6 +85,8 @@ expect kfunc load-fail load-fail ok
 expect tp_new attach-fail attach-fail ok
 expect fentry_missing load-fail load-fail load-fail
 expect core_kinds ok ok ok
+expect kfunc_weak ok ok ok
+expect kfunc_weak_unguarded load-fail load-fail ok
 
 # has_reason NAME REGEX: the table says REGEX.
 has_reason() {
