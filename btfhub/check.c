@@ -8,13 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 
+#include "btfgen.h"
 #include "core_resolve.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
@@ -1060,6 +1063,130 @@ void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k,
 	strv_free(&w.reached_calls);
 }
 
+/* ---- the cache ---------------------------------------------------------------------- */
+
+/* A result as text: "V verdict approximate" then one line per reason,
+ * "R verdict what approximate\tprogram\tdetail\tline", fields escaped. */
+static void esc(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			buf_append_str(b, "\\\\");
+		else if (*s == '\t')
+			buf_append_str(b, "\\t");
+		else if (*s == '\n')
+			buf_append_str(b, "\\n");
+		else
+			buf_append(b, s, 1);
+	}
+}
+
+static char *unesc(const char *s, size_t n)
+{
+	char *o = xmalloc(n + 1), *p = o;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			*p++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' : s[i];
+		} else {
+			*p++ = s[i];
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
+static void result_serialize(const struct check_result *r, struct buf *b)
+{
+	buf_printf(b, "V %d %d\n", r->verdict, r->approximate);
+	for (size_t i = 0; i < r->n; i++) {
+		buf_printf(b, "R %d %d %d\t", r->v[i].verdict, r->v[i].what, r->v[i].approximate);
+		esc(b, r->v[i].program);
+		buf_append_str(b, "\t");
+		esc(b, r->v[i].detail);
+		buf_append_str(b, "\t");
+		esc(b, r->v[i].line);
+		buf_append_str(b, "\n");
+	}
+}
+
+/* 0, or -EINVAL for text that is not a result (a damaged cache file). */
+static int result_parse(const char *text, struct check_result *r)
+{
+	const char *p = text;
+	int v, a, n = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (sscanf(p, "V %d %d\n%n", &v, &a, &n) != 2 || n == 0 || v < 0 || v > CHECK_LOAD_FAIL)
+		return -EINVAL;
+	r->verdict = v;
+	r->approximate = a != 0;
+	p += n;
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *f[4];
+		struct check_reason x;
+		int w;
+
+		if (!nl || sscanf(p, "R %d %d %d\t", &v, &w, &a) != 3)
+			goto bad;
+		f[0] = strchr(p, '\t');
+		f[1] = f[0] ? memchr(f[0] + 1, '\t', (size_t)(nl - f[0] - 1)) : NULL;
+		f[2] = f[1] ? memchr(f[1] + 1, '\t', (size_t)(nl - f[1] - 1)) : NULL;
+		if (!f[2] || f[0] > nl)
+			goto bad;
+		x.verdict = v;
+		x.what = w;
+		x.approximate = a != 0;
+		x.program = unesc(f[0] + 1, (size_t)(f[1] - f[0] - 1));
+		x.detail = unesc(f[1] + 1, (size_t)(f[2] - f[1] - 1));
+		x.line = unesc(f[2] + 1, (size_t)(nl - f[2] - 1));
+		r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
+		r->v[r->n++] = x;
+		p = nl + 1;
+	}
+	return 0;
+bad:
+	check_result_free(r);
+	return -EINVAL;
+}
+
+/* What identifies this engine: the running binary (any rebuild changes the
+ * verdicts it may give, so it invalidates the cache). */
+static void engine_id(struct buf *b)
+{
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st) == 0)
+		buf_printf(b, "exe %lld %lld.%09ld\n", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			   st.st_mtim.tv_nsec);
+	buf_printf(b, "check-engine-1\n");
+}
+
+static char *hex128(XXH128_hash_t v)
+{
+	return xasprintf("%016llx%016llx", (unsigned long long)v.high64, (unsigned long long)v.low64);
+}
+
+/* The kernel's part of a cache key: where its BTF is and that file's
+ * identity (device, inode, size, modification time), as btf gen's memo of
+ * source hashes does; NULL when the file cannot be stat'ed. */
+static char *kernel_key(const struct btf_source_entry *e)
+{
+	struct buf b = {0};
+	struct stat st;
+	char *k;
+
+	if (stat(e->path, &st) < 0)
+		return NULL;
+	buf_printf(&b, "%s\n%s\n%s\n%d\n%llu %llu %lld %lld.%09ld\n", e->path, e->origin, e->member ? e->member : "",
+		   e->kind, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino, (long long)st.st_size,
+		   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	k = hex128(XXH3_128bits(b.data, b.len));
+	buf_free(&b);
+	return k;
+}
+
 /* ---- the corpus ------------------------------------------------------------------------ */
 
 struct run_ctx {
@@ -1067,6 +1194,10 @@ struct run_ctx {
 	struct check_tool *tools;
 	size_t n_tools;
 	struct check_result *results;
+	uint8_t *have;		/* [t * n + k]: result known (from the cache) */
+	char **cache_paths;	/* [t * n + k], NULL: not cached */
+	size_t *todo;		/* kernels to decode */
+	size_t n_todo;
 	atomic_size_t next;
 	atomic_int failed;
 	atomic_size_t done;
@@ -1077,29 +1208,43 @@ static void *run_worker(void *arg)
 {
 	struct run_ctx *c = arg;
 	struct buf raw = {0};
+	size_t n = c->kernels->n;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&c->next, 1);
+		size_t j = atomic_fetch_add(&c->next, 1), i;
 		struct btf *btf = NULL;
 		struct check_kernel *k;
 
-		if (i >= c->kernels->n || atomic_load(&c->failed))
+		if (j >= c->n_todo || atomic_load(&c->failed))
 			break;
+		i = c->todo[j];
 		if (btf_source_read_raw(&c->kernels->v[i], &raw) < 0 ||
 		    btf_source_parse(&c->kernels->v[i], &raw, &btf) < 0) {
 			atomic_store(&c->failed, 1);
 			break;
 		}
 		k = check_kernel_new(btf);
-		for (size_t t = 0; t < c->n_tools; t++)
-			check_tool_kernel(&c->tools[t], k, &c->results[t * c->kernels->n + i]);
+		for (size_t t = 0; t < c->n_tools; t++) {
+			struct buf b = {0};
+
+			if (c->have[t * n + i])
+				continue;
+			check_tool_kernel(&c->tools[t], k, &c->results[t * n + i]);
+			if (c->cache_paths[t * n + i]) {
+				result_serialize(&c->results[t * n + i], &b);
+				/* A cache that cannot be written costs time, not results. */
+				if (fs_write_atomic(c->cache_paths[t * n + i], b.data, b.len, 0644) < 0)
+					report_debug("cannot write %s", c->cache_paths[t * n + i]);
+				buf_free(&b);
+			}
+		}
 		check_kernel_free(k);
 		btf__free(btf);
 		size_t d = atomic_fetch_add(&c->done, 1) + 1;
 
 		if (c->progress && isatty(2)) {
-			fprintf(stderr, "\r  CHECK     %zu/%zu kernels", d, c->kernels->n);
-			if (d == c->kernels->n)
+			fprintf(stderr, "\r  CHECK     %zu/%zu kernels", d, c->n_todo);
+			if (d == c->n_todo)
 				fputc('\n', stderr);
 		}
 	}
@@ -1112,12 +1257,64 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 {
 	struct run_ctx c = { .kernels = kernels, .tools = tools, .n_tools = n_tools, .results = results,
 			     .progress = opts->progress };
-	size_t n = (size_t)(opts->parallel > 0 ? opts->parallel : 1);
+	size_t n = (size_t)(opts->parallel > 0 ? opts->parallel : 1), nk = kernels->n, started = 0;
+	char *cache = NULL, **tool_keys = xcalloc(n_tools ? n_tools : 1, sizeof(char *));
+	struct buf eng = {0};
 	pthread_t *th;
-	size_t started = 0;
 
-	if (n > kernels->n)
-		n = kernels->n ? kernels->n : 1;
+	c.have = xcalloc(n_tools * nk + 1, 1);
+	c.cache_paths = xcalloc(n_tools * nk + 1, sizeof(char *));
+	c.todo = xcalloc(nk + 1, sizeof(size_t));
+	if (!opts->no_cache) {
+		cache = opts->cache_dir ? xstrdup(opts->cache_dir) : btfgen_cache_dir();
+		engine_id(&eng);
+		for (size_t t = 0; t < n_tools; t++) {
+			XXH3_state_t *h = XXH3_createState();
+
+			XXH3_128bits_reset(h);
+			XXH3_128bits_update(h, eng.data, eng.len);
+			XXH3_128bits_update(h, tools[t].obj.bytes, tools[t].obj.len);
+			tool_keys[t] = hex128(XXH3_128bits_digest(h));
+			XXH3_freeState(h);
+		}
+	}
+	for (size_t k = 0; k < nk; k++) {
+		char *kk = cache ? kernel_key(&kernels->v[k]) : NULL;
+		bool need = false;
+
+		for (size_t t = 0; t < n_tools; t++) {
+			struct buf text = {0};
+			char *path;
+
+			if (!kk) {
+				need = true;
+				continue;
+			}
+			path = xasprintf("%s/check/%s/%s", cache, tool_keys[t], kk);
+			c.cache_paths[t * nk + k] = path;
+			if (fs_exists(path) && fs_read_file(path, &text) == 0 && text.data &&
+			    result_parse(text.data, &results[t * nk + k]) == 0)
+				c.have[t * nk + k] = 1;
+			else
+				need = true;
+			buf_free(&text);
+		}
+		if (need)
+			c.todo[c.n_todo++] = k;
+		free(kk);
+	}
+	for (size_t t = 0; cache && t < n_tools; t++) {
+		char *dir = xasprintf("%s/check/%s", cache, tool_keys[t]);
+
+		if (c.n_todo && fs_mkdir_p(dir, 0755) < 0)
+			for (size_t k = 0; k < nk; k++) {
+				free(c.cache_paths[t * nk + k]);
+				c.cache_paths[t * nk + k] = NULL;
+			}
+		free(dir);
+	}
+	if (n > c.n_todo)
+		n = c.n_todo ? c.n_todo : 1;
 	th = xcalloc(n, sizeof(*th));
 	for (size_t i = 1; i < n; i++)
 		if (pthread_create(&th[i], NULL, run_worker, &c) == 0)
@@ -1128,5 +1325,15 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	for (size_t i = 1; i <= started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	for (size_t i = 0; i < n_tools * nk; i++)
+		free(c.cache_paths[i]);
+	for (size_t t = 0; t < n_tools; t++)
+		free(tool_keys[t]);
+	free(tool_keys);
+	free(c.cache_paths);
+	free(c.have);
+	free(c.todo);
+	free(cache);
+	buf_free(&eng);
 	return atomic_load(&c.failed) ? -EIO : 0;
 }
