@@ -477,7 +477,7 @@ int cmd_check(int argc, char **argv)
 		struct btf_filter f;
 
 		if (btf_filter_parse(a.require, &f) < 0) {
-			rc = -EINVAL;
+			exit_code = EXIT_USAGE;
 			goto out;
 		}
 		btf_filter_free(&f);
@@ -545,5 +545,5 @@ out:
 		return EXIT_INTERRUPTED;
 	if (rc < 0)
 		return EXIT_FAIL;
-	return exit_code;
+	return exit_code;	/* EXIT_USAGE for a bad --require, EXIT_FAIL when it is not met */
 }
