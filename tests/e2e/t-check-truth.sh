@@ -95,7 +95,7 @@ has_reason() {
 has_reason "the renamed field: what is missing and what the kernel has instead" \
 	'relocation in on_exec: struct task_struct\.__state .*: struct task_struct has no field __state; it has state'
 has_reason "the reason carries the source line from .BTF.ext line info" 'at field_unguarded\.bpf\.c:[0-9]+'
-has_reason "the helper by name and id" 'helper bpf_ktime_get_coarse_ns \(#160\) is not in the kernel'
+has_reason "the helper by name and id" 'helper bpf_get_current_task_btf \(#158\) is not in the kernel'
 has_reason "the map type by name" 'map seen: BPF_MAP_TYPE_BLOOM_FILTER .* not in the kernel'
 has_reason "the kfunc by name" 'kfunc bpf_task_acquire is not in the kernel'
 has_reason "the tracepoint verdict says it is approximate and why" 'attach-fail \(approximate\)'
