@@ -67,7 +67,7 @@ if [ $all -eq 1 ]; then
 	done
 	mkdir -p tmpl
 	for d in "$ROOT"/templates/*/; do
-		t=$(basename "$d") n=tp_$(basename "$d")
+		t=$(basename "$d") n=tmpl_$(basename "$d")
 		"$BPFPACK" new "$n" -t "$t" -C tmpl >/dev/null 2>&1 &&
 			bpf_cc "objs/$n.bpf.o" "tmpl/$n/$n.bpf.c" "tmpl/$n" || not_ok "compile template $t"
 	done
