@@ -391,6 +391,11 @@ static int types_compat(const struct btf *lb, uint32_t lid, const struct btf *tb
 	}
 }
 
+int core_types_compat(const struct btf *local, uint32_t lid, const struct btf *targ, uint32_t tid)
+{
+	return types_compat(local, lid, targ, tid, 32);
+}
+
 static bool names_essentially_equal(const char *a, const char *b)
 {
 	size_t la = core_essential_name_len(a), lb = core_essential_name_len(b);

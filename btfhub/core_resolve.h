@@ -61,6 +61,10 @@ const struct btf *core_index_btf(const struct core_index *ix);
 size_t core_index_find(const struct core_index *ix, const char *name, size_t len, int kind,
 		       uint32_t *ids, size_t max);
 
+/* libbpf's bpf_core_types_are_compat(): 1 when local type LID and kernel
+ * type TID are compatible (kfunc prototypes), 0 when not, < 0 on bad BTF. */
+int core_types_compat(const struct btf *local, uint32_t lid, const struct btf *targ, uint32_t tid);
+
 /* Length of NAME without its `___flavour` suffix. */
 size_t core_essential_name_len(const char *name);
 
