@@ -1337,3 +1337,31 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	buf_free(&eng);
 	return atomic_load(&c.failed) ? -EIO : 0;
 }
+
+int check_build_summary(const char *object, const char *name, const struct btf_source_list *kernels,
+			int parallel)
+{
+	struct check_opts o = { .parallel = parallel };
+	struct check_result *res;
+	struct check_tool t;
+	size_t bad = 0;
+	int rc = check_tool_open(object, name, &t);
+
+	if (rc < 0)
+		return rc;
+	res = xcalloc(kernels->n + 1, sizeof(*res));
+	rc = check_run(kernels, &t, 1, &o, res);
+	for (size_t k = 0; k < kernels->n; k++) {
+		if (rc == 0 && res[k].verdict != CHECK_OK)
+			bad++;
+		check_result_free(&res[k]);
+	}
+	free(res);
+	check_tool_free(&t);
+	if (rc < 0)
+		return rc;
+	if (bad)
+		printf("  %-9s %zu of %zu kernel%s will not load %s: bpfpack check\n", "CHECK", bad, kernels->n,
+		       kernels->n == 1 ? "" : "s", name);
+	return (int)bad;
+}

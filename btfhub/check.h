@@ -116,4 +116,11 @@ struct check_opts {
 int check_run(const struct btf_source_list *kernels, struct check_tool *tools, size_t n_tools,
 	      const struct check_opts *opts, struct check_result *results);
 
+/* For `bpfpack build` with BTF sources: checks OBJECT (tool NAME) against
+ * KERNELS and, when some kernel is not ok, prints one line on stdout:
+ * "  CHECK     2 of 41 kernels will not load NAME: bpfpack check".
+ * Returns how many kernels are not ok, or -errno (reported). */
+int check_build_summary(const char *object, const char *name, const struct btf_source_list *kernels,
+			int parallel);
+
 #endif
