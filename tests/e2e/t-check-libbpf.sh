@@ -32,9 +32,14 @@ else
 fi
 
 objs=($BPFPACK_ROOT/build/obj/lib/*.o $BPFPACK_ROOT/build/obj/btfhub/*.o $BPFPACK_ROOT/build/obj/runtime/*.o)
+# The driver's libraries (the Makefile's LIBS), with libbpf.a for -lbpf.
+libs=()
+for l in $(sed -n 's/^LIBS :\?= //p' "$BPFPACK_ROOT/Makefile"); do
+	[ "$l" = -lbpf ] && l=$LIBBPF_A
+	libs+=("$l")
+done
 if ! cc -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -I"$BPFPACK_ROOT/include" -o libbpf_diff \
-	"$BPFPACK_ROOT/tests/check/libbpf_diff.c" "${objs[@]}" "$LIBBPF_A" \
-	-lelf -lz -linih -larchive -lzstd -llzma -lxxhash 2>cc.err; then
+	"$BPFPACK_ROOT/tests/check/libbpf_diff.c" "${objs[@]}" "${libs[@]}" 2>cc.err; then
 	t_fail "libbpf_diff links with libbpf.a" "$(cat cc.err)"
 	t_done
 fi
