@@ -16,7 +16,7 @@
 #include "core_relo.h"
 #include "../lib/buf.h"
 
-#define SPEC_MAX 64
+#define SPEC_MAX CORE_SPEC_MAX
 
 /* ---- the candidate index ------------------------------------------------ */
 
@@ -1185,6 +1185,11 @@ void core_resolve(const struct btf *local, const struct core_relo *r, const stru
 		}
 		/* A 0 from an exists-kind is an answer, still worth a why. */
 		explain(&ls, ix->btf, cands, n_cands, res);
+	}
+	if (j > 0) {
+		res->targ_root = ts.root_id;
+		res->targ_raw_len = ts.raw_len;
+		memcpy(res->targ_raw, ts.raw, (size_t)ts.raw_len * sizeof(ts.raw[0]));
 	}
 	res->orig_val = best.orig;
 	res->new_val = best.val;

@@ -27,6 +27,8 @@ enum core_res_status {
 	CORE_RES_ERROR,		/* libbpf refuses the object (ambiguity, bad record) */
 };
 
+#define CORE_SPEC_MAX 64
+
 struct core_res {
 	int status;
 	uint64_t orig_val;	/* what the compiler put in (local BTF) */
@@ -36,6 +38,12 @@ struct core_res {
 	uint32_t n_matched;	/* ... of which matched */
 	uint32_t orig_sz, new_sz;	/* field sizes, for memory size adjustment */
 	bool fail_memsz;	/* a load/store would change size unsafely: poisoned */
+	/* The target spec of the first matching candidate (libbpf's targ_spec):
+	 * its root type and raw access indices, what btf gen's native minimizer
+	 * keeps. TARG_RAW_LEN is 0 when nothing matched. */
+	uint32_t targ_root;
+	int targ_raw_len;
+	int targ_raw[CORE_SPEC_MAX];
 	char what[160];		/* the relocation, C-like: "task_struct.__state (field offset)" */
 	char why[320];		/* POISON / ERROR: why, and what the kernel has instead */
 };

@@ -1,0 +1,61 @@
+/* kcache: the decoded-kernel cache. Decoding a btfhub archive (xz) costs
+ * most of a cold `btf gen` or `check`; after an edit to a BPF program the
+ * corpus is the same, so each kernel's raw BTF is kept decoded, zstd level 1
+ * (an order of magnitude faster to read than xz), keyed by the source file's
+ * content and the kernel's place in it. `btf gen` and `check` share it: a
+ * kernel decoded by one is read back cheaply by the other.
+ *
+ * Bounded: after a run that added files, the least recently used ones (by
+ * modification time, refreshed on every hit) are removed until the cache is
+ * under its limit ($BPFPACK_KERNEL_CACHE_MAX, default 1 GiB). Disabled by
+ * --no-kernel-cache or BPFPACK_KERNEL_CACHE=0. A cache that cannot be written
+ * warns once and the work goes on without it. */
+#ifndef BPFPACK_KCACHE_H
+#define BPFPACK_KCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../lib/buf.h"
+
+struct btf_source_entry;
+
+#define KCACHE_DEFAULT_MAX (1ULL << 30)
+
+struct kcache {
+	char *dir;		/* <cache>/kernels; NULL: disabled */
+	uint64_t max_bytes;
+};
+
+/* Opens the cache under CACHE_DIR (NULL: btfgen_cache_dir()), unless
+ * DISABLE or the environment turns it off: then KC->dir is NULL and every
+ * read decodes. A directory that cannot be made or written warns once and
+ * leaves the cache disabled. Never fails. */
+void kcache_open(struct kcache *kc, const char *cache_dir, bool disable);
+void kcache_close(struct kcache *kc);
+
+/* Whether BPFPACK_KERNEL_CACHE turns the cache off ("0", "off", "no"). */
+bool kcache_env_disabled(void);
+
+/* The cache key of kernel E: its file's content hash (FILE_HASH, 32 hex
+ * digits, or NULL to hash the file now) with its release, member and kind.
+ * Returns a malloc'd string, or NULL after reporting a file that cannot be
+ * read. */
+char *kcache_key(const struct btf_source_entry *e, const char *file_hash);
+
+/* Kernel E's raw BTF into OUT: from the cache when it holds KEY, else decoded
+ * from its source and stored (a failed store is silent: kcache_open already
+ * checked that the directory is writable). *HIT (may be NULL) says which.
+ * Reports and returns -errno when the source cannot be read. */
+int kcache_read_raw(const struct kcache *kc, const struct btf_source_entry *e, const char *key,
+		    struct buf *out, bool *hit);
+
+/* Removes the least recently used files until the cache holds at most
+ * KC->max_bytes; returns how many bytes it holds after. */
+uint64_t kcache_evict(const struct kcache *kc);
+
+/* Parses a size: a number with an optional K, M or G suffix (powers of 2).
+ * Returns 0, or -EINVAL. */
+int kcache_parse_size(const char *s, uint64_t *out);
+
+#endif
