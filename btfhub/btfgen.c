@@ -25,8 +25,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btf_minimize.h"
 #include "btf_source.h"
 #include "btfset_write.h"
+#include "core_relo.h"
+#include "core_resolve.h"
+#include "kcache.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
@@ -382,6 +386,17 @@ int btfgen_check_programs(const char *object)
 	return warnings;
 }
 
+int btfgen_engine_parse(const char *name, int *engine)
+{
+	if (!strcmp(name, "native"))
+		*engine = BTFGEN_ENGINE_NATIVE;
+	else if (!strcmp(name, "bpftool"))
+		*engine = BTFGEN_ENGINE_BPFTOOL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* ---- kernels ---------------------------------------------------------- */
 
 /* Expands every source and keeps the kernels the filter passes. */
@@ -561,6 +576,21 @@ static char *cache_path(const char *dir, const char *relo_key, const char *file_
 struct btfgen_answer {
 	uint32_t index;
 	int32_t status;
+	int32_t decoded;	/* 1: decoded from its source, not the kernel cache */
+};
+
+/* What every worker shares, set up by the parent before the fork. */
+struct btfgen_work {
+	const struct btf_source_list *kernels;
+	char *const *objects;
+	size_t n_objects;
+	const struct btfgen_opts *opts;
+	char **paths;		/* [kernel]: the result's cache file */
+	char **kkeys;		/* [kernel]: its decoded-kernel cache key, NULL: no cache */
+	const struct kcache *kc;
+	/* The native engine's objects, read once per worker. */
+	struct bpfobj *objs;
+	const struct bpfobj **objps;
 };
 
 /* What a worker is doing, for its signal handler: the bpftool it waits for
@@ -584,11 +614,79 @@ static void worker_on_signal(int sig)
 	_exit(128 + sig);
 }
 
-/* In a worker: the kernel's BTF into MFD, then bpftool minimizes it into the
- * cache file OUT. Returns 0, or -errno after reporting. */
-static int worker_minimize(const struct btf_source_entry *e, char *const objects[],
-			   size_t n_objects, const char *bpftool, const char *out, int mfd)
+/* In a worker: kernel I's raw BTF into RAW (from the decoded-kernel cache
+ * when it has it), *DECODED says whether it had to be decoded. */
+static int worker_read_raw(struct btfgen_work *w, uint32_t i, struct buf *raw, bool *decoded)
 {
+	bool hit = false;
+	int rc = kcache_read_raw(w->kc, &w->kernels->v[i], w->kkeys[i], raw, &hit);
+
+	*decoded = !hit;
+	return rc;
+}
+
+/* In a worker, the native engine: kernel I minimized in process into its
+ * cache file. Returns 0, or -errno after reporting. */
+static int worker_minimize_native(struct btfgen_work *w, uint32_t i, bool *decoded)
+{
+	const struct btf_source_entry *e = &w->kernels->v[i];
+	struct buf raw = {0};
+	struct btf *kbtf = NULL, *min = NULL;
+	struct core_index *ix = NULL;
+	char err[512];
+	int rc;
+
+	if (!w->objs) {
+		w->objs = xcalloc(w->n_objects ? w->n_objects : 1, sizeof(*w->objs));
+		w->objps = xcalloc(w->n_objects ? w->n_objects : 1, sizeof(*w->objps));
+		for (size_t o = 0; o < w->n_objects; o++) {
+			struct buf b = {0};
+
+			rc = fs_read_file(w->objects[o], &b);
+			if (rc == 0 && bpfobj_read(b.data, b.len, fs_basename(w->objects[o]), &w->objs[o], err,
+						   sizeof(err)) < 0) {
+				report_error("%s: %s", w->objects[o], err);
+				rc = -EINVAL;
+			}
+			buf_free(&b);
+			if (rc < 0) {
+				free(w->objs);
+				free(w->objps);
+				w->objs = NULL;
+				return rc;
+			}
+			w->objps[o] = &w->objs[o];
+		}
+	}
+	rc = worker_read_raw(w, i, &raw, decoded);
+	if (rc == 0)
+		rc = btf_source_parse(e, &raw, &kbtf);
+	buf_free(&raw);
+	if (rc < 0)
+		return rc;
+	ix = core_index_new(kbtf);
+	rc = btf_minimize(ix, w->objps, w->n_objects, &min, err, sizeof(err));
+	if (rc < 0) {
+		report_error("%s: cannot minimize its BTF: %s", e->origin, err);
+	} else {
+		const void *data;
+		uint32_t len;
+
+		data = btf__raw_data(min, &len);
+		rc = data ? fs_write_atomic(w->paths[i], data, len, 0644) : -ENOMEM;
+	}
+	btf__free(min);
+	core_index_free(ix);
+	btf__free(kbtf);
+	return rc;
+}
+
+/* In a worker, the bpftool engine: kernel I's BTF into MFD, then bpftool
+ * minimizes it into the cache file. Returns 0, or -errno after reporting. */
+static int worker_minimize(struct btfgen_work *w, uint32_t i, int mfd, bool *decoded)
+{
+	const struct btf_source_entry *e = &w->kernels->v[i];
+	const char *out = w->paths[i];
 	struct proc_opts popts = PROC_OPTS_INHERIT;
 	struct buf log = {0};
 	struct strv argv = {0};
@@ -597,7 +695,19 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 	size_t len;
 	pid_t pid;
 
-	rc = btf_source_read_raw_fd(e, mfd, &len);
+	if (w->kkeys[i]) {
+		struct buf raw = {0};
+
+		rc = worker_read_raw(w, i, &raw, decoded);
+		if (rc == 0 && (ftruncate(mfd, 0) < 0 || pwrite(mfd, raw.data, raw.len, 0) != (ssize_t)raw.len)) {
+			rc = -errno;
+			report_error("%s: cannot buffer its BTF: %s", e->origin, strerror(errno));
+		}
+		buf_free(&raw);
+	} else {
+		*decoded = true;
+		rc = btf_source_read_raw_fd(e, mfd, &len);
+	}
 	if (rc < 0)
 		return rc;
 	tfd = fs_temp_beside(out, &tmp);
@@ -605,13 +715,13 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 		return tfd;
 	close(tfd);
 	worker_tmp = tmp;
-	strv_push(&argv, bpftool);
+	strv_push(&argv, w->opts->bpftool);
 	strv_push(&argv, "gen");
 	strv_push(&argv, "min_core_btf");
 	strv_pushf(&argv, "/proc/self/fd/%d", mfd);
 	strv_push(&argv, tmp);
-	for (size_t i = 0; i < n_objects; i++)
-		strv_push(&argv, objects[i]);
+	for (size_t o = 0; o < w->n_objects; o++)
+		strv_push(&argv, w->objects[o]);
 	err_fd = proc_capture_fd("bpftool");
 	popts.stdout_fd = err_fd;
 	popts.stderr_fd = err_fd;
@@ -651,8 +761,7 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 
 /* A worker's life: minimize the kernels that arrive on SOCK until it is
  * closed. Never returns. */
-static void worker_main(int sock, pid_t parent, const struct btf_source_list *kernels,
-			char *const objects[], size_t n_objects, const char *bpftool, char **paths)
+static void worker_main(int sock, pid_t parent, struct btfgen_work *w)
 {
 	struct sigaction sa = { .sa_handler = worker_on_signal };
 	int mfd = -1;
@@ -667,23 +776,26 @@ static void worker_main(int sock, pid_t parent, const struct btf_source_list *ke
 		_exit(1);
 	for (;;) {
 		struct btfgen_answer ans = {0};
+		bool decoded = false;
 		uint32_t i;
 		ssize_t n = recv(sock, &i, sizeof(i), 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != sizeof(i) || i >= kernels->n)
+		if (n != sizeof(i) || i >= w->kernels->n)
 			_exit(0);
 		ans.index = i;
-		/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. One
-		 * for every kernel this worker does, overwritten in place. */
-		if (mfd < 0 && (mfd = memfd_create("kernel-btf", 0)) < 0) {
-			report_error("%s: cannot buffer its BTF: %s", kernels->v[i].origin, strerror(errno));
+		if (w->opts->engine == BTFGEN_ENGINE_NATIVE) {
+			ans.status = worker_minimize_native(w, i, &decoded) < 0 ? -1 : 0;
+		} else if (mfd < 0 && (mfd = memfd_create("kernel-btf", 0)) < 0) {
+			/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. One
+			 * for every kernel this worker does, overwritten in place. */
+			report_error("%s: cannot buffer its BTF: %s", w->kernels->v[i].origin, strerror(errno));
 			ans.status = -1;
 		} else {
-			ans.status = worker_minimize(&kernels->v[i], objects, n_objects, bpftool,
-						     paths[i], mfd) < 0 ? -1 : 0;
+			ans.status = worker_minimize(w, i, mfd, &decoded) < 0 ? -1 : 0;
 		}
+		ans.decoded = decoded;
 		if (send(sock, &ans, sizeof(ans), MSG_NOSIGNAL) != sizeof(ans))
 			_exit(1);
 	}
@@ -763,6 +875,10 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	struct sigaction sa = { .sa_handler = btfgen_on_signal }, old_int, old_term;
 	char relo_key[33], tool_id[256];
 	char **paths = xcalloc(kernels->n, sizeof(*paths));
+	char **kkeys = xcalloc(kernels->n ? kernels->n : 1, sizeof(*kkeys));
+	struct kcache kc = {0};
+	struct btfgen_work work = { .kernels = kernels, .objects = objects, .n_objects = n_objects, .opts = o,
+				    .paths = paths, .kkeys = kkeys, .kc = &kc };
 	struct btfgen_job *jobs = xcalloc(kernels->n ? kernels->n : 1, sizeof(*jobs));
 	struct btfgen_worker *workers = NULL;
 	struct pollfd *pfds = NULL;
@@ -777,13 +893,22 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	rc = btfgen_relo_key(objects, n_objects, relo_key);
 	if (rc < 0)
 		goto out;
-	if (stat(o->bpftool, &st) < 0) {
-		rc = -errno;
-		report_error("cannot run %s: %s", o->bpftool, strerror(errno));
+	if (o->engine == BTFGEN_ENGINE_NATIVE) {
+		/* The minimizer is this program: a rebuilt one may minimize
+		 * differently, so its identity is in the key. */
+		if (stat("/proc/self/exe", &st) < 0)
+			memset(&st, 0, sizeof(st));
+		snprintf(tool_id, sizeof(tool_id), "native-minimizer-1 %lld %lld.%09ld", (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	} else if (!o->bpftool || stat(o->bpftool, &st) < 0) {
+		rc = o->bpftool ? -errno : -ENOENT;
+		report_error("cannot run %s: %s", o->bpftool ? o->bpftool : "bpftool", strerror(-rc));
 		goto out;
+	} else {
+		snprintf(tool_id, sizeof(tool_id), "%s %lld %lld", o->bpftool, (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec);
 	}
-	snprintf(tool_id, sizeof(tool_id), "%s %lld %lld", o->bpftool, (long long)st.st_size,
-		 (long long)st.st_mtim.tv_sec);
+	kcache_open(&kc, cache, o->no_kernel_cache);
 	dir = xasprintf("%s/min-btf/%s", cache, relo_key);
 	rc = fs_mkdir_p(dir, 0755);
 	if (rc < 0)
@@ -799,6 +924,8 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 		paths[i] = cache_path(cache, relo_key, file_hash, &kernels->v[i], tool_id);
 		if (fs_exists(paths[i]))
 			continue;
+		if (kc.dir)
+			kkeys[i] = kcache_key(&kernels->v[i], file_hash);
 		todo++;
 		/* The same kernel given twice is minimized once. */
 		for (size_t j = 0; j < n_jobs && !dup; j++)
@@ -855,7 +982,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 				if (workers[v].sock >= 0)
 					close(workers[v].sock);
 			close(sv[0]);
-			worker_main(sv[1], parent, kernels, objects, n_objects, o->bpftool, paths);
+			worker_main(sv[1], parent, &work);
 		}
 		close(sv[1]);
 		workers[w].pid = pid;
@@ -896,6 +1023,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			done++;
 			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 0) {
 				stats->minimized++;
+				stats->decoded += ans.decoded ? 1 : 0;
 			} else {
 				if (n != sizeof(ans) || ans.index != wk->job) {
 					/* No answer: it died (killed, out of memory),
@@ -950,6 +1078,9 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	/* Bounded: the kernels this run decoded may push older ones out. */
+	if (stats->decoded)
+		kcache_evict(&kc);
 	if (rc < 0)
 		goto out;
 
@@ -963,9 +1094,13 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	}
 	stats->kernels = kernels->n;
 out:
-	for (size_t i = 0; i < kernels->n; i++)
+	for (size_t i = 0; i < kernels->n; i++) {
 		free(paths[i]);
+		free(kkeys[i]);
+	}
 	free(paths);
+	free(kkeys);
+	kcache_close(&kc);
 	free(jobs);
 	free(workers);
 	free(pfds);

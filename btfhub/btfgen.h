@@ -3,7 +3,10 @@
  * (the objects' CO-RE relocation key, the kernel source's content, bpftool), so
  * a re-run with nothing changed does no work and a change that leaves the
  * relocations alone (user space, code that touches no new kernel field) never
- * re-minimizes. bpftool's `gen min_core_btf` is the minimizing engine. */
+ * re-minimizes. Each kernel's decoded BTF is kept in the decoded-kernel cache
+ * (kcache), so a changed object over an unchanged corpus decodes nothing. The
+ * minimizing engine is btf_minimize (native, in process) or bpftool's
+ * `gen min_core_btf`; both give the same bytes (tests/e2e/t-btf-native.sh). */
 #ifndef BPFPACK_BTFGEN_H
 #define BPFPACK_BTFGEN_H
 
@@ -15,8 +18,15 @@
 struct btf_source_list;
 struct btfset_builder;
 
+enum btfgen_engine {
+	BTFGEN_ENGINE_NATIVE = 0,	/* btf_minimize, in the workers */
+	BTFGEN_ENGINE_BPFTOOL,		/* one `bpftool gen min_core_btf` per kernel */
+};
+
 struct btfgen_opts {
-	const char *bpftool;	/* full path */
+	int engine;		/* enum btfgen_engine */
+	const char *bpftool;	/* full path; only the bpftool engine needs it */
+	bool no_kernel_cache;	/* decode every kernel from its source (kcache off) */
 	int parallel;		/* kernels minimized at once */
 	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
 	bool progress;		/* a progress line on stderr when it is a terminal */
@@ -26,7 +36,11 @@ struct btfgen_stats {
 	size_t kernels;		/* kernels in the set */
 	size_t cached;		/* taken from the cache */
 	size_t minimized;	/* minimized by this run */
+	size_t decoded;		/* of those, decoded from their source (not the kernel cache) */
 };
+
+/* "native" or "bpftool" into *ENGINE; -EINVAL for anything else. */
+int btfgen_engine_parse(const char *name, int *engine);
 
 /* Minimizes each kernel of KERNELS for OBJECTS (BPF object files) and adds
  * every result, keyed by the kernel, to SET. Reports and returns -errno on the

@@ -1,5 +1,6 @@
 /* check: load/attach verdicts of BPF objects on kernels, from BTF (check.h). */
 #include "check.h"
+#include "kcache.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1202,6 +1203,7 @@ struct run_ctx {
 	atomic_int failed;
 	atomic_size_t done;
 	bool progress;
+	const struct kcache *kc;	/* btf gen's decoded kernels, read only */
 };
 
 static void *run_worker(void *arg)
@@ -1218,8 +1220,13 @@ static void *run_worker(void *arg)
 		if (j >= c->n_todo || atomic_load(&c->failed))
 			break;
 		i = c->todo[j];
-		if (btf_source_read_raw(&c->kernels->v[i], &raw) < 0 ||
-		    btf_source_parse(&c->kernels->v[i], &raw, &btf) < 0) {
+		/* The same decode as btf gen's: a kernel it decoded is read back
+		 * from the decoded-kernel cache, not decoded again. */
+		char *kkey = c->kc->dir ? kcache_key(&c->kernels->v[i], NULL) : NULL;
+		int rrc = kcache_read_raw(c->kc, &c->kernels->v[i], kkey, &raw, NULL);
+
+		free(kkey);
+		if (rrc < 0 || btf_source_parse(&c->kernels->v[i], &raw, &btf) < 0) {
 			atomic_store(&c->failed, 1);
 			break;
 		}
@@ -1260,8 +1267,11 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	size_t n = (size_t)(opts->parallel > 0 ? opts->parallel : 1), nk = kernels->n, started = 0;
 	char *cache = NULL, **tool_keys = xcalloc(n_tools ? n_tools : 1, sizeof(char *));
 	struct buf eng = {0};
+	struct kcache kc;
 	pthread_t *th;
 
+	kcache_open_read_only(&kc, opts->cache_dir, opts->no_cache || opts->no_kernel_cache);
+	c.kc = &kc;
 	c.have = xcalloc(n_tools * nk + 1, 1);
 	c.cache_paths = xcalloc(n_tools * nk + 1, sizeof(char *));
 	c.todo = xcalloc(nk + 1, sizeof(size_t));
@@ -1335,6 +1345,7 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	free(c.todo);
 	free(cache);
 	buf_free(&eng);
+	kcache_close(&kc);
 	return atomic_load(&c.failed) ? -EIO : 0;
 }
 

@@ -106,7 +106,8 @@ void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k,
 struct check_opts {
 	int parallel;		/* kernels checked at once */
 	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
-	bool no_cache;
+	bool no_cache;		/* neither the verdict cache nor the decoded-kernel cache */
+	bool no_kernel_cache;	/* decode every kernel from its source */
 	bool progress;
 };
 

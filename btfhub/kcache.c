@@ -106,6 +106,20 @@ void kcache_open(struct kcache *kc, const char *cache_dir, bool disable)
 	free(probe);
 }
 
+void kcache_open_read_only(struct kcache *kc, const char *cache_dir, bool disable)
+{
+	char *base;
+
+	memset(kc, 0, sizeof(*kc));
+	kc->max_bytes = KCACHE_DEFAULT_MAX;
+	kc->read_only = true;
+	if (disable || kcache_env_disabled())
+		return;
+	base = cache_dir ? xstrdup(cache_dir) : btfgen_cache_dir();
+	kc->dir = xasprintf("%s/kernels", base);
+	free(base);
+}
+
 void kcache_close(struct kcache *kc)
 {
 	free(kc->dir);
@@ -259,7 +273,7 @@ int kcache_read_raw(const struct kcache *kc, const struct btf_source_entry *e, c
 		return 0;
 	}
 	rc = btf_source_read_raw(e, out);
-	if (rc == 0)
+	if (rc == 0 && !kc->read_only)
 		cache_store(path, out);
 	free(path);
 	return rc;
@@ -288,7 +302,7 @@ uint64_t kcache_evict(const struct kcache *kc)
 	struct dirent *de;
 	DIR *d;
 
-	if (!kc->dir || !(d = opendir(kc->dir)))
+	if (!kc->dir || kc->read_only || !(d = opendir(kc->dir)))
 		return 0;
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);

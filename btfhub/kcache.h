@@ -25,6 +25,7 @@ struct btf_source_entry;
 struct kcache {
 	char *dir;		/* <cache>/kernels; NULL: disabled */
 	uint64_t max_bytes;
+	bool read_only;		/* hits are used, misses are not stored */
 };
 
 /* Opens the cache under CACHE_DIR (NULL: btfgen_cache_dir()), unless
@@ -33,6 +34,11 @@ struct kcache {
  * leaves the cache disabled. Never fails. */
 void kcache_open(struct kcache *kc, const char *cache_dir, bool disable);
 void kcache_close(struct kcache *kc);
+
+/* Opens the cache for reading only (what `check` does: storing a kernel
+ * costs a compression that a check alone would not earn back; `btf gen`,
+ * which runs first in a build, stores). Silent; disabled like kcache_open. */
+void kcache_open_read_only(struct kcache *kc, const char *cache_dir, bool disable);
 
 /* Whether BPFPACK_KERNEL_CACHE turns the cache off ("0", "off", "no"). */
 bool kcache_env_disabled(void);

@@ -32,6 +32,8 @@ struct btf_args {
 	const char *dir;
 	const char *tool;
 	struct strv objects;
+	int engine;		/* enum btfgen_engine */
+	bool no_kernel_cache;
 };
 
 static int parse_jobs(const char *arg, int *out)
@@ -59,6 +61,8 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		{ "dir", required_argument, NULL, 'C' },
 		{ "tool", required_argument, NULL, 't' },
 		{ "object", required_argument, NULL, 'O' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "no-kernel-cache", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -91,6 +95,15 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		case 'O':
 			strv_push(&a->objects, optarg);
 			break;
+		case 'E':
+			if (btfgen_engine_parse(optarg, &a->engine) < 0) {
+				report_error("--engine takes native or bpftool, not '%s'", optarg);
+				return -1;
+			}
+			break;
+		case 'K':
+			a->no_kernel_cache = true;
+			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
 			break;
@@ -113,18 +126,20 @@ static void btf_args_free(struct btf_args *a)
 
 /* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically. */
 static int btf_make_set(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
-			int parallel, const char *output, const char *label)
+			const struct btf_args *a, const char *output, const char *label)
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
-	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
+	struct btfgen_opts opts = { .parallel = a->parallel, .progress = true, .engine = a->engine,
+				    .no_kernel_cache = a->no_kernel_cache };
 	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];
 	int rc;
 
-	opts.bpftool = toolchain_find_bpftool();
-	if (!opts.bpftool) {
+	/* The native engine needs no bpftool. */
+	opts.bpftool = opts.engine == BTFGEN_ENGINE_BPFTOOL ? toolchain_find_bpftool() : NULL;
+	if (opts.engine == BTFGEN_ENGINE_BPFTOOL && !opts.bpftool) {
 		report_error("bpftool not found");
 		report_hint("install bpftool (./build.sh does), or set BPFTOOL to its path");
 		return -ENOENT;
@@ -204,7 +219,7 @@ static int btf_gen(int argc, char **argv)
 
 		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 		if (rc == 0)
-			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, a.parallel, a.output, label);
+			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, &a, a.output, label);
 		free(label);
 		goto out;
 	}
@@ -271,7 +286,7 @@ static int btf_gen(int argc, char **argv)
 			report_hint("run `bpfpack build` first");
 			rc = -ENOENT;
 		} else {
-			rc = btf_make_set(&kernels, &obj, 1, a.parallel, out, name);
+			rc = btf_make_set(&kernels, &obj, 1, &a, out, name);
 		}
 		free(obj);
 		free(out);
@@ -394,7 +409,7 @@ static int btf_embed(int argc, char **argv)
 	if (rc == 0)
 		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	if (rc == 0)
-		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool));
+		rc = btf_make_set(&kernels, &obj_path, 1, &a, set_path, fs_basename(tool));
 	if (rc < 0)
 		goto out;
 	/* objcopy writes a temp file beside the tool; rename makes it atomic. */

@@ -28,6 +28,7 @@ struct check_args {
 	struct strv objects;
 	int parallel;
 	int format;
+	bool no_kernel_cache;
 };
 
 static int check_parse_args(int argc, char **argv, struct check_args *a)
@@ -42,6 +43,7 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 		{ "object", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "markdown", no_argument, NULL, 'M' },
+		{ "no-kernel-cache", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -94,6 +96,9 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 				return -1;
 			}
 			a->format = FMT_MARKDOWN;
+			break;
+		case 'K':
+			a->no_kernel_cache = true;
 			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
@@ -493,7 +498,8 @@ int cmd_check(int argc, char **argv)
 		goto out;
 	results = xcalloc(n_tools * kernels.n, sizeof(*results));
 	{
-		struct check_opts o = { .parallel = a.parallel, .progress = a.format == FMT_TABLE };
+		struct check_opts o = { .parallel = a.parallel, .progress = a.format == FMT_TABLE,
+					.no_kernel_cache = a.no_kernel_cache };
 
 		rc = check_run(&kernels, tools, n_tools, &o, results);
 	}

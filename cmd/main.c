@@ -65,12 +65,14 @@ static const struct cmd commands[] = {
 	  "                      the vmlinux.h an earlier build made)\n" },
 	{ "btf", cmd_btf, "minimize, embed and make kernel BTF for kernels without BTF",
 	  "usage: bpfpack btf gen [--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]\n"
+	  "                       [--engine native|bpftool] [--no-kernel-cache]\n"
 	  "       bpfpack btf gen --object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf embed TOOL --btf SOURCE... [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf from-debug VMLINUX_OR_DBG_DEB -o OUT.btf\n"
 	  "\n"
 	  "gen: minimizes each kernel's BTF for the project's BPF objects (.output/X.bpf.o;\n"
-	  "run `bpfpack build` first) with bpftool gen min_core_btf, in parallel and cached\n"
+	  "run `bpfpack build` first) in process (or with bpftool gen min_core_btf), in\n"
+	  "parallel and cached\n"
 	  "(~/.cache/bpfpack, or $BPFPACK_CACHE_DIR), and writes one deduplicated,\n"
 	  "compressed set per tool: .output/X.btfset (or -o FILE with one tool).\n"
 	  "embed: replaces the BTF set inside an already-built tool binary.\n"
@@ -85,10 +87,16 @@ static const struct cmd commands[] = {
 	  "  --object OBJ     minimize for this BPF object instead of a project's (repeatable)\n"
 	  "  -o, --output F   write the set (or, for from-debug, the BTF) to F\n"
 	  "  -j, --jobs N     kernels minimized at once (default: number of CPUs)\n"
+	  "  --engine E       native (in process, the default) or bpftool (gen min_core_btf)\n"
+	  "  --no-kernel-cache  decode every kernel from its source; without it decoded\n"
+	  "                   kernels are kept (zstd) in the cache, at most\n"
+	  "                   $BPFPACK_KERNEL_CACHE_MAX (default 1G), least recently used\n"
+	  "                   evicted; BPFPACK_KERNEL_CACHE=0 also turns it off\n"
 	  "  -C, --dir DIR    the project in DIR\n" },
 	{ "check", cmd_check, "predict on which kernels each tool loads and attaches",
 	  "usage: bpfpack check [-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]...\n"
 	  "                     [--object OBJ]... [--json | --markdown] [--require SPEC] [-j N]\n"
+	  "                     [--no-kernel-cache]\n"
 	  "\n"
 	  "Checks each tool's BPF object (.output/X.bpf.o; run `bpfpack build` first) against\n"
 	  "each kernel's BTF: CO-RE relocations as libbpf resolves them (an unresolved one is\n"
@@ -105,6 +113,8 @@ static const struct cmd commands[] = {
 	  "  --json           the verdicts as JSON\n"
 	  "  --markdown       the verdicts as markdown (CI job summaries, PR comments)\n"
 	  "  --require SPEC   exit 1 when a kernel matching SPEC (filter syntax) is not ok\n"
+	  "  --no-kernel-cache  decode every kernel from its source, not from the kernels\n"
+	  "                   `btf gen` keeps decoded in the cache\n"
 	  "  -j, --jobs N     kernels checked at once (default: number of CPUs)\n"
 	  "  -C, --dir DIR    the project in DIR\n" },
 	{ "inspect", cmd_inspect, "show what a built tool carries (programs, embedded BTF)",
