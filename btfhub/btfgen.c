@@ -7,6 +7,7 @@
 #include <libelf.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
@@ -774,6 +775,11 @@ static void worker_main(int sock, pid_t parent, struct btfgen_work *w)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(1);
+	/* Each kernel allocates and frees the same few large buffers (its raw
+	 * BTF, libbpf's copy, the index): keep them in the heap instead of
+	 * fresh mmaps whose pages fault in again for every kernel. */
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	for (;;) {
 		struct btfgen_answer ans = {0};
 		bool decoded = false;
