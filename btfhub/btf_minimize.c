@@ -370,6 +370,30 @@ int btf_minimize(const struct core_index *ix, const struct bpfobj *const objs[],
 	return rc;
 }
 
+uint32_t btf_minimize_kinds(const struct bpfobj *const objs[], size_t n_objs)
+{
+	uint32_t kinds = 0;
+
+	for (size_t o = 0; o < n_objs; o++) {
+		const struct bpfobj *obj = objs[o];
+
+		for (size_t s = 0; s < obj->ext.n && obj->btf; s++) {
+			const struct core_ext_sec *sec = &obj->ext.secs[s];
+
+			for (size_t r = 0; r < sec->n_relos; r++) {
+				const struct btf_type *t = btf__type_by_id(obj->btf, sec->relos[r].type_id);
+
+				if (!t)
+					continue;
+				kinds |= 1u << btf_kind(t);
+				if (btf_is_any_enum(t))
+					kinds |= 1u << BTF_KIND_ENUM | 1u << BTF_KIND_ENUM64;
+			}
+		}
+	}
+	return kinds;
+}
+
 /* ---- the canonical dump --------------------------------------------------- */
 
 static void canon_ref(const struct btf *b, uint32_t id, struct buf *out, int depth);

@@ -13,6 +13,7 @@
 #define BPFPACK_BTF_MINIMIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/buf.h"
 
@@ -25,6 +26,10 @@ struct core_index;
  * ERR (a relocation libbpf would refuse, a kind bpftool cannot keep). */
 int btf_minimize(const struct core_index *ix, const struct bpfobj *const objs[], size_t n_objs,
 		 struct btf **out, char *err, size_t err_len);
+
+/* The kinds (mask of 1 << BTF_KIND_x) of the types OBJS' relocations look
+ * up in a kernel: what core_index_new_kinds() must index for btf_minimize. */
+uint32_t btf_minimize_kinds(const struct bpfobj *const objs[], size_t n_objs);
 
 /* An id-independent canonical dump of BTF: one line per type, the types it
  * refers to by kind and name (anonymous ones spelled out in place), lines

@@ -665,7 +665,7 @@ static int worker_minimize_native(struct btfgen_work *w, uint32_t i, bool *decod
 	buf_free(&raw);
 	if (rc < 0)
 		return rc;
-	ix = core_index_new(kbtf);
+	ix = core_index_new_kinds(kbtf, btf_minimize_kinds(w->objps, w->n_objects));
 	rc = btf_minimize(ix, w->objps, w->n_objects, &min, err, sizeof(err));
 	if (rc < 0) {
 		report_error("%s: cannot minimize its BTF: %s", e->origin, err);

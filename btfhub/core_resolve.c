@@ -50,7 +50,29 @@ static uint32_t name_hash(const char *s, size_t len)
 	return h;
 }
 
-struct core_index *core_index_new(const struct btf *targ)
+/* The hash of NAME's essential part and that part's length, in one pass
+ * for the common name without "___" (most of a kernel's 100k names). */
+static uint32_t essential_hash(const char *name, size_t *len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+	int run = 0;
+	bool flavour = false;
+
+	for (i = 0; name[i]; i++) {
+		run = name[i] == '_' ? run + 1 : 0;
+		flavour |= run == 3;
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	}
+	if (!flavour) {
+		*len = i;
+		return h;
+	}
+	*len = core_essential_name_len(name);
+	return name_hash(name, *len);
+}
+
+struct core_index *core_index_new_kinds(const struct btf *targ, uint32_t kinds)
 {
 	struct core_index *ix = xcalloc(1, sizeof(*ix));
 	uint32_t n = btf__type_cnt(targ);
@@ -65,16 +87,25 @@ struct core_index *core_index_new(const struct btf *targ)
 	 * libbpf's linear scan finds them. */
 	for (uint32_t id = n - 1; id >= 1; id--) {
 		const struct btf_type *t = btf__type_by_id(targ, id);
-		const char *name = btf__name_by_offset(targ, t->name_off);
+		const char *name;
+		size_t len;
 		uint32_t b;
 
+		if (!t->name_off || !(kinds & (1u << btf_kind(t))))
+			continue;
+		name = btf__name_by_offset(targ, t->name_off);
 		if (!name || !*name)
 			continue;
-		b = name_hash(name, core_essential_name_len(name)) & (ix->n_buckets - 1);
+		b = essential_hash(name, &len) & (ix->n_buckets - 1);
 		ix->next[id] = ix->heads[b];
 		ix->heads[b] = id + 1;
 	}
 	return ix;
+}
+
+struct core_index *core_index_new(const struct btf *targ)
+{
+	return core_index_new_kinds(targ, UINT32_MAX);
 }
 
 void core_index_free(struct core_index *ix)

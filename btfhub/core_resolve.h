@@ -19,6 +19,10 @@ struct core_relo;
 struct core_index;
 
 struct core_index *core_index_new(const struct btf *targ);
+/* The same for only the kinds in KINDS (a mask of 1 << BTF_KIND_x): finds
+ * of other kinds find nothing. For btf gen, whose relocations name a few
+ * kinds: a kernel's 60k functions need no hashing. */
+struct core_index *core_index_new_kinds(const struct btf *targ, uint32_t kinds);
 void core_index_free(struct core_index *ix);
 
 enum core_res_status {

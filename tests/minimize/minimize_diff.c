@@ -155,7 +155,8 @@ int main(int argc, char **argv)
 		    fs_write_atomic(kfile, raw.data, raw.len, 0644) < 0)
 			return 2;
 		buf_free(&raw);
-		ix = core_index_new(targ);
+		/* What btf gen does: only the kinds the objects look up. */
+		ix = core_index_new_kinds(targ, btf_minimize_kinds(all, objects.n));
 		/* Run -1: all objects together; then each alone. */
 		for (long o = -1; o < (long)objects.n; o++) {
 			struct buf nd = {0}, bd = {0}, why = {0}, braw = {0};
