@@ -20,11 +20,21 @@
 #    (BPFPACK_BTF_FORCE_EMBEDDED=1) against the kernel's own, timed by
 #    bench/startup.c.                     goal: embedded - native < 10 ms
 #
+# 4. The edit loop: after a cold run for the template's object, the same
+#    template with one relocation changed (real_parent -> parent: a new
+#    relocation key, so every kernel is minimized again) over the unchanged
+#    corpus; the decoded-kernel cache spares every xz decode.
+#                                         goal: edit / cold <= 0.15
+#    And one decode serving both: cold `btf gen` then `check` of that object
+#    against cold `btf gen` alone.        goal: (gen + check) / gen <= 1.10
+#    Ratios of wall medians (CPU medians printed beside); no assertion.
+#
 # Objects: the default template's BPF object; and, when examples/tools builds,
 # all of its BPF objects as one set (as libbpf-tools minimizes all its tools
 # together) for a bigger CO-RE case.
 #
-# usage: bench/btf.sh [-n RUNS] [-s STARTUP_RUNS]   (defaults: 3 and 30)
+# usage: bench/btf.sh [-e] [-n RUNS] [-s STARTUP_RUNS]   (defaults: 3 and 30)
+#   -e  the edit loop (part 4) only: the short mode the test suite runs once
 # BPFPACK_BTF_CORPUS names the corpus (default: ../shared/btf-corpus beside
 # the tree); without it parts 1 and 2 are skipped with a message. Part 3 needs
 # root; without it it is skipped with a message. Exits 0 when the benchmark ran
@@ -35,22 +45,26 @@ set -euo pipefail
 COLD_RATIO_GOAL=1.8
 WARM_RATIO_GOAL=50
 SIZE_RATIO_GOAL=0.3
+EDIT_RATIO_GOAL=0.15
+GENCHECK_RATIO_GOAL=1.10
 STARTUP_MS_GOAL=10
 JOBS=2
 ATTACH_LINE='Tracing exec()'
 
 usage() {
-	echo "usage: $0 [-n RUNS] [-s STARTUP_RUNS]" >&2
+	echo "usage: $0 [-e] [-n RUNS] [-s STARTUP_RUNS]" >&2
 	exit 2
 }
 
 runs=3
 startup_runs=30
-while getopts ":n:s:h" opt; do
+edit_only=false
+while getopts ":en:s:h" opt; do
 	case $opt in
+	e) edit_only=true ;;
 	n) runs=$OPTARG ;;
 	s) startup_runs=$OPTARG ;;
-	h) echo "usage: $0 [-n RUNS] [-s STARTUP_RUNS]"; exit 0 ;;
+	h) echo "usage: $0 [-e] [-n RUNS] [-s STARTUP_RUNS]"; exit 0 ;;
 	*) usage ;;
 	esac
 done
@@ -146,8 +160,8 @@ if [[ -d $corpus ]] && [[ -n $(find "$corpus" -type f -name '*.btf.tar.xz' -prin
 	have_corpus=true
 	corpus=$(cd "$corpus" && pwd)
 fi
-if ! $have_corpus; then
-	:	# only the template is needed, for the start-up part
+if ! $have_corpus || $edit_only; then
+	:	# only the template is needed, for the start-up part and the edit loop
 elif [[ -d $root/examples/tools ]] && cp -a "$root/examples/tools" "$tmp/examples" &&
 	rm -rf "$tmp/examples/.output" &&
 	"$bpfpack" build -C "$tmp/examples" >>"$tmp/examples.log" 2>&1; then
@@ -329,12 +343,14 @@ bench_case() {
 	res[$c]="$x_cold $x_warm $x_size"
 }
 
-if $have_corpus; then
+if $have_corpus && ! $edit_only; then
 	echo "corpus: $corpus ($(find "$corpus" -type f -name '*.btf.tar.xz' | wc -l) kernels, btfhub layout)"
 	echo
 	for c in "${cases[@]}"; do
 		bench_case "$c"
 	done
+elif $edit_only; then
+	:
 else
 	echo "btfgen and size: SKIPPED: no btfhub corpus at $corpus (set BPFPACK_BTF_CORPUS to a"
 	echo "  btfhub-archive tree of *.btf.tar.xz files)"
@@ -344,8 +360,13 @@ fi
 # ---- 3: start-up, embedded BTF against the kernel's own -------------------------
 
 startup=skipped
+edit=
+if ! $edit_only; then
 echo "== start-up: exec to '$ATTACH_LINE', the template built with --btf for this kernel"
-if [[ $EUID -ne 0 ]]; then
+fi
+if $edit_only; then
+	:
+elif [[ $EUID -ne 0 ]]; then
 	echo "  SKIPPED: loading BPF programs needs root"
 elif [[ ! -r /sys/kernel/btf/vmlinux ]]; then
 	echo "  SKIPPED: this kernel has no BTF (/sys/kernel/btf/vmlinux) to compare against"
@@ -404,7 +425,72 @@ else
 		"$(ratio "$(printf '%s\n' "${emb[@]}" | sort -n | tail -n 1)" 1000 2)"
 	startup="$added"
 fi
-echo
+
+# ---- 4: the edit loop, and gen + check on one decode ------------------------------
+
+gen_and_check() {	# gen_and_check SET OBJECT
+	bpfpack_btfgen "$1" "$2" && "$bpfpack" check --object "$2" --btf "$corpus" -j "$JOBS" >/dev/null
+}
+
+$edit_only || echo
+if $have_corpus; then
+	echo "== the edit loop: ${case_desc[template]} changed (one relocation: real_parent -> parent)"
+	cp -a "$tmp/$name" "$tmp/edited"
+	rm -rf "$tmp/edited/.output"
+	sed -i 's/BPF_CORE_READ(task, real_parent, tgid)/BPF_CORE_READ(task, parent, tgid)/' \
+		"$tmp/edited/$name.bpf.c"
+	grep -q 'BPF_CORE_READ(task, parent, tgid)' "$tmp/edited/$name.bpf.c" ||
+		die "the template no longer reads task->real_parent->tgid: update the edit"
+	"$bpfpack" build -C "$tmp/edited" >>"$log" 2>&1 || die "bpfpack build of the edited template failed"
+	orig_obj=${case_objs[template]}
+	edit_obj=$tmp/edited/.output/$name.bpf.o
+	n_kernels=$(find "$corpus" -type f -name '*.btf.tar.xz' | wc -l)
+	ec=() ee=() eg=() egc=() ec_cpu=() ee_cpu=() eg_cpu=() egc_cpu=()
+	printf '  %-5s %14s %14s %14s %16s\n' run "cold (s)" "edit (s)" "gen (s)" "gen+check (s)"
+	for ((i = 0; i < runs; i++)); do
+		rm -rf "$tmp/ecache"
+		BPFPACK_CACHE_DIR=$tmp/ecache time_us ec bpfpack_btfgen "$tmp/e1.set" "$orig_obj"
+		n_dec=$(find "$tmp/ecache/kernels" -name '*.btf.zst' 2>/dev/null | wc -l)
+		[[ $n_dec -eq $n_kernels ]] ||
+			die "the cold run left $n_dec of $n_kernels kernels in the decoded-kernel cache"
+		BPFPACK_CACHE_DIR=$tmp/ecache time_us ee bpfpack_btfgen "$tmp/e2.set" "$edit_obj"
+		read -r k cached minimized distinct bytes < <(btfgen_summary) ||
+			die "no summary line from bpfpack btf gen"
+		[[ $cached -eq 0 && $minimized -eq $k ]] ||
+			die "the edited object was not minimized again: $cached cached, $minimized minimized of $k"
+		rm -rf "$tmp/ecache"
+		BPFPACK_CACHE_DIR=$tmp/ecache time_us eg bpfpack_btfgen "$tmp/e3.set" "$edit_obj"
+		rm -rf "$tmp/ecache"
+		BPFPACK_CACHE_DIR=$tmp/ecache time_us egc gen_and_check "$tmp/e4.set" "$edit_obj"
+		printf '  %-5d %14.2f %14.2f %14.2f %16.2f\n' $((i + 1)) "$(ratio "${ec[i]}" 1000000 3)" \
+			"$(ratio "${ee[i]}" 1000000 3)" "$(ratio "${eg[i]}" 1000000 3)" "$(ratio "${egc[i]}" 1000000 3)"
+	done
+	cmp -s "$tmp/e2.set" "$tmp/e3.set" || die "the edit loop's set differs from a cold run's for the same object"
+	ec_m=$(median 1000 1 "${ec[@]}")
+	ee_m=$(median 1000 1 "${ee[@]}")
+	eg_m=$(median 1000 1 "${eg[@]}")
+	egc_m=$(median 1000 1 "${egc[@]}")
+	x_edit=$(ratio "$ee_m" "$ec_m" 6)
+	x_gc=$(ratio "$egc_m" "$eg_m" 6)
+	echo
+	echo "  median of $runs runs ($n_kernels kernels, -j$JOBS):"
+	printf '    %-28s %10s %14s\n' "" "wall ms" "CPU ms (u+s)"
+	printf '    %-28s %10s %14s\n' "cold btf gen (original)" "$ec_m" "$(median 1000 1 "${ec_cpu[@]}")"
+	printf '    %-28s %10s %14s\n' "edit loop btf gen (changed)" "$ee_m" "$(median 1000 1 "${ee_cpu[@]}")"
+	printf '    %-28s %10s %14s\n' "cold btf gen (changed)" "$eg_m" "$(median 1000 1 "${eg_cpu[@]}")"
+	printf '    %-28s %10s %14s\n' "cold btf gen + check" "$egc_m" "$(median 1000 1 "${egc_cpu[@]}")"
+	printf '    %-28s %10s   %s (CPU %s)\n' "edit / cold" "$(ratio "$ee_m" "$ec_m" 3)" \
+		"$(verdict "$x_edit" "<=" $EDIT_RATIO_GOAL) (<= $EDIT_RATIO_GOAL)" \
+		"$(ratio "$(median 1000 1 "${ee_cpu[@]}")" "$(median 1000 1 "${ec_cpu[@]}")" 3)"
+	printf '    %-28s %10s   %s (CPU %s)\n' "(gen + check) / gen" "$(ratio "$egc_m" "$eg_m" 3)" \
+		"$(verdict "$x_gc" "<=" $GENCHECK_RATIO_GOAL) (<= $GENCHECK_RATIO_GOAL)" \
+		"$(ratio "$(median 1000 1 "${egc_cpu[@]}")" "$(median 1000 1 "${eg_cpu[@]}")" 3)"
+	echo
+	edit="$x_edit $x_gc"
+else
+	echo "== the edit loop: SKIPPED: no btfhub corpus at $corpus"
+	echo
+fi
 echo "goals:"
 for c in "${cases[@]}"; do
 	[[ -n ${res[$c]:-} ]] || continue
@@ -414,7 +500,15 @@ for c in "${cases[@]}"; do
 		"$(verdict "$x_warm" ">=" $WARM_RATIO_GOAL)" "$x_warm" $WARM_RATIO_GOAL \
 		"$(verdict "$x_size" "<=" $SIZE_RATIO_GOAL)" "$x_size" $SIZE_RATIO_GOAL
 done
-if [[ $startup == skipped ]]; then
+if [[ -n $edit ]]; then
+	read -r x_edit x_gc <<<"$edit"
+	printf '  edit loop %-4s (%.3fx <= %s)  gen+check %-4s (%.3fx <= %s)\n' \
+		"$(verdict "$x_edit" "<=" $EDIT_RATIO_GOAL)" "$x_edit" $EDIT_RATIO_GOAL \
+		"$(verdict "$x_gc" "<=" $GENCHECK_RATIO_GOAL)" "$x_gc" $GENCHECK_RATIO_GOAL
+fi
+if $edit_only; then
+	:
+elif [[ $startup == skipped ]]; then
 	echo "  start-up  skipped"
 else
 	printf '  start-up  %-4s (%s ms < %s ms)\n' "$(verdict "$startup" "<" $STARTUP_MS_GOAL)" \

@@ -29,6 +29,7 @@
 #include "btf_minimize.h"
 #include "btf_source.h"
 #include "btfset_write.h"
+#include "check.h"
 #include "core_relo.h"
 #include "core_resolve.h"
 #include "kcache.h"
@@ -592,6 +593,10 @@ struct btfgen_work {
 	/* The native engine's objects, read once per worker. */
 	struct bpfobj *objs;
 	const struct bpfobj **objps;
+	/* ... and as check reads them, for the verdicts it leaves. */
+	const char *cache_dir;
+	struct check_tool *tools;	/* NULL: not (yet) read, or no check */
+	bool tools_failed;
 };
 
 /* What a worker is doing, for its signal handler: the bpftool it waits for
@@ -634,6 +639,7 @@ static int worker_minimize_native(struct btfgen_work *w, uint32_t i, bool *decod
 	struct buf raw = {0};
 	struct btf *kbtf = NULL, *min = NULL;
 	struct core_index *ix = NULL;
+	struct check_kernel *ck = NULL;
 	char err[512];
 	int rc;
 
@@ -665,8 +671,36 @@ static int worker_minimize_native(struct btfgen_work *w, uint32_t i, bool *decod
 	buf_free(&raw);
 	if (rc < 0)
 		return rc;
-	ix = core_index_new_kinds(kbtf, btf_minimize_kinds(w->objps, w->n_objects));
-	rc = btf_minimize(ix, w->objps, w->n_objects, &min, err, sizeof(err));
+	/* With check's verdicts to leave, its index (every kind) serves both;
+	 * else only the kinds the relocations look up are indexed. */
+	if (!w->opts->no_check && !w->tools && !w->tools_failed) {
+		w->tools = xcalloc(w->n_objects ? w->n_objects : 1, sizeof(*w->tools));
+		for (size_t o = 0; o < w->n_objects && !w->tools_failed; o++) {
+			struct buf b = {0};
+			char cerr[256];
+
+			/* An object check cannot read is check's to report, later. */
+			if (fs_read_file(w->objects[o], &b) < 0 ||
+			    check_tool_open_mem(b.data, b.len, fs_basename(w->objects[o]), &w->tools[o], cerr,
+						sizeof(cerr)) < 0)
+				w->tools_failed = true;
+			buf_free(&b);
+		}
+		if (w->tools_failed) {
+			free(w->tools);
+			w->tools = NULL;
+		}
+	}
+	if (w->tools) {
+		ck = check_kernel_new(kbtf);
+		rc = btf_minimize(check_kernel_index(ck), w->objps, w->n_objects, &min, err, sizeof(err));
+		for (size_t o = 0; o < w->n_objects && rc == 0; o++)
+			if (check_store_verdict(w->cache_dir, &w->tools[o], e, ck) < 0)
+				report_debug("%s: check verdict not stored", e->origin);
+	} else {
+		ix = core_index_new_kinds(kbtf, btf_minimize_kinds(w->objps, w->n_objects));
+		rc = btf_minimize(ix, w->objps, w->n_objects, &min, err, sizeof(err));
+	}
 	if (rc < 0) {
 		report_error("%s: cannot minimize its BTF: %s", e->origin, err);
 	} else {
@@ -678,6 +712,7 @@ static int worker_minimize_native(struct btfgen_work *w, uint32_t i, bool *decod
 	}
 	btf__free(min);
 	core_index_free(ix);
+	check_kernel_free(ck);
 	btf__free(kbtf);
 	return rc;
 }
@@ -915,6 +950,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			 (long long)st.st_mtim.tv_sec);
 	}
 	kcache_open(&kc, cache, o->no_kernel_cache);
+	work.cache_dir = cache;
 	dir = xasprintf("%s/min-btf/%s", cache, relo_key);
 	rc = fs_mkdir_p(dir, 0755);
 	if (rc < 0)
@@ -1099,6 +1135,9 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 		buf_free(&blob);
 	}
 	stats->kernels = kernels->n;
+	report_debug("%zu kernel%s minimized: %zu decoded from %s source, %zu read from the "
+		     "decoded-kernel cache", stats->minimized, stats->minimized == 1 ? "" : "s", stats->decoded,
+		     stats->decoded == 1 ? "its" : "their", stats->minimized - stats->decoded);
 out:
 	for (size_t i = 0; i < kernels->n; i++) {
 		free(paths[i]);

@@ -27,6 +27,9 @@ struct btfgen_opts {
 	int engine;		/* enum btfgen_engine */
 	const char *bpftool;	/* full path; only the bpftool engine needs it */
 	bool no_kernel_cache;	/* decode every kernel from its source (kcache off) */
+	bool no_check;		/* native engine: do not leave `check` verdicts of each
+				 * object on each kernel in the cache (it does by default:
+				 * one decode serves both) */
 	int parallel;		/* kernels minimized at once */
 	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
 	bool progress;		/* a progress line on stderr when it is a terminal */

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1188,6 +1189,65 @@ static char *kernel_key(const struct btf_source_entry *e)
 	return k;
 }
 
+/* The tool's part of a cache key: the engine and the object's bytes. */
+static char *tool_key(const struct check_tool *t, const struct buf *eng)
+{
+	XXH3_state_t *h = XXH3_createState();
+	char *k;
+
+	XXH3_128bits_reset(h);
+	XXH3_128bits_update(h, eng->data, eng->len);
+	XXH3_128bits_update(h, t->obj.bytes, t->obj.len);
+	k = hex128(XXH3_128bits_digest(h));
+	XXH3_freeState(h);
+	return k;
+}
+
+int check_store_verdict(const char *cache_dir, const struct check_tool *t, const struct btf_source_entry *e,
+			const struct check_kernel *k)
+{
+	struct check_result r = {0};
+	struct buf eng = {0}, b = {0};
+	char *tk, *kk = kernel_key(e), *dir, *path;
+	int rc = 0;
+
+	if (!kk)
+		return -ENOENT;
+	engine_id(&eng);
+	tk = tool_key(t, &eng);
+	dir = xasprintf("%s/check/%s", cache_dir, tk);
+	path = xasprintf("%s/%s", dir, kk);
+	if (!fs_exists(path)) {
+		check_tool_kernel(t, k, &r);
+		result_serialize(&r, &b);
+		check_result_free(&r);
+		/* Quietly: a verdict not stored is computed again by check. */
+		char *top = xasprintf("%s/check", cache_dir);
+
+		if ((mkdir(top, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+			rc = -errno;
+		free(top);
+		if (rc == 0) {
+			char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+			int fd = mkostemp(tmp, O_CLOEXEC);
+
+			if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len || close(fd) < 0 ||
+			    chmod(tmp, 0644) < 0 || rename(tmp, path) < 0) {
+				rc = -EIO;
+				unlink(tmp);
+			}
+			free(tmp);
+		}
+	}
+	buf_free(&b);
+	buf_free(&eng);
+	free(tk);
+	free(kk);
+	free(dir);
+	free(path);
+	return rc;
+}
+
 /* ---- the corpus ------------------------------------------------------------------------ */
 
 struct run_ctx {
@@ -1278,15 +1338,8 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	if (!opts->no_cache) {
 		cache = opts->cache_dir ? xstrdup(opts->cache_dir) : btfgen_cache_dir();
 		engine_id(&eng);
-		for (size_t t = 0; t < n_tools; t++) {
-			XXH3_state_t *h = XXH3_createState();
-
-			XXH3_128bits_reset(h);
-			XXH3_128bits_update(h, eng.data, eng.len);
-			XXH3_128bits_update(h, tools[t].obj.bytes, tools[t].obj.len);
-			tool_keys[t] = hex128(XXH3_128bits_digest(h));
-			XXH3_freeState(h);
-		}
+		for (size_t t = 0; t < n_tools; t++)
+			tool_keys[t] = tool_key(&tools[t], &eng);
 	}
 	for (size_t k = 0; k < nk; k++) {
 		char *kk = cache ? kernel_key(&kernels->v[k]) : NULL;

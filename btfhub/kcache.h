@@ -1,7 +1,7 @@
 /* kcache: the decoded-kernel cache. Decoding a btfhub archive (xz) costs
  * most of a cold `btf gen` or `check`; after an edit to a BPF program the
- * corpus is the same, so each kernel's raw BTF is kept decoded, zstd level 1
- * (an order of magnitude faster to read than xz), keyed by the source file's
+ * corpus is the same, so each kernel's raw BTF is kept decoded, zstd at its
+ * fast level -1 (some 30 times faster to read than xz), keyed by the source file's
  * content and the kernel's place in it. `btf gen` and `check` share it: a
  * kernel decoded by one is read back cheaply by the other.
  *
