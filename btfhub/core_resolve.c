@@ -25,6 +25,11 @@ struct core_index {
 	uint32_t *heads;	/* hash bucket -> first id + 1 (0: empty) */
 	uint32_t *next;		/* id -> next id + 1 in its bucket */
 	uint32_t n_buckets;
+	/* Functions (three in four named types of a kernel) have buckets of
+	 * their own, made on the first lookup that can want one: a tool that
+	 * needs no kernel function (no kprobe, fentry, kfunc) never pays. */
+	uint32_t *fheads;
+	bool funcs;		/* FUNC is among the kinds indexed */
 };
 
 size_t core_essential_name_len(const char *name)
@@ -72,20 +77,14 @@ static uint32_t essential_hash(const char *name, size_t *len)
 	return name_hash(name, *len);
 }
 
-struct core_index *core_index_new_kinds(const struct btf *targ, uint32_t kinds)
+/* Adds the types of TARG whose kind is in KINDS to the buckets HEADS. */
+static void index_add(struct core_index *ix, uint32_t *heads, uint32_t kinds)
 {
-	struct core_index *ix = xcalloc(1, sizeof(*ix));
-	uint32_t n = btf__type_cnt(targ);
+	const struct btf *targ = ix->btf;
 
-	ix->btf = targ;
-	ix->n_buckets = 1;
-	while (ix->n_buckets < n)
-		ix->n_buckets <<= 1;
-	ix->heads = xcalloc(ix->n_buckets, sizeof(*ix->heads));
-	ix->next = xcalloc(n, sizeof(*ix->next));
 	/* Backwards, so that each bucket lists ids in ascending order, as
 	 * libbpf's linear scan finds them. */
-	for (uint32_t id = n - 1; id >= 1; id--) {
+	for (uint32_t id = btf__type_cnt(targ) - 1; id >= 1; id--) {
 		const struct btf_type *t = btf__type_by_id(targ, id);
 		const char *name;
 		size_t len;
@@ -97,9 +96,24 @@ struct core_index *core_index_new_kinds(const struct btf *targ, uint32_t kinds)
 		if (!name || !*name)
 			continue;
 		b = essential_hash(name, &len) & (ix->n_buckets - 1);
-		ix->next[id] = ix->heads[b];
-		ix->heads[b] = id + 1;
+		ix->next[id] = heads[b];
+		heads[b] = id + 1;
 	}
+}
+
+struct core_index *core_index_new_kinds(const struct btf *targ, uint32_t kinds)
+{
+	struct core_index *ix = xcalloc(1, sizeof(*ix));
+	uint32_t n = btf__type_cnt(targ);
+
+	ix->btf = targ;
+	ix->n_buckets = 1;
+	while (ix->n_buckets < n)
+		ix->n_buckets <<= 1;
+	ix->heads = xcalloc(ix->n_buckets, sizeof(*ix->heads));
+	ix->next = xcalloc(n, sizeof(*ix->next));
+	ix->funcs = kinds & (1u << BTF_KIND_FUNC);
+	index_add(ix, ix->heads, kinds & ~(1u << BTF_KIND_FUNC));
 	return ix;
 }
 
@@ -113,6 +127,7 @@ void core_index_free(struct core_index *ix)
 	if (!ix)
 		return;
 	free(ix->heads);
+	free(ix->fheads);
 	free(ix->next);
 	free(ix);
 }
@@ -129,13 +144,12 @@ static bool kinds_compat(int a, int b)
 	return (a == BTF_KIND_ENUM || a == BTF_KIND_ENUM64) && (b == BTF_KIND_ENUM || b == BTF_KIND_ENUM64);
 }
 
-size_t core_index_find(const struct core_index *ix, const char *name, size_t len, int kind,
-		       uint32_t *ids, size_t max)
+/* Matches of NAME[0..LEN) and KIND in the bucket list from HEAD, appended
+ * to *IDS (grown), ascending. */
+static void bucket_find(const struct core_index *ix, uint32_t head, const char *name, size_t len, int kind,
+			uint32_t **ids, size_t *n, size_t *cap)
 {
-	uint32_t b = name_hash(name, len) & (ix->n_buckets - 1);
-	size_t n = 0;
-
-	for (uint32_t e = ix->heads[b]; e; e = ix->next[e - 1]) {
+	for (uint32_t e = head; e; e = ix->next[e - 1]) {
 		uint32_t id = e - 1;
 		const struct btf_type *t = btf__type_by_id(ix->btf, id);
 		const char *tn = btf__name_by_offset(ix->btf, t->name_off);
@@ -144,10 +158,45 @@ size_t core_index_find(const struct core_index *ix, const char *name, size_t len
 			continue;
 		if (core_essential_name_len(tn) != len || strncmp(tn, name, len))
 			continue;
-		if (n < max)
-			ids[n] = id;
-		n++;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*ids = xrealloc(*ids, *cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = id;
 	}
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t core_index_find(const struct core_index *ix, const char *name, size_t len, int kind,
+		       uint32_t *ids, size_t max)
+{
+	uint32_t b = name_hash(name, len) & (ix->n_buckets - 1), *all = NULL;
+	size_t n = 0, cap = 0;
+
+	if (kind != BTF_KIND_FUNC)
+		bucket_find(ix, ix->heads[b], name, len, kind, &all, &n, &cap);
+	if (ix->funcs && (kind < 0 || kind == BTF_KIND_FUNC)) {
+		/* Made once, by the one thread that uses this kernel's index. */
+		if (!ix->fheads) {
+			struct core_index *mix = (struct core_index *)ix;
+
+			mix->fheads = xcalloc(ix->n_buckets, sizeof(*ix->fheads));
+			index_add(mix, mix->fheads, 1u << BTF_KIND_FUNC);
+		}
+		size_t before = n;
+
+		bucket_find(ix, ix->fheads[b], name, len, kind, &all, &n, &cap);
+		if (before && n > before)
+			qsort(all, n, sizeof(*all), id_cmp);
+	}
+	memcpy(ids, all, (n < max ? n : max) * sizeof(*ids));
+	free(all);
 	return n;
 }
 

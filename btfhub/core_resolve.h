@@ -15,7 +15,8 @@
 struct btf;
 struct core_relo;
 
-/* The candidates of a kernel's BTF, indexed once by essential name. */
+/* The candidates of a kernel's BTF, indexed once by essential name. An
+ * index belongs to one thread: its functions are indexed on first use. */
 struct core_index;
 
 struct core_index *core_index_new(const struct btf *targ);
