@@ -450,7 +450,7 @@ if $have_corpus; then
 	for ((i = 0; i < runs; i++)); do
 		rm -rf "$tmp/ecache"
 		BPFPACK_CACHE_DIR=$tmp/ecache time_us ec bpfpack_btfgen "$tmp/e1.set" "$orig_obj"
-		n_dec=$(find "$tmp/ecache/kernels" -name '*.btf.zst' 2>/dev/null | wc -l)
+		n_dec=$(find "$tmp/ecache/kernels" -name '*.btf' 2>/dev/null | wc -l)
 		[[ $n_dec -eq $n_kernels ]] ||
 			die "the cold run left $n_dec of $n_kernels kernels in the decoded-kernel cache"
 		BPFPACK_CACHE_DIR=$tmp/ecache time_us ee bpfpack_btfgen "$tmp/e2.set" "$edit_obj"

@@ -1,4 +1,4 @@
-/* kcache: each kernel's raw BTF kept decoded (zstd -1), keyed by content. */
+/* kcache: each kernel's raw BTF kept decoded, keyed by content. */
 #include "kcache.h"
 
 #include <dirent.h>
@@ -10,15 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zstd.h>
 
 #include "btf_source.h"
 #include "btfgen.h"
 #include "../lib/fs.h"
 #include "../lib/report.h"
 
-#define KCACHE_SUFFIX ".btf.zst"
-/* A decoded kernel BTF is a few MiB; anything claiming more is damaged. */
+#define KCACHE_SUFFIX ".btf"
+/* A decoded kernel BTF is a few MiB; anything larger is not one of ours. */
 #define KCACHE_MAX_RAW (512u << 20)
 
 bool kcache_env_disabled(void)
@@ -82,7 +81,7 @@ void kcache_open(struct kcache *kc, const char *cache_dir, bool disable)
 	memset(kc, 0, sizeof(*kc));
 	kc->max_bytes = KCACHE_DEFAULT_MAX;
 	if (max && *max && kcache_parse_size(max, &kc->max_bytes) < 0) {
-		report_warn("BPFPACK_KERNEL_CACHE_MAX=%s is not a size (like 512M or 2G); using 1G", max);
+		report_warn("BPFPACK_KERNEL_CACHE_MAX=%s is not a size (like 512M or 2G); using 2G", max);
 		kc->max_bytes = KCACHE_DEFAULT_MAX;
 	}
 	if (disable || kcache_env_disabled())
@@ -168,7 +167,7 @@ char *kcache_key(const struct btf_source_entry *e, const char *file_hash)
 	}
 	/* Where in the file the kernel is: an archive or a package can hold
 	 * several. Not the path: a copied corpus hits the same entries. */
-	buf_printf(&id, "kcache-1\n%s\n%s\n%s\n%d\n", file_hash, e->key.release, e->member ? e->member : "",
+	buf_printf(&id, "kcache-2\n%s\n%s\n%s\n%d\n", file_hash, e->key.release, e->member ? e->member : "",
 		   e->kind);
 	v = XXH3_128bits(id.data, id.len);
 	buf_free(&id);
@@ -178,81 +177,64 @@ char *kcache_key(const struct btf_source_entry *e, const char *file_hash)
 /* The cached raw BTF of PATH into OUT; < 0 when absent or damaged. */
 static int cache_load(const char *path, struct buf *out)
 {
-	struct buf z = {0};
-	unsigned long long raw;
-	size_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
+	size_t len = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > KCACHE_MAX_RAW) {
+	if (fstat(fd, &st) < 0 || st.st_size < 24 || st.st_size > KCACHE_MAX_RAW) {
 		close(fd);
 		return -EINVAL;
 	}
-	z.data = xmalloc((size_t)st.st_size + 1);
-	z.cap = (size_t)st.st_size + 1;
-	while (z.len < (size_t)st.st_size) {
-		ssize_t r = read(fd, z.data + z.len, (size_t)st.st_size - z.len);
+	buf_reset(out);
+	if (out->cap < (size_t)st.st_size + 1) {
+		out->data = xrealloc(out->data, (size_t)st.st_size + 1);
+		out->cap = (size_t)st.st_size + 1;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t r = read(fd, out->data + len, (size_t)st.st_size - len);
 
 		if (r <= 0)
 			break;
-		z.len += (size_t)r;
+		len += (size_t)r;
 	}
 	close(fd);
-	raw = ZSTD_getFrameContentSize(z.data, z.len);
-	if (z.len != (size_t)st.st_size || raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN ||
-	    raw < 4 || raw > KCACHE_MAX_RAW) {
-		buf_free(&z);
-		return -EINVAL;
-	}
-	buf_reset(out);
-	if (out->cap < raw + 1) {
-		out->data = xrealloc(out->data, raw + 1);
-		out->cap = raw + 1;
-	}
-	n = ZSTD_decompress(out->data, raw, z.data, z.len);
-	buf_free(&z);
 	/* Raw BTF starts with its magic, 0xeB9F, in the file's byte order. */
-	if (ZSTD_isError(n) || n != raw ||
+	if (len != (size_t)st.st_size ||
 	    (!((uint8_t)out->data[0] == 0x9f && (uint8_t)out->data[1] == 0xeb) &&
 	     !((uint8_t)out->data[0] == 0xeb && (uint8_t)out->data[1] == 0x9f))) {
 		buf_reset(out);
 		return -EINVAL;
 	}
-	out->len = n;
-	out->data[n] = '\0';
+	out->len = len;
+	out->data[len] = '\0';
 	return 0;
 }
 
 /* Stores RAW as PATH: a temp file beside it, renamed into place. Silent. */
 static void cache_store(const char *path, const struct buf *raw)
 {
-	size_t bound = ZSTD_compressBound(raw->len), n;
-	char *z = xmalloc(bound), *tmp = xasprintf("%s.tmp-XXXXXX", path);
-	int fd;
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
 
-	/* zstd's fast level -1: half the time of level 1 both ways, for a
-	 * file a fifth larger (4.3 MiB of BTF: 1.8 MiB, read in ~3 ms). */
-	n = ZSTD_compress(z, bound, raw->data, raw->len, -1);
-	fd = ZSTD_isError(n) ? -1 : mkostemp(tmp, O_CLOEXEC);
 	if (fd >= 0) {
 		size_t off = 0;
 
-		while (off < n) {
-			ssize_t w = write(fd, z + off, n - off);
+		while (off < raw->len) {
+			ssize_t w = write(fd, raw->data + off, raw->len - off);
 
 			if (w <= 0)
 				break;
 			off += (size_t)w;
 		}
-		if (close(fd) < 0 || off != n || fchmodat(AT_FDCWD, tmp, 0644, 0) < 0 || rename(tmp, path) < 0) {
+		if (close(fd) < 0 || off != raw->len || fchmodat(AT_FDCWD, tmp, 0644, 0) < 0 ||
+		    rename(tmp, path) < 0) {
 			report_debug("cannot store %s in the decoded-kernel cache", path);
 			unlink(tmp);
 		}
 	}
 	free(tmp);
-	free(z);
 }
 
 int kcache_read_raw(const struct kcache *kc, const struct btf_source_entry *e, const char *key,

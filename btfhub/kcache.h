@@ -1,15 +1,16 @@
 /* kcache: the decoded-kernel cache. Decoding a btfhub archive (xz) costs
  * most of a cold `btf gen` or `check`; after an edit to a BPF program the
- * corpus is the same, so each kernel's raw BTF is kept decoded, zstd at its
- * fast level -1 (some 30 times faster to read than xz), keyed by the source file's
- * content and the kernel's place in it. `btf gen` and `check` share it: a
- * kernel decoded by one is read back cheaply by the other.
+ * corpus is the same, so each kernel's raw BTF is kept decoded, keyed by the
+ * source file's content and the kernel's place in it. Stored as plain raw
+ * BTF (about 4 MiB a kernel): reading it is a copy from the page cache,
+ * where even zstd's fastest level costs as much again as the rest of a
+ * re-minimization. `btf gen` stores; `check` reads what it stored.
  *
  * Bounded: after a run that added files, the least recently used ones (by
  * modification time, refreshed on every hit) are removed until the cache is
- * under its limit ($BPFPACK_KERNEL_CACHE_MAX, default 1 GiB). Disabled by
- * --no-kernel-cache or BPFPACK_KERNEL_CACHE=0. A cache that cannot be written
- * warns once and the work goes on without it. */
+ * under its limit ($BPFPACK_KERNEL_CACHE_MAX, default 2 GiB: some 450
+ * kernels). Disabled by --no-kernel-cache or BPFPACK_KERNEL_CACHE=0. A cache
+ * that cannot be written warns once and the work goes on without it. */
 #ifndef BPFPACK_KCACHE_H
 #define BPFPACK_KCACHE_H
 
@@ -20,7 +21,7 @@
 
 struct btf_source_entry;
 
-#define KCACHE_DEFAULT_MAX (1ULL << 30)
+#define KCACHE_DEFAULT_MAX (2ULL << 30)
 
 struct kcache {
 	char *dir;		/* <cache>/kernels; NULL: disabled */

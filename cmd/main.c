@@ -89,8 +89,8 @@ static const struct cmd commands[] = {
 	  "  -j, --jobs N     kernels minimized at once (default: number of CPUs)\n"
 	  "  --engine E       native (in process, the default) or bpftool (gen min_core_btf)\n"
 	  "  --no-kernel-cache  decode every kernel from its source; without it decoded\n"
-	  "                   kernels are kept (zstd) in the cache, at most\n"
-	  "                   $BPFPACK_KERNEL_CACHE_MAX (default 1G), least recently used\n"
+	  "                   kernels are kept in the cache, at most\n"
+	  "                   $BPFPACK_KERNEL_CACHE_MAX (default 2G), least recently used\n"
 	  "                   evicted; BPFPACK_KERNEL_CACHE=0 also turns it off\n"
 	  "  -C, --dir DIR    the project in DIR\n" },
 	{ "check", cmd_check, "predict on which kernels each tool loads and attaches",

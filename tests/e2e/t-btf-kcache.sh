@@ -53,7 +53,7 @@ decoded() { sed -n 's/.*minimized: \([0-9]*\) decoded from.*/\1/p' "$1" | tail -
 
 export BPFPACK_CACHE_DIR=$T_TMP/cache
 "$BPFPACK" btf gen -v --object a.o "${SRC[@]}" -o a.set -j 2 >a.out 2>a.err
-files=$(find cache/kernels -name '*.btf.zst' 2>/dev/null | wc -l)
+files=$(find cache/kernels -name '*.btf' 2>/dev/null | wc -l)
 if [ "$(decoded a.err)" = "$N" ] && [ "$files" -eq "$N" ]; then
 	t_ok "a cold run decodes each of the $N kernels and keeps it decoded"
 else
@@ -94,12 +94,12 @@ fi
 
 # Bounded: a limit below the corpus keeps the newest files only.
 if [ "$N" -gt 2 ]; then
-	one=$(find cache/kernels -name '*.btf.zst' -printf '%s\n' | sort -n | tail -n 1)
+	one=$(find cache/kernels -name '*.btf' -printf '%s\n' | sort -n | tail -n 1)
 	limit=$((one * 2 + one / 2))
 	BPFPACK_KERNEL_CACHE_MAX=$limit BPFPACK_CACHE_DIR=$T_TMP/cache-small "$BPFPACK" btf gen --object a.o "${SRC[@]}" \
 		-o a-small.set -j 2 >/dev/null 2>small.err
-	total=$(find cache-small/kernels -name '*.btf.zst' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-	kept=$(find cache-small/kernels -name '*.btf.zst' | wc -l)
+	total=$(find cache-small/kernels -name '*.btf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	kept=$(find cache-small/kernels -name '*.btf' | wc -l)
 	if cmp -s a.set a-small.set && [ "$total" -le "$limit" ] && [ "$kept" -ge 1 ] && [ "$kept" -lt "$N" ]; then
 		t_ok "the cache stays under BPFPACK_KERNEL_CACHE_MAX ($kept of $N kernels, $total <= $limit bytes)"
 	else
@@ -112,17 +112,17 @@ fi
 if [ "$N" -gt 2 ] && [ -d "$CORPUS/debian/11" ] && bpf_cc c.o "$BPFPACK_ROOT/tests/check/baseline.bpf.c"; then
 	BPFPACK_CACHE_DIR=$T_TMP/cache-measure "$BPFPACK" btf gen --object c.o --btf "$CORPUS" --filter debian:11 \
 		-o measure.set -j 2 >/dev/null 2>measure.err
-	t11=$(find cache-measure/kernels -name '*.btf.zst' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-	find cache/kernels -name '*.btf.zst' -exec touch -d '2020-01-01 00:00' {} +
-	recent=$(find cache/kernels -name '*.btf.zst' | sort | head -n 1)
+	t11=$(find cache-measure/kernels -name '*.btf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	find cache/kernels -name '*.btf' -exec touch -d '2020-01-01 00:00' {} +
+	recent=$(find cache/kernels -name '*.btf' | sort | head -n 1)
 	touch "$recent"
 	rsize=$(stat -c %s "$recent")
-	smallest=$(find cache/kernels -name '*.btf.zst' -printf '%s\n' | sort -n | head -n 1)
+	smallest=$(find cache/kernels -name '*.btf' -printf '%s\n' | sort -n | head -n 1)
 	limit=$((t11 + rsize + smallest / 2))
 	BPFPACK_KERNEL_CACHE_MAX=$limit "$BPFPACK" btf gen --object c.o --btf "$CORPUS" --filter debian:11 -o c.set \
 		-j 2 >/dev/null 2>lru.err
-	old_left=$(find cache/kernels -name '*.btf.zst' ! -newermt '2021-01-01' | wc -l)
-	total=$(find cache/kernels -name '*.btf.zst' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	old_left=$(find cache/kernels -name '*.btf' ! -newermt '2021-01-01' | wc -l)
+	total=$(find cache/kernels -name '*.btf' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
 	if [ -e "$recent" ] && [ "$old_left" -eq 0 ] && [ "$total" -le "$limit" ]; then
 		t_ok "eviction takes the least recently used kernels first"
 	else
