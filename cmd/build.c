@@ -392,6 +392,10 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 	strv_push_all(&j->argv, &b->p->ldlibs);
 	for (size_t i = 0; i < sizeof(static_libs) / sizeof(static_libs[0]); i++)
 		strv_push(&j->argv, static_libs[i]);
+	/* Once more after -lelf: its elf_compat member supplies what elfutils
+	 * 0.192's libelf.a (trixie) calls but lacks; pulled only then. */
+	if (b->runtime_job != (size_t)-1)
+		strv_push(&j->argv, b->jobs->v[b->runtime_job].output);
 	j->color = true;
 	free(bin);
 	return idx;
