@@ -729,6 +729,11 @@ int cmd_build(int argc, char **argv)
 	}
 	for (size_t i = 0; i < p.lone_bpf.n; i++)
 		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
+	/* Before any work: the runtime and include/ come from the data dir. */
+	if (!toolchain_data_dir_require()) {
+		rc = -ENOENT;
+		goto out_early;
+	}
 	rc = toolchain_find_for(&tc, b.arch);
 	if (rc < 0)
 		goto out_early;

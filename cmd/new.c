@@ -104,6 +104,8 @@ int cmd_new(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!toolchain_data_dir_require())
+		return EXIT_FAIL;
 	templates_dir = fs_path_join(toolchain_data_dir(), "templates");
 	if (list) {
 		rc = list_templates(templates_dir);
