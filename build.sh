@@ -46,6 +46,8 @@ PACKAGES=(
 # Only the tests need these: mmdebstrap makes the fresh-machine chroots of
 # tests/fresh; git clones the tree under test into them.
 TEST_PACKAGES=(mmdebstrap git)
+# ./build.sh deb: dpkg-shlibdeps works out the driver's library dependencies.
+DEB_PACKAGES=(dpkg-dev)
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.
 MIN_LIBBPF=1:1.4
@@ -255,7 +257,7 @@ arm64)
 	build
 	;;
 deb)
-	setup
+	setup "${DEB_PACKAGES[@]}"
 	build
 	STEP="build the .deb"
 	mk deb
