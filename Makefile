@@ -44,10 +44,10 @@ DATADIR = $(DESTDIR)$(PREFIX)/share/bpfpack
 MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHCOMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 DATA_PARTS = templates include runtime
-# The generated documentation: made by the driver's generators (cmd/help.c:
-# `bpfpack __man`, `bpfpack __completion`); `make install DOCS=` leaves it
-# out. Until a tree has those generators there is nothing to make.
-DOCS ?= $(if $(wildcard cmd/help.c),man completion)
+# The generated documentation: made by the driver's generators (`bpfpack
+# __man`, `bpfpack __completion`); `make install DOCS=` leaves it out. A
+# driver without those generators has nothing to make.
+DOCS ?= $(if $(shell grep -l '"__completion"' cmd/*.c 2>/dev/null),man completion)
 
 # Made by the driver from its own command and option tables.
 man: bin/bpfpack
@@ -78,7 +78,7 @@ uninstall:
 
 # build/bpfpack_VERSION_ARCH.deb: what `make install PREFIX=/usr` installs.
 deb: bin/bpfpack $(DOCS)
-	packaging/deb.sh
+	DOCS="$(DOCS)" packaging/deb.sh
 
 .PHONY: all unit clean man completion install uninstall deb
 -include $(shell find build/obj build/tests -name '*.d' 2>/dev/null)

@@ -29,7 +29,7 @@ stage=build/deb
 rm -rf "$stage"
 mkdir -p "$stage/root/DEBIAN"
 
-make -s install PREFIX=/usr DESTDIR="$ROOT/$stage/root" DOCS="${DOCS-man completion}"
+make -s install PREFIX=/usr DESTDIR="$ROOT/$stage/root" ${DOCS+DOCS="$DOCS"}
 
 # dpkg-shlibdeps wants a debian/control to read the package's name from.
 mkdir -p "$stage/src/debian"
