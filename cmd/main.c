@@ -143,16 +143,21 @@ static const struct cmd commands[] = {
 	  "\n"
 	  "  -C, --dir DIR  clean the project in DIR\n" },
 	{ "doctor", cmd_doctor, "check the toolchain and the kernel",
-	  "usage: bpfpack doctor [--arch ARCH]\n"
+	  "usage: bpfpack doctor [--arch ARCH] [--json]\n"
 	  "\n"
-	  "Checks clang and its BPF target, bpftool, libbpf headers and static libraries,\n"
-	  "the C compiler, the running kernel's BTF and the permission to load BPF.\n"
+	  "Checks bpfpack's data directory, clang and its BPF target, bpftool, libbpf\n"
+	  "headers and static libraries, the C compiler, the running kernel's BTF and\n"
+	  "the permission to load BPF; for vmtest qemu, KVM or TCG and a static busybox,\n"
+	  "for btf from-debug pahole (those are warnings: builds work without them).\n"
 	  "With --arch for another arch: the BPF compile for it, the cross compiler and\n"
 	  "binutils, the :arm64 static libraries, qemu-system-aarch64 and an arm64\n"
 	  "busybox (the running kernel's checks are left out).\n"
-	  "Each failing check says how to fix it; the exit status is 1 if any failed.\n"
+	  "Each failing check says how to fix it; a summary line ends the report; the\n"
+	  "exit status is 1 if any failed.\n"
 	  "\n"
-	  "  --arch ARCH   check the toolchain for ARCH (x86_64, arm64)\n" },
+	  "  --arch ARCH   check the toolchain for ARCH (x86_64, arm64)\n"
+	  "  --json        one JSON document: each check's name, status (ok, warn, fail),\n"
+	  "                message and fix, and the counts\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
