@@ -33,15 +33,23 @@ trap 'on_error $? "$BASH_COMMAND"' ERR
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
-# Packages the driver, the tools it builds and the tests need.
-PACKAGES=(
+# Packages the driver and the tools it builds need: all `./build.sh demo`
+# installs, so a new user's first run stays short.
+BUILD_PACKAGES=(
 	make gcc libc6-dev binutils pkg-config file xz-utils
-	clang-19 llvm-19 libclang-rt-19-dev
+	clang-19
 	libbpf-dev bpftool
 	libelf-dev zlib1g-dev libzstd-dev liblzma-dev libarchive-dev libxxhash-dev libinih-dev
+	util-linux bsdutils
+)
+# The rest of what bpfpack uses (pahole for btf from-debug, qemu and busybox
+# for vmtest) and what the tests need: `./build.sh`, `test`, `arm64`, `deb`.
+PACKAGES=(
+	"${BUILD_PACKAGES[@]}"
+	llvm-19 libclang-rt-19-dev
 	dwarves
 	qemu-system-x86 busybox-static
-	libcmocka-dev python3 iproute2 zstd util-linux bsdutils
+	libcmocka-dev python3 iproute2 zstd
 )
 # Only the tests need these: mmdebstrap makes the fresh-machine chroots of
 # tests/fresh; git clones the tree under test into them.
@@ -116,12 +124,13 @@ EOT
 	fi
 }
 
-# setup [EXTRA...]: installs what is missing of PACKAGES and EXTRA.
+# setup [PACKAGE...]: installs what is missing of PACKAGES (default: all).
 setup() {
-	local missing=() codename v
+	local missing=() codename v want=("$@")
 	STEP="install packages"
+	[ "${#want[@]}" -gt 0 ] || want=("${PACKAGES[@]}")
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	for p in "${PACKAGES[@]}" "$@"; do
+	for p in "${want[@]}"; do
 		v=$(installed_version "$p")
 		case "$p" in
 		libbpf-dev) [ -n "$v" ] && dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || missing+=("$p") ;;
@@ -229,7 +238,7 @@ case "${1:-}" in
 	build
 	;;
 demo)
-	setup
+	setup "${BUILD_PACKAGES[@]}"
 	build
 	demo
 	;;
@@ -239,7 +248,7 @@ test)
 		shift
 		sanitize_setup
 	fi
-	setup "${TEST_PACKAGES[@]}"
+	setup "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 	# The arm64 target is part of what the suite covers; without it (e.g. no
 	# mirror) its tests skip and say why.
 	tests/setup-arm64.sh || log "arm64 set-up failed: the arm64 tests will skip"
@@ -257,7 +266,7 @@ arm64)
 	build
 	;;
 deb)
-	setup "${DEB_PACKAGES[@]}"
+	setup "${PACKAGES[@]}" "${DEB_PACKAGES[@]}"
 	build
 	STEP="build the .deb"
 	mk deb
