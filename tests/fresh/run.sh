@@ -114,13 +114,14 @@ base_tarball() {
 	echo "$tar"
 }
 
-# Unpacks TAR into DIR and binds /proc, /sys and /dev (each made private, so
-# nothing mounted or unmounted inside reaches the machine's own).
+# Unpacks TAR into DIR and binds /proc, /sys, /dev and /dev/pts (apt logs
+# through a pty) (each made private, so nothing mounted or unmounted inside
+# reaches the machine's own).
 make_chroot() {
 	local tar=$1 dir=$2 m
 	mkdir -p "$dir" && tar -C "$dir" -xf "$tar" || return 1
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
-	for m in proc sys dev; do
+	for m in proc sys dev dev/pts; do
 		mount --bind "/$m" "$dir/$m" && mount --make-private "$dir/$m" || return 1
 	done
 }
