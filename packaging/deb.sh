@@ -46,8 +46,10 @@ shlibs=${shlibs#shlibs:Depends=}
 
 # What `bpfpack build` needs (cmd/build.c: clang -target bpf, bpftool gen,
 # cc -static ... -lbpf -lelf -lzstd -lz, ar, objcopy). libbpf >= 1.4 and
-# bpftool >= 7.5: on bookworm these come from bookworm-backports.
-tools="clang-19 | clang (>= 1:19), bpftool (>= 7.5), gcc | c-compiler, binutils, libc6-dev,"
+# bpftool >= 7.5: on bookworm these come from bookworm-backports. gcc, not
+# "a C compiler": bpfpack runs `cc`, which gcc provides and clang (which
+# Provides: c-compiler) does not.
+tools="clang-19 | clang (>= 1:19), bpftool (>= 7.5), gcc, binutils, libc6-dev,"
 tools="$tools libbpf-dev (>= 1:1.4), libelf-dev, zlib1g-dev, libzstd-dev"
 
 size=$(du -sk --exclude=DEBIAN "$stage/root" | cut -f1)

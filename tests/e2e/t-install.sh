@@ -149,7 +149,7 @@ else
 		dpkg-deb -f "$deb" Recommends >>"$tmp/depends"
 		ok=1
 		for want in 'clang-19 | clang' 'bpftool (>= 7.5)' 'libbpf-dev (>= 1:1.4)' libelf-dev zlib1g-dev \
-			    libzstd-dev libc6-dev binutils libbpf1 qemu-system-x86 busybox-static dwarves; do
+			    libzstd-dev libc6-dev binutils 'gcc,' libbpf1 qemu-system-x86 busybox-static dwarves; do
 			grep -qF "$want" "$tmp/depends" || { echo "#   missing: $want"; ok=0; }
 		done
 		if [ "$ok" = 1 ]; then pass "$name"; else fail "$name" "$tmp/depends"; fi
