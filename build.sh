@@ -10,7 +10,7 @@
 #                       tests built with ASan + UBSan (LeakSanitizer on); any
 #                       report fails the run (reports: build/sanitizer-logs/)
 #   ./build.sh arm64    ... and what `bpfpack build --arch arm64` and `vmtest --arch arm64` need
-#   ./build.sh deb      ... then build/bpfpack_VERSION_ARCH.deb (make deb)
+#   ./build.sh deb      build/bpfpack_VERSION_ARCH.deb (make deb; installs only what building needs)
 #
 # Debian 12 bookworm (libbpf and bpftool from bookworm-backports, which this
 # script enables with a pin for those two alone) and Debian 13 trixie
@@ -43,7 +43,7 @@ BUILD_PACKAGES=(
 	util-linux bsdutils
 )
 # The rest of what bpfpack uses (pahole for btf from-debug, qemu and busybox
-# for vmtest) and what the tests need: `./build.sh`, `test`, `arm64`, `deb`.
+# for vmtest) and what the tests need: `./build.sh`, `test`, `arm64`.
 PACKAGES=(
 	"${BUILD_PACKAGES[@]}"
 	llvm-19 libclang-rt-19-dev
@@ -266,7 +266,7 @@ arm64)
 	build
 	;;
 deb)
-	setup "${PACKAGES[@]}" "${DEB_PACKAGES[@]}"
+	setup "${BUILD_PACKAGES[@]}" "${DEB_PACKAGES[@]}"
 	build
 	STEP="build the .deb"
 	mk deb
