@@ -4,6 +4,10 @@
  * embedded in the tool's own binary (section .bpfpack.btf), handed over
  * through a memfd. Linked statically into tools, so it uses only libc,
  * libbpf's header, libelf, zlib and zstd (through btfset.c), never lib/. */
+/* secure_getenv, memfd flags: tools may compile this without _GNU_SOURCE. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "../include/bpfpack.h"
 
 #include <ctype.h>
@@ -624,23 +628,24 @@ static bool env_flag(const char *name)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
-/* With -v in a privileged process: names the BPFPACK_* variables the caller
- * set and that are being ignored, so nobody wonders why they have no effect. */
+/* The environment variables the runtime reads (through bpfpack_getenv). */
+static const char *const bpfpack_env_names[] = { "BPFPACK_BTF", "BPFPACK_BTF_FORCE_EMBEDDED" };
+
+/* With -v in a privileged process: names the runtime's variables the caller
+ * set and that are being ignored, so nobody wonders why they have no effect.
+ * (getenv, not secure_getenv: it only tells whether they are set.) */
 static void say_env_ignored(const char *prog)
 {
-	extern char **environ;
-	char names[256] = "";
-	size_t used = 0;
-	char **e;
+	char names[128] = "";
+	size_t used = 0, i;
 
-	for (e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '=');
+	for (i = 0; i < sizeof(bpfpack_env_names) / sizeof(bpfpack_env_names[0]); i++) {
 		int w;
 
-		if (strncmp(*e, "BPFPACK_", 8) || !eq || used >= sizeof(names))
+		if (!getenv(bpfpack_env_names[i]) || used >= sizeof(names))
 			continue;
-		w = snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
-			     (int)(eq - *e), *e);
+		w = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
+			     bpfpack_env_names[i]);
 		if (w > 0)
 			used += (size_t)w;
 	}
