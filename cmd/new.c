@@ -183,7 +183,7 @@ int cmd_new(int argc, char **argv)
 	staging = xasprintf("%s/.%s%sXXXXXX", dir, name, FS_TEMP_MARK);
 	if (!mkdtemp(staging)) {
 		rc = -errno;
-		report_error("cannot create a directory in %s: %s", dir, strerror(errno));
+		report_error("cannot create %s: %s", target, strerror(-rc));
 		free(staging);
 		staging = NULL;
 		goto out;
