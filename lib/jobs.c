@@ -190,6 +190,8 @@ static int job_start(struct job *j)
  * give way to one line naming the file, and -ENOSPC is returned. */
 static int job_flush_stderr(struct job *j, int status)
 {
+	/* Parallel jobs hit a full disk together: the first one says it. */
+	static bool full_reported;
 	struct buf err = {0};
 	int ret = 0;
 
@@ -200,7 +202,10 @@ static int job_flush_stderr(struct job *j, int status)
 	     memmem(err.data, err.len, "Disk quota exceeded", 19))) {
 		ret = memmem(err.data, err.len, "No space", 8) ? -ENOSPC : -EDQUOT;
 		/* A nested bpfpack (btf gen) already said which file, in our words. */
-		if (!strncmp(err.data, "bpfpack: ", 9) || memmem(err.data, err.len, "\nbpfpack: ", 10)) {
+		if (full_reported) {
+			/* Said once already. */
+		} else if (!strncmp(err.data, "bpfpack: ", 9) ||
+			   memmem(err.data, err.len, "\nbpfpack: ", 10)) {
 			fflush(stdout);
 			if (write(2, err.data, err.len) < 0) {
 				/* Nothing sensible to do when stderr is gone. */
@@ -208,6 +213,7 @@ static int job_flush_stderr(struct job *j, int status)
 		} else {
 			report_error("cannot write %s: %s", j->output, strerror(-ret));
 		}
+		full_reported = true;
 	} else if (err.len) {
 		fflush(stdout);
 		if (write(2, err.data, err.len) < 0) {

@@ -102,8 +102,10 @@ if ! (cd "$FS/tp" && nice "$BPFPACK" build --btf "$TREE") >build0.out 2>&1; then
 	t_done
 fi
 cp "$FS/tp/tp" good.bin
+# Room for the link but not for the final binary: the failure lands at EMBED.
+at_embed=$((($(stat -c %s "$FS/tp/.output/tp.linked") + $(stat -c %s "$FS/tp/tp")) / 2048))
 i=0
-for free in 0 200 800 1300 1500 1650 1800; do
+for free in 0 200 800 1300 "$at_embed" 4000; do
 	i=$((i + 1))
 	echo "static const char bpfpack_marker_$i[] __attribute__((used)) = \"marker-$i\";" >>"$FS/tp/tp.c"
 	fill "$free"
@@ -136,6 +138,26 @@ for free in 0 200 800 1300 1500 1650 1800; do
 		t_fail "build with ${free} kB free: once space is freed, the next build finishes" "$(cat build2.out)"
 	fi
 done
+
+# A first build of a new project: vmlinux.h, the runtime and the BPF object
+# are written by parallel jobs, which run out of room together.
+(cd "$FS" && "$BPFPACK" new fresh) >/dev/null 2>&1
+for free in 1000 3000; do
+	rm -rf "$FS/fresh/.output"
+	fill "$free"
+	(cd "$FS/fresh" && nice "$BPFPACK" build --btf "$TREE") >fresh.out 2>fresh.err
+	rc=$?
+	unfill
+	disk_error "first build with ${free} kB free: one error naming the file" $rc fresh.err \
+		"/fresh/[^ ]*: No space left on device"
+	t_no_temps "first build with ${free} kB free: no temp files left" "$FS"
+done
+if (cd "$FS/fresh" && nice "$BPFPACK" build --btf "$TREE") >fresh2.out 2>&1 && runs "$FS/fresh/fresh"; then
+	t_ok "first build once space is freed: finishes, and the binary runs"
+else
+	t_fail "first build once space is freed: finishes, and the binary runs" "$(cat fresh2.out)"
+fi
+rm -rf "$FS/fresh"
 
 # ---- btf gen, btf embed -----------------------------------------------------
 set_file=$(cd "$FS/tp/.output" && ls ./*.btfset 2>/dev/null | head -n 1)
