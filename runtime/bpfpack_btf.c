@@ -614,44 +614,28 @@ static bool running_secure(void)
 	return getauxval(AT_SECURE) != 0;
 }
 
-/* Every BPFPACK_* variable the runtime reads goes through here: secure_getenv
- * returns NULL in a privileged process whatever the caller set. */
-static const char *bpfpack_getenv(const char *name)
-{
-	return secure_getenv(name);
-}
-
+/* Every variable the runtime reads is read with secure_getenv: NULL in a
+ * privileged process whatever the caller set. */
 static bool env_flag(const char *name)
 {
-	const char *v = bpfpack_getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v && strcmp(v, "0") != 0;
 }
-
-/* The environment variables the runtime reads (through bpfpack_getenv). */
-static const char *const bpfpack_env_names[] = { "BPFPACK_BTF", "BPFPACK_BTF_FORCE_EMBEDDED" };
 
 /* With -v in a privileged process: names the runtime's variables the caller
  * set and that are being ignored, so nobody wonders why they have no effect.
  * (getenv, not secure_getenv: it only tells whether they are set.) */
 static void say_env_ignored(const char *prog)
 {
-	char names[128] = "";
-	size_t used = 0, i;
+	bool btf = getenv("BPFPACK_BTF") != NULL;
+	bool forced = getenv("BPFPACK_BTF_FORCE_EMBEDDED") != NULL;
 
-	for (i = 0; i < sizeof(bpfpack_env_names) / sizeof(bpfpack_env_names[0]); i++) {
-		int w;
-
-		if (!getenv(bpfpack_env_names[i]) || used >= sizeof(names))
-			continue;
-		w = snprintf(names + used, sizeof(names) - used, "%s%s", used ? ", " : "",
-			     bpfpack_env_names[i]);
-		if (w > 0)
-			used += (size_t)w;
-	}
-	if (used)
+	if (btf || forced)
 		bpfpack_say(prog, "running with elevated privileges (setuid, setgid or file "
-			    "capabilities): ignoring %s from the environment", names);
+			    "capabilities): ignoring %s%s%s from the environment",
+			    btf ? "BPFPACK_BTF" : "", btf && forced ? ", " : "",
+			    forced ? "BPFPACK_BTF_FORCE_EMBEDDED" : "");
 }
 
 /* Section SECTION of the tool's own binary: /proc/self/exe, else the path
@@ -742,7 +726,7 @@ int bpfpack_btf_decide(struct bpf_object_open_opts *opts, const char *prog, int 
 	if (!release && uname(&u) == 0)
 		release = u.release;
 
-	env = bpfpack_getenv("BPFPACK_BTF");
+	env = secure_getenv("BPFPACK_BTF");
 	if (file_readable(kernel_btf)) {
 		if (verbose)
 			bpfpack_say(prog, "BTF: the kernel's own (%s)%s", kernel_btf,
