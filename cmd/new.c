@@ -190,7 +190,7 @@ int cmd_new(int argc, char **argv)
 	}
 	struct template_vars vars = { .name = name };
 
-	rc = template_instantiate(templates_dir, tmpl, &vars, staging);
+	rc = template_instantiate_as(templates_dir, tmpl, &vars, staging, target);
 	if (rc < 0)
 		goto out;
 	/* mkdtemp made it 0700; a project directory is an ordinary one, but
