@@ -588,7 +588,8 @@ static void cache_warn(bool *warned, const char *cache, int err)
  * hands out kernels and sleeps in poll(): with -j N on N cores it must not
  * take a core from the workers. */
 
-/* A job is a kernel's index; the answer is that index and 0 or -1. */
+/* A job is a kernel's index; the answer is that index and 0, -1, or 1 when the
+ * cache could not take the minimized BTF and the worker made it elsewhere. */
 struct btfgen_answer {
 	uint32_t index;
 	int32_t status;		/* 0, -1 failed, 1 made outside the cache */
