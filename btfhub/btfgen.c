@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <pwd.h>
@@ -588,12 +589,20 @@ static void cache_warn(bool *warned, const char *cache, int err)
  * hands out kernels and sleeps in poll(): with -j N on N cores it must not
  * take a core from the workers. */
 
-/* A job is a kernel's index; the answer is that index and 0, -1, or 1 when the
- * cache could not take the minimized BTF and the worker made it elsewhere. */
+/* A job is a kernel's index and, once the cache has refused a file, the
+ * directory of this run's own to write it to instead (made only then, so a
+ * run killed outright leaves none behind). The answer is that index and 0,
+ * -1, or 2 when the cache could not take the minimized BTF: the parent then
+ * sends the job again with a directory. */
+struct btfgen_request {
+	uint32_t index;
+	char alt_dir[PATH_MAX];	/* "" : the cache */
+};
+
 struct btfgen_answer {
 	uint32_t index;
-	int32_t status;		/* 0, -1 failed, 1 made outside the cache */
-	int32_t cache_err;	/* with 1: why the cache could not take it (errno) */
+	int32_t status;		/* 0, -1 failed, 2 the cache could not take it */
+	int32_t cache_err;	/* with 2: why (an errno) */
 };
 
 /* What a worker is doing, for its signal handler: the bpftool it waits for
@@ -741,8 +750,7 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 /* A worker's life: minimize the kernels that arrive on SOCK until it is
  * closed. Never returns. */
 static void worker_main(int sock, pid_t parent, const struct btf_source_list *kernels,
-			char *const objects[], size_t n_objects, const char *bpftool, char **paths,
-			const char *fallback)
+			char *const objects[], size_t n_objects, const char *bpftool, char **paths)
 {
 	struct sigaction sa = { .sa_handler = worker_on_signal };
 	int mfd = -1;
@@ -757,13 +765,16 @@ static void worker_main(int sock, pid_t parent, const struct btf_source_list *ke
 		_exit(1);
 	for (;;) {
 		struct btfgen_answer ans = {0};
+		struct btfgen_request req;
 		uint32_t i;
-		ssize_t n = recv(sock, &i, sizeof(i), 0);
+		ssize_t n = recv(sock, &req, sizeof(req), 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != sizeof(i) || i >= kernels->n)
+		if (n != sizeof(req) || req.index >= kernels->n)
 			_exit(0);
+		i = req.index;
+		req.alt_dir[sizeof(req.alt_dir) - 1] = '\0';
 		ans.index = i;
 		/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. One
 		 * for every kernel this worker does, overwritten in place. */
@@ -771,25 +782,21 @@ static void worker_main(int sock, pid_t parent, const struct btf_source_list *ke
 			report_error("%s: cannot buffer its BTF: %s", kernels->v[i].origin, strerror(errno));
 			ans.status = -1;
 		} else {
-			int rc = worker_minimize(&kernels->v[i], objects, n_objects, bpftool,
-						 paths[i], mfd);
+			char *out = req.alt_dir[0] ? fallback_path(req.alt_dir, paths[i]) :
+						     xstrdup(paths[i]);
+			int rc = worker_minimize(&kernels->v[i], objects, n_objects, bpftool, out,
+						 mfd);
 
-			/* The cache cannot take it: into this run's own directory. */
-			if (rc > 0 && fallback) {
-				char *alt = fallback_path(fallback, paths[i]);
-
+			if (rc > 0 && !req.alt_dir[0]) {
+				/* The cache cannot take it: the parent says where. */
+				ans.status = 2;
 				ans.cache_err = rc;
-				rc = worker_minimize(&kernels->v[i], objects, n_objects, bpftool,
-						     alt, mfd);
-				if (rc > 0)
-					report_error("cannot write %s: %s", alt, strerror(rc));
-				free(alt);
-				ans.status = rc == 0 ? 1 : -1;
 			} else {
 				if (rc > 0)
-					report_error("cannot write %s: %s", paths[i], strerror(rc));
+					report_error("cannot write %s: %s", out, strerror(rc));
 				ans.status = rc == 0 ? 0 : -1;
 			}
+			free(out);
 		}
 		if (send(sock, &ans, sizeof(ans), MSG_NOSIGNAL) != sizeof(ans))
 			_exit(1);
@@ -842,8 +849,19 @@ struct btfgen_worker {
 /* Hands worker W the next kernel of JOBS that is still missing from the
  * cache; closes its socket (it then exits) when there is none. Returns
  * whether it got one. */
+/* Sends worker W kernel I, to be written to ALT_DIR (NULL: the cache). */
+static bool pool_send(struct btfgen_worker *w, uint32_t i, const char *alt_dir)
+{
+	struct btfgen_request req = { .index = i };
+
+	if (alt_dir)
+		snprintf(req.alt_dir, sizeof(req.alt_dir), "%s", alt_dir);
+	return send(w->sock, &req, sizeof(req), MSG_NOSIGNAL) == sizeof(req);
+}
+
 static bool pool_dispatch(struct btfgen_worker *w, const struct btfgen_job *jobs, size_t n_jobs,
-			  size_t *next, const struct btf_source_list *kernels, char **paths)
+			  size_t *next, const struct btf_source_list *kernels, char **paths,
+			  const char *alt_dir)
 {
 	while (*next < n_jobs) {
 		uint32_t i = (uint32_t)jobs[(*next)++].index;
@@ -851,7 +869,7 @@ static bool pool_dispatch(struct btfgen_worker *w, const struct btfgen_job *jobs
 		/* Another run may have made it meanwhile. */
 		if (cache_has(paths[i]))
 			continue;
-		if (send(w->sock, &i, sizeof(i), MSG_NOSIGNAL) != sizeof(i))
+		if (!pool_send(w, i, alt_dir))
 			break;
 		w->job = i;
 		w->busy = true;
@@ -943,9 +961,6 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	}
 	if (rc < 0)
 		goto out;
-	/* A directory of this run's own, should the cache fill up midway. */
-	if (n_jobs && !own_dir && fs_mkdtemp("bpfpack-btfgen", &own_dir) == 0)
-		alt_dir = own_dir;
 	stats->cached = kernels->n - todo;
 	qsort(jobs, n_jobs, sizeof(*jobs), job_cmp);
 
@@ -986,15 +1001,15 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 				if (workers[v].sock >= 0)
 					close(workers[v].sock);
 			close(sv[0]);
-			worker_main(sv[1], parent, kernels, objects, n_objects, o->bpftool, paths,
-				    alt_dir);
+			worker_main(sv[1], parent, kernels, objects, n_objects, o->bpftool, paths);
 		}
 		close(sv[1]);
 		workers[w].pid = pid;
 		workers[w].sock = sv[0];
 	}
 	for (size_t w = 0; w < n_workers && workers[w].pid > 0; w++) {
-		if (rc == 0 && pool_dispatch(&workers[w], jobs, n_jobs, &next, kernels, paths))
+		if (rc == 0 &&
+		    pool_dispatch(&workers[w], jobs, n_jobs, &next, kernels, paths, alt_dir))
 			busy++;
 		else if (workers[w].sock >= 0) {
 			close(workers[w].sock);
@@ -1024,12 +1039,22 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			n = recv(wk->sock, &ans, sizeof(ans), 0);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 2) {
+				/* The cache refused it: again, into a directory of this
+				 * run's own (made now, once), as every job after it. */
+				cache_warn(&warned, cache, ans.cache_err);
+				if (!own_dir && fs_mkdtemp("bpfpack-btfgen", &own_dir) == 0)
+					alt_dir = own_dir;
+				if (alt_dir && pool_send(wk, wk->job, alt_dir))
+					continue;
+				report_error("cannot write %s: %s", paths[wk->job],
+					     strerror(ans.cache_err));
+				ans.status = -1;
+			}
 			busy--;
 			done++;
-			if (n == sizeof(ans) && ans.index == wk->job && ans.status >= 0) {
+			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 0) {
 				stats->minimized++;
-				if (ans.status == 1)
-					cache_warn(&warned, cache, ans.cache_err);
 			} else {
 				if (n != sizeof(ans) || ans.index != wk->job) {
 					/* No answer: it died (killed, out of memory),
@@ -1058,7 +1083,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			}
 			progress_show(o, done, total, kernels->v[wk->job].origin);
 			if (rc == 0 && wk->pid > 0 &&
-			    pool_dispatch(wk, jobs, n_jobs, &next, kernels, paths)) {
+			    pool_dispatch(wk, jobs, n_jobs, &next, kernels, paths, alt_dir)) {
 				busy++;
 			} else {
 				if (wk->sock >= 0)
