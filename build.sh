@@ -50,6 +50,7 @@ PACKAGES=(
 	dwarves
 	qemu-system-x86 busybox-static
 	libcmocka-dev python3 iproute2 zstd
+	libcap2-bin
 )
 # Only the tests need these: mmdebstrap makes the fresh-machine chroots of
 # tests/fresh; git clones the tree under test into them.
