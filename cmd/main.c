@@ -73,6 +73,7 @@ static const struct cmd commands[] = {
 	  "       bpfpack btf gen --object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf embed TOOL --btf SOURCE... [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf from-debug VMLINUX_OR_DBG_DEB -o OUT.btf\n"
+	  "       bpfpack btf extract TOOL_OR_SET --release R -o FILE [--object OBJ]\n"
 	  "\n"
 	  "gen: minimizes each kernel's BTF for the project's BPF objects (.output/X.bpf.o;\n"
 	  "run `bpfpack build` first) with bpftool gen min_core_btf, in parallel and cached\n"
@@ -81,6 +82,8 @@ static const struct cmd commands[] = {
 	  "embed: replaces the BTF set inside an already-built tool binary.\n"
 	  "from-debug: encodes BTF from a kernel's DWARF with pahole (a vmlinux with debug\n"
 	  "info, .xz-compressed or not, or a linux-image-*-dbg .deb).\n"
+	  "extract: writes one kernel's minimized BTF (raw BTF) out of a built tool or a\n"
+	  "set file (.output/X.btfset), for debugging or for BPFPACK_BTF.\n"
 	  "\n"
 	  "  --btf SOURCE     kernel BTF: a BTF file, vmlinux, kernel image, .deb, btfhub\n"
 	  "                   .btf.tar.xz or btfhub-archive directory (repeatable; default:\n"
@@ -90,7 +93,8 @@ static const struct cmd commands[] = {
 	  "  --object OBJ     minimize for this BPF object instead of a project's (repeatable)\n"
 	  "  -o, --output F   write the set (or, for from-debug, the BTF) to F\n"
 	  "  -j, --jobs N     kernels minimized at once (default: number of CPUs)\n"
-	  "  -C, --dir DIR    the project in DIR\n" },
+	  "  -C, --dir DIR    the project in DIR\n"
+	  "  --release R      extract: the kernel, R or DISTRO/VERSION/ARCH/R\n" },
 	{ "inspect", cmd_inspect, "show what a built tool carries (programs, embedded BTF)",
 	  "usage: bpfpack inspect TOOL [--json]\n"
 	  "\n"
