@@ -246,6 +246,108 @@ static void add_clang_includes(struct strv *argv, const struct build_ctx *b)
 	}
 }
 
+/* The flags every BPF compile of the project shares, from the clang
+ * binary to the project's and the environment's BPF flags. */
+static void add_bpf_common_flags(struct strv *argv, const struct build_ctx *b)
+{
+	strv_push(argv, b->tc->clang);
+	strv_push(argv, "-g");
+	strv_push(argv, "-O2");
+	strv_push(argv, "-target");
+	strv_push(argv, "bpf");
+	strv_pushf(argv, "-D__TARGET_ARCH_%s", b->arch ? b->arch->bpf_name : host_bpf_arch());
+	/* The project's path stays out of the object (DWARF, .BTF.ext file
+	 * names): the same sources build the same binary anywhere. */
+	strv_pushf(argv, "-ffile-prefix-map=%s=.", b->p->root);
+	add_clang_includes(argv, b);
+	strv_push_all(argv, &b->p->bpf_cflags);
+	strv_push_all(argv, &b->env_bpf_cflags);
+}
+
+/* The vmlinux.h a BPF source's `#include "vmlinux.h"` finds: the project's
+ * own (the source's directory is searched first), else the generated one;
+ * NULL when that is ambiguous (a cross build beside a project vmlinux.h). */
+static char *bpf_vmlinux_header(const struct build_ctx *b)
+{
+	if (b->p->has_vmlinux_h)
+		return b->vmlinux_h ? NULL : fs_path_join(b->p->root, "vmlinux.h");
+	return b->vmlinux_h ? xstrdup(b->vmlinux_h) : NULL;
+}
+
+/* Whether the first preprocessor line of SRC (after blank lines and
+ * comments) is #include "vmlinux.h" (or <vmlinux.h>): then the precompiled
+ * vmlinux.h is exactly what the compile would parse first. */
+static bool bpf_source_starts_with_vmlinux(const char *src)
+{
+	struct buf text = {0};
+	const char *p;
+	bool yes = false;
+
+	if (fs_read_file(src, &text) < 0 || !text.data) {
+		buf_free(&text);
+		return false;
+	}
+	for (p = text.data; *p;) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else if (p[0] == '/' && p[1] == '/') {
+			p = strchr(p, '\n');
+			if (!p)
+				break;
+		} else if (p[0] == '/' && p[1] == '*') {
+			p = strstr(p + 2, "*/");
+			if (!p)
+				break;
+			p += 2;
+		} else {
+			break;
+		}
+	}
+	if (p && *p == '#') {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "include", 7)) {
+			p += 7;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			yes = !strncmp(p, "\"vmlinux.h\"", 11) || !strncmp(p, "<vmlinux.h>", 11);
+		}
+	}
+	buf_free(&text);
+	return yes;
+}
+
+/* vmlinux.h (~3 MB of declarations, about half of each BPF compile) ->
+ * .output/vmlinux.h.pch, precompiled once with the project's BPF flags and
+ * given to every compile that starts with it (-include-pch). The objects come
+ * out the same (tests/e2e/t-collection.sh compares them with --no-pch). */
+static void add_pch_job(struct build_ctx *b)
+{
+	char *header = bpf_vmlinux_header(b);
+	char *pch;
+	struct job *j;
+
+	b->pch_job = (size_t)-1;
+	if (b->no_pch || !header) {
+		free(header);
+		return;
+	}
+	pch = xasprintf("%s/vmlinux.h.pch", b->out_dir);
+	b->pch_job = jobs_add(b->jobs, "PCH", "vmlinux.h", pch);
+	j = &b->jobs->v[b->pch_job];
+	add_bpf_common_flags(&j->argv, b);
+	strv_push(&j->argv, "-x");
+	strv_push(&j->argv, "c-header");
+	strv_push(&j->argv, header);
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	j->color = true;
+	strv_push(&j->inputs, header);
+	free(header);
+	free(pch);
+}
+
 /* NAME.bpf.c -> .output/NAME.tmp.bpf.o -> .output/NAME.bpf.o -> .output/NAME.skel.h */
 static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 {
@@ -254,30 +356,30 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	char *obj = xasprintf("%s/%s.bpf.o", b->out_dir, name);
 	char *skel = xasprintf("%s/%s.skel.h", b->out_dir, name);
 	char *what = xasprintf("%s.bpf.c", name);
+	const struct project_tool *tool;
 	size_t compile, link, gen;
 	struct job *j;
 
 	compile = jobs_add(b->jobs, "BPF", what, tmp_obj);
 	j = &b->jobs->v[compile];
-	strv_push(&j->argv, b->tc->clang);
-	strv_push(&j->argv, "-g");
-	strv_push(&j->argv, "-O2");
-	strv_push(&j->argv, "-target");
-	strv_push(&j->argv, "bpf");
-	strv_pushf(&j->argv, "-D__TARGET_ARCH_%s", b->arch ? b->arch->bpf_name : host_bpf_arch());
-	/* The project's path stays out of the object (DWARF, .BTF.ext file
-	 * names): the same sources build the same binary anywhere. */
-	strv_pushf(&j->argv, "-ffile-prefix-map=%s=.", b->p->root);
-	add_clang_includes(&j->argv, b);
-	strv_push_all(&j->argv, &b->p->bpf_cflags);
-	if (project_tool_find(b->p, name))
-		strv_push_all(&j->argv, &project_tool_find(b->p, name)->bpf_cflags);
-	strv_push_all(&j->argv, &b->env_bpf_cflags);
+	add_bpf_common_flags(&j->argv, b);
+	tool = project_tool_find(b->p, name);
+	if (tool)
+		strv_push_all(&j->argv, &tool->bpf_cflags);
 	strv_push(&j->argv, "-c");
 	strv_push(&j->argv, src);
 	strv_push(&j->argv, "-o");
 	strv_push(&j->argv, JOBS_OUTPUT);
 	compdb_add(b->db, b->p->root, src, j->argv.v, tmp_obj);
+	/* The shared precompiled vmlinux.h, when it is what this source parses
+	 * first with the same flags (not with its own [tool] bpf_cflags). */
+	if (b->pch_job != (size_t)-1 && !(tool && tool->bpf_cflags.n) &&
+	    bpf_source_starts_with_vmlinux(src)) {
+		strv_push(&j->argv, "-include-pch");
+		strv_push(&j->argv, b->jobs->v[b->pch_job].output);
+		jobs_add_dep(b->jobs, compile, b->pch_job);
+		j = &b->jobs->v[compile];
+	}
 	strv_push(&j->argv, "-MD");
 	strv_push(&j->argv, "-MF");
 	j->depfile = xasprintf("%s.d", tmp_obj);
@@ -589,6 +691,7 @@ int build_project(struct build_ctx *b)
 	rc = add_runtime_jobs(b);
 	if (rc < 0)
 		goto out;
+	add_pch_job(b);
 	for (size_t i = 0; i < p->helpers.n; i++)
 		helper_jobs[i] = add_cc_job(b, p->helpers.v[i], NULL);
 	for (size_t i = 0; i < b->selected.n; i++) {
@@ -774,6 +877,7 @@ int cmd_build(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'A' },
 		{ "vmlinux", required_argument, NULL, 'V' },
 		{ "keep-going", no_argument, NULL, 'k' },
+		{ "no-pch", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -815,6 +919,9 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'k':
 			b.keep_going = true;
+			break;
+		case 'P':
+			b.no_pch = true;
 			break;
 		case 'b': {
 			/* Absolute now: the build runs in the project root. */
