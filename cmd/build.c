@@ -328,8 +328,21 @@ static void add_pch_job(struct build_ctx *b)
 	char *pch;
 	struct job *j;
 
+	size_t users = 0;
+
 	b->pch_job = (size_t)-1;
-	if (b->no_pch || !header) {
+	/* Worth it from two compiles on. Counted over the project's tools, not
+	 * the ones named: `build X` then `build` must not flip X's command. */
+	for (size_t i = 0; header && !b->no_pch && i < b->p->tools.n && users < 2; i++) {
+		const struct project_tool *t = project_tool_find(b->p, b->p->tools.v[i]);
+		char *src = xasprintf("%s/%s.bpf.c", b->p->root, b->p->tools.v[i]);
+
+		if (!strv_contains(&b->p->exclude, b->p->tools.v[i]) && !(t && t->bpf_cflags.n) &&
+		    bpf_source_starts_with_vmlinux(src))
+			users++;
+		free(src);
+	}
+	if (b->no_pch || !header || users < 2) {
 		free(header);
 		return;
 	}
