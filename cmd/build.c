@@ -246,6 +246,10 @@ static void add_clang_includes(struct strv *argv, const struct build_ctx *b)
 	}
 }
 
+/* Fewer BPF sources than this that would share a precompiled vmlinux.h
+ * compile without it. */
+#define PCH_MIN_USERS 4
+
 /* The flags every BPF compile of the project shares, from the clang
  * binary to the project's and the environment's BPF flags. */
 static void add_bpf_common_flags(struct strv *argv, const struct build_ctx *b)
@@ -331,9 +335,11 @@ static void add_pch_job(struct build_ctx *b)
 	size_t users = 0;
 
 	b->pch_job = (size_t)-1;
-	/* Worth it from two compiles on. Counted over the project's tools, not
-	 * the ones named: `build X` then `build` must not flip X's command. */
-	for (size_t i = 0; header && !b->no_pch && i < b->p->tools.n && users < 2; i++) {
+	/* Worth it from four compiles on (precompiling costs about one and a
+	 * half compiles, and saves about half of each). Counted over the
+	 * project's tools, not the ones named: `build X` then `build` must not
+	 * flip X's command. */
+	for (size_t i = 0; header && !b->no_pch && i < b->p->tools.n && users < PCH_MIN_USERS; i++) {
 		const struct project_tool *t = project_tool_find(b->p, b->p->tools.v[i]);
 		char *src = xasprintf("%s/%s.bpf.c", b->p->root, b->p->tools.v[i]);
 
@@ -342,7 +348,7 @@ static void add_pch_job(struct build_ctx *b)
 			users++;
 		free(src);
 	}
-	if (b->no_pch || !header || users < 2) {
+	if (b->no_pch || !header || users < PCH_MIN_USERS) {
 		free(header);
 		return;
 	}
