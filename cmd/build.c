@@ -499,12 +499,12 @@ static size_t add_cc_job(struct build_ctx *b, const char *file, const struct str
 	return idx;
 }
 
-/* The post step of a link when BTF is embedded: a warning (never a
- * failure) when the linked tool at PATH (".output/X.linked" + temp suffix)
- * carries no runtime that would read the set. */
-static int link_check_runtime(const char *path)
+/* The post step of EMBED when BTF is embedded: a warning (never a failure)
+ * when the tool at PATH ("X" + temp suffix) carries no runtime that would
+ * read the set. */
+static int embed_check_runtime(const char *path)
 {
-	const char *base = fs_basename(path), *end = strstr(base, ".linked");
+	const char *base = fs_basename(path), *end = strstr(base, FS_TEMP_MARK);
 	int linked = embed_runtime_linked(path);
 
 	if (linked == 0)
@@ -551,12 +551,6 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 	for (size_t i = 0; i < sizeof(static_libs) / sizeof(static_libs[0]); i++)
 		strv_push(&j->argv, static_libs[i]);
 	j->color = true;
-	/* Embedded BTF is read only through the runtime: say so when the tool
-	 * reaches libbpf by no path the runtime covers (a light skeleton). */
-	if (b->btf_kernels.n) {
-		j->post = link_check_runtime;
-		j->sig_extra = xstrdup("checked for bpfpack's runtime (embedded BTF)");
-	}
 	free(bin);
 	return idx;
 }
@@ -668,8 +662,12 @@ static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_j
 			   b->jobs->v[obj_job].output);
 	jobs_add_dep(b->jobs, idx, link_job);
 	jobs_add_dep(b->jobs, idx, obj_job);
-	if (btfgen_job != (size_t)-1)
+	if (btfgen_job != (size_t)-1) {
 		jobs_add_dep(b->jobs, idx, btfgen_job);
+		/* Embedded BTF is read only through the runtime: say so when the
+		 * tool reaches libbpf by no path it covers (a light skeleton). */
+		b->jobs->v[idx].post = embed_check_runtime;
+	}
 	free(what);
 	free(bin);
 	return idx;
