@@ -705,10 +705,12 @@ int build_project(struct build_ctx *b)
 	rc = prepare_vmlinux_h(b);
 	if (rc < 0)
 		goto out;
+	/* First: every BPF compile that uses it waits for it, so it should not
+	 * queue behind the runtime's compiles. */
+	add_pch_job(b);
 	rc = add_runtime_jobs(b);
 	if (rc < 0)
 		goto out;
-	add_pch_job(b);
 	for (size_t i = 0; i < p->helpers.n; i++)
 		helper_jobs[i] = add_cc_job(b, p->helpers.v[i], NULL);
 	for (size_t i = 0; i < b->selected.n; i++) {
