@@ -674,7 +674,8 @@ static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_j
 }
 
 /* The first job of a tool's that failed: the tool's own jobs FIRST..LAST,
- * then the shared ones it needs (helpers, the runtime); NULL if none did. */
+ * then the shared ones it needs (helpers, the PCH, the runtime); NULL if
+ * none did. */
 static const struct job *tool_failed_job(const struct build_ctx *b, size_t first, size_t last,
 					 const size_t *helper_jobs)
 {
@@ -684,6 +685,8 @@ static const struct job *tool_failed_job(const struct build_ctx *b, size_t first
 	for (size_t i = 0; i < b->p->helpers.n; i++)
 		if (b->jobs->v[helper_jobs[i]].state == JOB_FAILED)
 			return &b->jobs->v[helper_jobs[i]];
+	if (b->pch_job != (size_t)-1 && b->jobs->v[b->pch_job].state == JOB_FAILED)
+		return &b->jobs->v[b->pch_job];
 	if (b->runtime_job != (size_t)-1)
 		for (size_t i = 0; i < b->jobs->n; i++)
 			if (b->jobs->v[i].state == JOB_FAILED &&
