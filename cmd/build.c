@@ -283,15 +283,21 @@ static char *bpf_vmlinux_header(const struct build_ctx *b)
  * vmlinux.h is exactly what the compile would parse first. */
 static bool bpf_source_starts_with_vmlinux(const char *src)
 {
-	struct buf text = {0};
+	char text[65536];	/* the first directive comes after the licence comment */
 	const char *p;
 	bool yes = false;
+	ssize_t n;
+	/* Silently: an unreadable source is the compiler's to report. */
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
 
-	if (fs_read_file(src, &text) < 0 || !text.data) {
-		buf_free(&text);
+	if (fd < 0)
 		return false;
-	}
-	for (p = text.data; *p;) {
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	for (p = text; *p;) {
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
 			p++;
 		} else if (p[0] == '/' && p[1] == '/') {
@@ -318,7 +324,6 @@ static bool bpf_source_starts_with_vmlinux(const char *src)
 			yes = !strncmp(p, "\"vmlinux.h\"", 11) || !strncmp(p, "<vmlinux.h>", 11);
 		}
 	}
-	buf_free(&text);
 	return yes;
 }
 
