@@ -2,7 +2,8 @@
 # bench/collection.sh: cold builds of tool collections, `bpfpack build`
 # against bench/Makefile (libbpf-bootstrap style, what a make user writes:
 # the same programs and flags per tool, the same helpers, bpfpack's runtime
-# and EMBED step; no precompiled header). Two collections:
+# and EMBED step; no precompiled header, the default linker, where bpfpack
+# precompiles vmlinux.h and links with gold when it can). Two collections:
 #   tools   examples/tools (6 tools sharing trace_helpers.c)
 #   gen     a generated collection of N tools from every template (-t N,
 #           default 30), in one project (`bpfpack new` inside it)
@@ -100,7 +101,8 @@ objcopy=$(awk '$2 == "--remove-section" { print $1; exit }' "$tmp/probe.cmds")
 rm -rf "$probe"
 
 echo "toolchain (both sides): $clang, $bpftool, $cc; -j$jobs; $runs run(s)"
-echo "make side: bench/Makefile (no precompiled header); bpfpack side: bpfpack build"
+echo "make side: bench/Makefile (no precompiled header, the default linker); bpfpack side: bpfpack build"
+echo "(which precompiles vmlinux.h from four BPF sources on, and links with gold when ld.gold is in PATH)"
 echo
 
 # time_run NAME CMD...: runs CMD, appends "wall_ms cpu_ms" to $tmp/NAME.
@@ -127,7 +129,7 @@ for c in "${colls[@]}"; do
 		cp -r "$src" "$bp"
 		cp -r "$src" "$mk"
 		time_run "$c.bp" "$bpfpack" build -C "$bp" -j "$jobs"
-		time_run "$c.mk" make -C "$mk" -f "$makefile" -j"$jobs" APPS="$apps" HELPERS="$helpers" \
+		time_run "$c.mk" make -C "$mk" -f "$makefile" -j"$jobs" APPS="$apps" HELPERS="$helpers" FUSE_LD= \
 			CLANG="$clang" BPFTOOL="$bpftool" CC="$cc" AR="$ar" OBJCOPY="$objcopy"
 	done
 	# The same tools, each a static binary carrying the same BPF program

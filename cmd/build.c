@@ -521,6 +521,28 @@ static int embed_check_runtime(const char *path)
 	return 0;
 }
 
+/* Whether gold links this build's tools: native builds, when ld.gold is in
+ * PATH. A static link with it takes about half the CPU of ld.bfd's, and a
+ * collection links every tool against the same static libraries. */
+static bool link_with_gold(const struct build_ctx *b)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	if (b->cross || !path)
+		return false;
+	copy = xstrdup(path);
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = fs_path_join(*d ? d : ".", "ld.gold");
+
+		found = access(f, X_OK) == 0;
+		free(f);
+	}
+	free(copy);
+	return found;
+}
+
 /* .output/X.o + helpers + libbpfpack.a -> .output/X.linked (static) */
 static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_obj_job,
 			   const size_t *helper_jobs)
@@ -532,6 +554,8 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 	j->mode = 0755;
 	strv_push(&j->argv, b->tc->cc);
 	strv_push(&j->argv, "-static");
+	if (b->gold)
+		strv_push(&j->argv, "-fuse-ld=gold");
 	strv_push_all(&j->argv, &b->env_ldflags);
 	strv_push(&j->argv, link_wrap_open);
 	strv_push(&j->argv, "-o");
@@ -716,6 +740,7 @@ int build_project(struct build_ctx *b)
 	/* First: every BPF compile that uses it waits for it, so it should not
 	 * queue behind the runtime's compiles. */
 	add_pch_job(b);
+	b->gold = link_with_gold(b);
 	rc = add_runtime_jobs(b);
 	if (rc < 0)
 		goto out;

@@ -37,6 +37,7 @@ struct build_ctx {
 	char *vmlinux_h;	/* generated OUT_DIR/vmlinux.h, or NULL when the project's is used */
 	bool keep_going;	/* -k: a failed tool does not stop the others */
 	bool no_pch;		/* --no-pch: every BPF compile parses vmlinux.h itself */
+	bool gold;		/* links with -fuse-ld=gold */
 	size_t pch_job;		/* the job precompiling vmlinux.h, or (size_t)-1 */
 	struct strv selected;	/* the tools to build (named, else all but [build] exclude) */
 	/* The make conventions from the environment, split at whitespace. */
