@@ -8,7 +8,10 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -DBPFPACK_VERSION='"$(VERSION)"' -MMD -MP
 LIBS := -lbpf -lelf -lz -linih -larchive -lzstd -llzma -lxxhash
 SANITIZE ?=
 
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) $(wildcard runtime/*.c)
+# runtime/bpfpack_open.c wraps libbpf's open functions for built tools only
+# (it needs the link's --wrap flags): never in the driver.
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) \
+	    $(filter-out runtime/bpfpack_open.c,$(wildcard runtime/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=build/obj/%.o)
