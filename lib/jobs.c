@@ -17,8 +17,6 @@
 #include "proc.h"
 #include "report.h"
 
-enum { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
 static volatile sig_atomic_t jobs_signal;
 
 static void on_signal(int sig)
@@ -185,13 +183,36 @@ static int job_start(struct job *j)
 	return 0;
 }
 
-static void job_flush_stderr(struct job *j)
+/* Prints J's captured stderr, unless the job failed because the disk is full:
+ * then the tool's own words (clang's stack dump, ld's "final link failed")
+ * give way to one line naming the file, and -ENOSPC is returned. */
+static int job_flush_stderr(struct job *j, int status)
 {
+	/* Parallel jobs hit a full disk together: the first one says it. */
+	static bool full_reported;
 	struct buf err = {0};
+	int ret = 0;
 
 	if (j->err_fd < 0)
-		return;
-	if (proc_capture_read(j->err_fd, &err) == 0 && err.len) {
+		return 0;
+	if (proc_capture_read(j->err_fd, &err) == 0 && status != 0 && status < 128 && err.len &&
+	    (memmem(err.data, err.len, "No space left on device", 23) ||
+	     memmem(err.data, err.len, "Disk quota exceeded", 19))) {
+		ret = memmem(err.data, err.len, "No space", 8) ? -ENOSPC : -EDQUOT;
+		/* A nested bpfpack (btf gen) already said which file, in our words. */
+		if (full_reported) {
+			/* Said once already. */
+		} else if (!strncmp(err.data, "bpfpack: ", 9) ||
+			   memmem(err.data, err.len, "\nbpfpack: ", 10)) {
+			fflush(stdout);
+			if (write(2, err.data, err.len) < 0) {
+				/* Nothing sensible to do when stderr is gone. */
+			}
+		} else {
+			report_error("cannot write %s: %s", j->output, strerror(-ret));
+		}
+		full_reported = true;
+	} else if (err.len) {
 		fflush(stdout);
 		if (write(2, err.data, err.len) < 0) {
 			/* Nothing sensible to do when stderr is gone. */
@@ -200,6 +221,7 @@ static void job_flush_stderr(struct job *j)
 	buf_free(&err);
 	close(j->err_fd);
 	j->err_fd = -1;
+	return ret;
 }
 
 /* Colour changes what clang emits for BPF: clang 19 orders the BTF forward
@@ -249,9 +271,11 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 
 	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && isatty(2))
 		job_rerun_in_color(j);
-	job_flush_stderr(j);
+	rc = job_flush_stderr(j, status);
 	if (status != 0) {
 		unlink(j->tmp);
+		if (rc < 0)
+			return rc;
 		if (status > 128)
 			report_error("%s was killed by signal %d while making %s",
 				     fs_basename(j->argv.v[0]), status - 128, fs_basename(j->output));
@@ -323,6 +347,7 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	size_t done = 0, running = 0;
+	bool failed = false;
 	mode_t old_mask;
 	int rc = 0;
 
@@ -345,10 +370,21 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 
 		for (size_t i = 0; i < jobs->n && !rc && !jobs_signal; i++) {
 			struct job *j = &jobs->v[i];
-			bool ready = j->state == JOB_WAITING;
+			bool ready = j->state == JOB_WAITING, blocked = false;
 
-			for (size_t d = 0; d < j->n_deps && ready; d++)
-				ready = jobs->v[j->deps[d]].state == JOB_DONE;
+			for (size_t d = 0; d < j->n_deps && ready; d++) {
+				int ds = jobs->v[j->deps[d]].state;
+
+				blocked = ds == JOB_FAILED || ds == JOB_SKIPPED;
+				ready = ds == JOB_DONE;
+			}
+			if (blocked) {
+				/* Only reached with keep_going: a failure stops the run otherwise. */
+				j->state = JOB_SKIPPED;
+				done++;
+				progress = true;
+				continue;
+			}
 			if (!ready)
 				continue;
 			if (!job_is_stale(jobs, j)) {
@@ -364,6 +400,13 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 			if (rc == 0) {
 				running++;
 				progress = true;
+			} else if (jobs->keep_going && rc != -EINTR) {
+				/* The program could not start (reported): this job fails. */
+				j->state = JOB_FAILED;
+				failed = true;
+				done++;
+				progress = true;
+				rc = 0;
 			}
 		}
 		if (rc || jobs_signal)
@@ -399,7 +442,12 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 				done++;
 			} else {
 				j->state = JOB_FAILED;
-				rc = -EIO;
+				if (jobs->keep_going) {
+					failed = true;
+					done++;
+				} else {
+					rc = -EIO;
+				}
 			}
 			break;
 		}
@@ -411,6 +459,8 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 		/* After a failure, let the running commands finish and report. */
 		jobs_abort_running(jobs, 0);
 	}
+	if (!rc && failed)
+		rc = -EIO;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	umask(old_mask);
