@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -293,7 +294,15 @@ uint64_t kcache_evict(const struct kcache *kc)
 		struct stat st;
 		char *p;
 
-		/* Only the cache's own files: a temp of a running writer is left. */
+		/* Only the cache's own files. A temp of a running writer is left
+		 * alone; one a killed run left (an hour old) is removed. */
+		if (strstr(de->d_name, KCACHE_SUFFIX ".tmp-")) {
+			p = xasprintf("%s/%s", kc->dir, de->d_name);
+			if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < time(NULL) - 3600)
+				unlink(p);
+			free(p);
+			continue;
+		}
 		if (len <= strlen(KCACHE_SUFFIX) || strcmp(de->d_name + len - strlen(KCACHE_SUFFIX), KCACHE_SUFFIX))
 			continue;
 		p = xasprintf("%s/%s", kc->dir, de->d_name);
