@@ -35,6 +35,7 @@ struct btf_args {
 	struct strv objects;
 	int engine;		/* enum btfgen_engine */
 	bool no_kernel_cache;
+	bool no_verdicts;
 	const char *release;	/* extract: the kernel */
 };
 
@@ -65,6 +66,7 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		{ "object", required_argument, NULL, 'O' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "no-kernel-cache", no_argument, NULL, 'K' },
+		{ "no-verdicts", no_argument, NULL, 'N' },
 		{ "release", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -107,6 +109,9 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		case 'K':
 			a->no_kernel_cache = true;
 			break;
+		case 'N':
+			a->no_verdicts = true;
+			break;
 		case 'r':
 			a->release = optarg;
 			break;
@@ -137,7 +142,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	struct btfset_builder set;
 	struct btfgen_stats stats;
 	struct btfgen_opts opts = { .parallel = a->parallel, .progress = true, .engine = a->engine,
-				    .no_kernel_cache = a->no_kernel_cache };
+				    .no_kernel_cache = a->no_kernel_cache, .no_check = a->no_verdicts };
 	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];

@@ -73,7 +73,7 @@ static const struct cmd commands[] = {
 	  "                      the vmlinux.h an earlier build made)\n" },
 	{ "btf", cmd_btf, "minimize, embed and make kernel BTF for kernels without BTF",
 	  "usage: bpfpack btf gen [--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]\n"
-	  "                       [--engine native|bpftool] [--no-kernel-cache]\n"
+	  "                       [--engine native|bpftool] [--no-kernel-cache] [--no-verdicts]\n"
 	  "       bpfpack btf gen --object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf embed TOOL --btf SOURCE... [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf from-debug VMLINUX_OR_DBG_DEB -o OUT.btf\n"
@@ -103,6 +103,8 @@ static const struct cmd commands[] = {
 	  "                   kernels are kept in the cache, at most\n"
 	  "                   $BPFPACK_KERNEL_CACHE_MAX (default 2G), least recently used\n"
 	  "                   evicted; BPFPACK_KERNEL_CACHE=0 also turns it off\n"
+	  "  --no-verdicts    native engine: do not also leave `check`'s verdicts of the\n"
+	  "                   objects on each kernel in the cache\n"
 	  "  -C, --dir DIR    the project in DIR\n"
 	  "  --release R      extract: the kernel, R or DISTRO/VERSION/ARCH/R\n" },
 	{ "check", cmd_check, "predict on which kernels each tool loads and attaches",
