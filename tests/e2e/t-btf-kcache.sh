@@ -5,7 +5,8 @@
 # as a run without the cache; the verdicts btf gen leaves for check are the
 # ones check finds alone; the cache stays under its bound (least recently
 # used files go first); a cache that cannot be written warns once and the run
-# goes on; BPFPACK_KERNEL_CACHE=0 and --no-kernel-cache keep it off; both
+# goes on; BPFPACK_KERNEL_CACHE=0 and --no-kernel-cache keep it off;
+# --no-verdicts leaves check's verdicts out; both
 # engines make the same set; a bad --engine is a usage error.
 . "$(dirname "$0")/lib.sh"
 
@@ -90,6 +91,14 @@ if [ -s alone.json ] && cmp -s after-gen.json alone.json && [ -d cache/check ]; 
 else
 	t_fail "the verdicts btf gen leaves for check equal check's own" "$(diff after-gen.json alone.json | head -n 5)" \
 		"$(cat check1.err check2.err)"
+fi
+
+BPFPACK_CACHE_DIR=$T_TMP/cache-nov "$BPFPACK" btf gen --no-verdicts --object b.o "${SRC[@]}" -o b-nov.set -j 2 \
+	>/dev/null 2>nov.err
+if cmp -s b.set b-nov.set && [ ! -e cache-nov/check ] && [ -d cache-nov/kernels ]; then
+	t_ok "--no-verdicts leaves no verdicts, the same set"
+else
+	t_fail "--no-verdicts leaves no verdicts, the same set" "$(ls cache-nov 2>&1)" "$(cat nov.err)"
 fi
 
 # Bounded: a limit below the corpus keeps the newest files only.
