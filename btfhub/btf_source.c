@@ -28,7 +28,7 @@
 
 #include "../lib/fs.h"
 #include "../lib/report.h"
-#include "kimage.h"
+#include "../formats/kimage.h"
 
 /* How deep a btfhub tree may nest below the directory given (the layout
  * needs 3; a little slack for a checkout's own top directory). */

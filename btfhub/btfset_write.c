@@ -33,6 +33,7 @@
 #include "../runtime/btfset.h"
 #include "btf_walk.h"
 #include "embed.h"
+#include "../formats/elf_file.h"
 
 struct btfset_builder_kernel {
 	struct btf_key key;
@@ -547,7 +548,7 @@ static void dict_btf_strings(const void *obj, size_t size, struct buf *out)
 
 	buf_reset(out);
 	if (size < 4 || memcmp(obj, "\x7f" "ELF", 4) ||
-	    embed_section_read_mem(obj, size, "the BPF object", ".BTF", &btf) != 0 || btf.len < 24)
+	    elf_mem_read_section(obj, size, "the BPF object", ".BTF", &btf) != 0 || btf.len < 24)
 		goto out;
 	p = (const unsigned char *)btf.data;
 	hl = rd32(p + 4);

@@ -24,7 +24,7 @@
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "btf_source.h"
-#include "kimage.h"
+#include "../formats/kimage.h"
 
 /* Reads the first LEN bytes of PATH into HEAD; returns how many, or -errno. */
 static ssize_t pahole_read_head(const char *path, unsigned char *head, size_t len)

@@ -29,15 +29,16 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "../btfhub/btfgen.h"
 #include "../lib/toolchain.h"
-#include "../lib/vm.h"
-#include "../lib/vm_kernel.h"
-#include "../lib/vm_rootfs.h"
+#include "../vm/vm.h"
+#include "../vm/vm_kernel.h"
+#include "../vm/vm_rootfs.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247	/* older <elf.h> lack it */
@@ -254,24 +255,6 @@ static void doctor_check_clang(struct doctor *d)
 		doctor_ok(d, "clang", "%s, version %d", d->clang, major);
 }
 
-/* e_machine of the ELF file at PATH, or -errno (-ENOEXEC: not ELF). */
-static int doctor_elf_machine(const char *path)
-{
-	unsigned char h[EI_NIDENT + 4];	/* e_ident, e_type, e_machine: same in ELF32 and ELF64 */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, h, sizeof(h));
-	close(fd);
-	if (n != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return -ENOEXEC;
-	if (h[EI_DATA] == ELFDATA2MSB)
-		return h[EI_NIDENT + 2] << 8 | h[EI_NIDENT + 3];
-	return h[EI_NIDENT + 2] | h[EI_NIDENT + 3] << 8;
-}
-
 /* toolchain_probe_includes() leaves `clang -E`'s stdout to ours, which would
  * put a preprocessed empty file into the report; send it to /dev/null. */
 static int doctor_probe_includes(struct toolchain *tc)
@@ -349,7 +332,7 @@ static void doctor_check_clang_bpf(struct doctor *d)
 				    *line ? line : "no message");
 		goto out;
 	}
-	machine = doctor_elf_machine(obj);
+	machine = elf_file_machine(obj);
 	if (machine != EM_BPF) {
 		if (machine < 0)
 			doctor_fail(d, check, DOCTOR_FIX_CLANG, "clang -target bpf wrote no ELF object: %s",
@@ -724,7 +707,7 @@ static void doctor_check_static_libs(struct doctor *d)
 	if (d->cross) {
 		/* A program for another machine cannot run here: its ELF says
 		 * whether the link made one for the target. */
-		int machine = doctor_elf_machine(exe);
+		int machine = elf_file_machine(exe);
 
 		if (machine != (int)d->arch->elf_machine)
 			doctor_fail(d, check, DOCTOR_FIX_CROSS_LIBS,
@@ -952,7 +935,7 @@ static void doctor_check_guest_busybox(struct doctor *d)
 			goto out;
 		}
 	}
-	machine = doctor_elf_machine(bin ? bin : src);
+	machine = elf_file_machine(bin ? bin : src);
 	if (machine != (int)d->arch->elf_machine)
 		doctor_fail(d, check, fix, "%s%s is not an %s program (ELF machine %d)",
 			    bin ? "the busybox of " : "", src, d->arch->name, machine);

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "../btfhub/embed.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/report.h"
 #include "../runtime/btfset.h"
@@ -181,7 +182,7 @@ int cmd_inspect(int argc, char **argv)
 		report_error("cannot read %s: %s", tool, strerror(errno));
 		return EXIT_FAIL;
 	}
-	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
+	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
 	if (rc == -ENOENT) {
 		report_error("%s was not built by bpfpack: it has no %s section", tool, EMBED_SECTION_OBJ);
 		return EXIT_FAIL;
@@ -198,7 +199,7 @@ int cmd_inspect(int argc, char **argv)
 	libbpf_set_print(NULL);
 	rc = print_programs(&obj, tool, json);
 	if (rc == 0) {
-		rc = embed_section_read(tool, EMBED_SECTION_BTF, &sec);
+		rc = elf_file_read_section(tool, EMBED_SECTION_BTF, &sec, NULL);
 		if (rc == -ENOENT) {
 			if (json)
 				printf("  \"btf\": null\n");

@@ -39,11 +39,11 @@
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "../lib/toolchain.h"
-#include "../lib/vm.h"
-#include "../lib/vm_guest.h"
-#include "../lib/vm_kernel.h"
-#include "../lib/vm_modules.h"
-#include "../lib/vm_rootfs.h"
+#include "../vm/vm.h"
+#include "../vm/vm_guest.h"
+#include "../vm/vm_kernel.h"
+#include "../vm/vm_modules.h"
+#include "../vm/vm_rootfs.h"
 
 #define DEFAULT_TIMEOUT_S 60
 #define DEFAULT_MEM_MB 512

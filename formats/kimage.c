@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "../lib/report.h"
+#include "elf_file.h"
 
 /* x86 boot protocol (Documentation/arch/x86/boot.rst): offsets in the file. */
 #define BZ_SETUP_SECTS	0x1f1
@@ -572,42 +573,29 @@ int kimage_elf_section(const void *data, size_t len, const char *name,
 			      size_t *off, size_t *size, char *why, size_t why_len)
 {
 	Elf *elf;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int err = -ENOENT;
+	GElf_Shdr sh;
+	int err;
 
 	elf_version(EV_CURRENT);
 	/* elf_memory wants a writable image but only writes to foreign-endian
 	 * ones when asked to convert data, which we never do. */
 	elf = elf_memory((char *)data, len);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
+	err = elf_file_find_section(elf, name, NULL, &sh);
+	if (err == -ENOEXEC) {
 		snprintf(why, why_len, "%s", elf_errmsg(-1));
-		if (elf)
-			elf_end(elf);
-		return -EINVAL;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *sname;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!sname || strcmp(sname, name) != 0)
-			continue;
-		if (sh.sh_type == SHT_NOBITS || sh.sh_offset > len || sh.sh_size > len - sh.sh_offset) {
-			snprintf(why, why_len, "section %s lies outside the file (bytes %llu..%llu of %zu)",
-				 name, (unsigned long long)sh.sh_offset,
-				 (unsigned long long)(sh.sh_offset + sh.sh_size), len);
-			err = -EINVAL;
-			break;
-		}
+		err = -EINVAL;
+	} else if (!err && (sh.sh_type == SHT_NOBITS || sh.sh_offset > len ||
+			    sh.sh_size > len - sh.sh_offset)) {
+		snprintf(why, why_len, "section %s lies outside the file (bytes %llu..%llu of %zu)",
+			 name, (unsigned long long)sh.sh_offset,
+			 (unsigned long long)(sh.sh_offset + sh.sh_size), len);
+		err = -EINVAL;
+	} else if (!err) {
 		*off = sh.sh_offset;
 		*size = sh.sh_size;
-		err = 0;
-		break;
 	}
-	elf_end(elf);
+	if (elf)
+		elf_end(elf);
 	return err;
 }
 

@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "buf.h"
-#include "fs.h"
-#include "report.h"
-#include "../btfhub/kimage.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
+#include "../lib/report.h"
+#include "../formats/kimage.h"
 
 /* The x86 boot protocol's setup header (Documentation/arch/x86/boot.rst). */
 #define BOOT_FLAG_OFF	0x1fe	/* 0xaa55 */

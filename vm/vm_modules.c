@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "../lib/fs.h"
 #include "initramfs.h"
-#include "report.h"
+#include "../lib/report.h"
 #include "vm_kernel.h"
-#include "../btfhub/embed.h"
+#include "../formats/elf_file.h"
 
 /* A package walk finds what it is told to look for; dependencies are known
  * only once a module is read, so a module deeper than this many levels is
@@ -205,7 +205,7 @@ static int want_deps(struct mods *m, size_t xi)
 	struct buf info = {0};
 	struct strv deps = {0};
 	char *label = xasprintf("module %s", m->v[xi].name);
-	int err = embed_section_read_mem(m->v[xi].data.data, m->v[xi].data.len, label, ".modinfo",
+	int err = elf_mem_read_section(m->v[xi].data.data, m->v[xi].data.len, label, ".modinfo",
 					 &info);
 
 	m->v[xi].deps_read = true;

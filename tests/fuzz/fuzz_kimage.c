@@ -6,7 +6,7 @@
  * handed back must lie inside the buffer it describes. */
 #include <errno.h>
 
-#include "../../btfhub/kimage.h"
+#include "../../formats/kimage.h"
 #include "../../lib/report.h"
 #include "fuzz.h"
 
