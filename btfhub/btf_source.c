@@ -28,13 +28,13 @@
 
 #include "../lib/fs.h"
 #include "../lib/report.h"
+#include "../formats/archive_reader.h"
+#include "../formats/deb.h"
 #include "../formats/kimage.h"
 
 /* How deep a btfhub tree may nest below the directory given (the layout
  * needs 3; a little slack for a checkout's own top directory). */
 #define BTF_SOURCE_MAX_DEPTH 6
-/* The largest control file of a .deb we read. */
-#define BTF_SOURCE_MAX_CONTROL (1 << 20)
 /* Enough decompressed bytes to tell what a compressed file holds. */
 #define BTF_SOURCE_PEEK 4096
 
@@ -839,98 +839,6 @@ static int source_btf_from_mem(const unsigned char *p, size_t len, const char *c
 
 /* ---- archives ---------------------------------------------------------- */
 
-static struct archive *source_archive_new(bool tar, bool raw, bool ar)
-{
-	struct archive *a = archive_read_new();
-
-	if (!a) {
-		fputs("bpfpack: out of memory\n", stderr);
-		abort();
-	}
-	kimage_archive_support_filters(a);
-	if (tar)
-		archive_read_support_format_tar(a);
-	if (raw)
-		archive_read_support_format_raw(a);
-	if (ar)
-		archive_read_support_format_ar(a);
-	return a;
-}
-
-static const char *source_archive_why(struct archive *a)
-{
-	const char *s = archive_error_string(a);
-
-	return s && *s ? s : "unreadable data";
-}
-
-/* Whether entry E of an archive stays inside the archive's directory; else
- * WHY says how it leaves. Nothing is extracted, but an archive with such an
- * entry was not made by btfhub or dpkg and is refused whole. */
-static bool source_entry_safe(struct archive_entry *e, char *why, size_t why_len)
-{
-	const char *path = archive_entry_pathname(e);
-	const char *link;
-	int depth = 0;
-
-	if (!path || !*path) {
-		snprintf(why, why_len, "an entry has no name");
-		return false;
-	}
-	if (path[0] == '/') {
-		snprintf(why, why_len, "entry '%s' has an absolute path", path);
-		return false;
-	}
-	for (const char *c = path; *c; ) {
-		size_t n = strcspn(c, "/");
-
-		if (n == 2 && !strncmp(c, "..", 2)) {
-			snprintf(why, why_len, "entry '%s' leaves the archive's directory ('..')", path);
-			return false;
-		}
-		if (n && !(n == 1 && c[0] == '.'))
-			depth++;
-		c += n;
-		c += strspn(c, "/");
-	}
-	link = archive_entry_hardlink(e);
-	if (link) {
-		if (link[0] == '/' || !strcmp(link, "..") || !strncmp(link, "../", 3) ||
-		    strstr(link, "/../") || (strlen(link) >= 3 && !strcmp(link + strlen(link) - 3, "/.."))) {
-			snprintf(why, why_len, "hardlink '%s' points outside the archive ('%s')", path, link);
-			return false;
-		}
-	}
-	if (archive_entry_filetype(e) == AE_IFLNK) {
-		link = archive_entry_symlink(e);
-		if (!link || !*link) {
-			snprintf(why, why_len, "symlink '%s' has no target", path);
-			return false;
-		}
-		if (link[0] == '/') {
-			snprintf(why, why_len, "symlink '%s' points outside the archive ('%s')", path, link);
-			return false;
-		}
-		/* Resolved from the link's own directory. */
-		depth--;
-		for (const char *c = link; *c; ) {
-			size_t n = strcspn(c, "/");
-
-			if (n == 2 && !strncmp(c, "..", 2))
-				depth--;
-			else if (n && !(n == 1 && c[0] == '.'))
-				depth++;
-			if (depth < 0) {
-				snprintf(why, why_len, "symlink '%s' points outside the archive ('%s')", path, link);
-				return false;
-			}
-			c += n;
-			c += strspn(c, "/");
-		}
-	}
-	return true;
-}
-
 /* A file in a tar that may hold a kernel's BTF: btfhub's "<release>.btf", or
  * a vmlinux/vmlinuz/Image someone packed. */
 static bool source_tar_candidate(struct archive_entry *e)
@@ -946,92 +854,6 @@ static bool source_tar_candidate(struct archive_entry *e)
 	       !strncmp(base, "vmlinuz", 7) || !strncmp(base, "bzImage", 7) || !strncmp(base, "Image", 5);
 }
 
-/* Without "./" in front, so names compare as users write them. */
-static const char *source_member_name(const char *path)
-{
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	return path;
-}
-
-/* Reads the data of the current entry of A into OUT, or when FD >= 0 writes
- * it to FD from offset 0 and truncates FD to its length (FD may hold older
- * bytes: holes are written as zeros); at most LIMIT bytes. */
-static int source_archive_read_entry(struct archive *a, const char *ctx, size_t limit,
-				     struct buf *out, int fd)
-{
-	size_t total = 0;
-
-	if (fd < 0)
-		buf_reset(out);
-	for (;;) {
-		const void *block;
-		size_t n;
-		la_int64_t off;
-		int r = archive_read_data_block(a, &block, &n, &off);
-
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
-			return -EINVAL;
-		}
-		if (off < 0 || (size_t)off > limit || n > limit - (size_t)off) {
-			report_error("%s: archive entry is larger than %zu bytes", ctx, limit);
-			return -EFBIG;
-		}
-		if (fd >= 0) {
-			/* A reused FD still holds the last file's bytes where a
-			 * sparse entry has a hole. */
-			static const char zeros[4096];
-
-			while ((size_t)off > total) {
-				size_t z = (size_t)off - total < sizeof(zeros) ? (size_t)off - total : sizeof(zeros);
-				ssize_t w = pwrite(fd, zeros, z, (off_t)total);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0) {
-					int err = errno;
-
-					report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-					return -err;
-				}
-				total += (size_t)w;
-			}
-			for (size_t done = 0; done < n; ) {
-				ssize_t w = pwrite(fd, (const char *)block + done, n - done, off + (off_t)done);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0) {
-					int err = errno;
-
-					report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-					return -err;
-				}
-				done += (size_t)w;
-			}
-			if ((size_t)off + n > total)
-				total = (size_t)off + n;
-			continue;
-		}
-		/* Sparse entries come with offsets; fill the holes. */
-		while ((size_t)off > out->len)
-			buf_append(out, "", 1);
-		buf_append(out, block, n);
-	}
-	if (fd >= 0 && ftruncate(fd, (off_t)total) < 0) {
-		int err = errno;
-
-		report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-		return -err;
-	}
-	if (fd < 0 && !out->data)
-		buf_append(out, "", 0);
-	return 0;
-}
-
 /* Lists the kernels in the tar archive at PATH (already opened as A). */
 static int source_expand_tar(struct archive *a, const char *path, struct btf_source_list *list)
 {
@@ -1042,7 +864,7 @@ static int source_expand_tar(struct archive *a, const char *path, struct btf_sou
 	int r, err = 0;
 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		if (!source_entry_safe(e, why, sizeof(why))) {
+		if (!archive_reader_entry_safe(e, why, sizeof(why))) {
 			report_error("%s: %s; refusing the archive", ctx, why);
 			err = -EINVAL;
 			goto out;
@@ -1057,7 +879,7 @@ static int source_expand_tar(struct archive *a, const char *path, struct btf_sou
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
+		report_error("%s: archive is truncated or corrupt: %s", ctx, archive_reader_why(a));
 		err = -EINVAL;
 		goto out;
 	}
@@ -1076,7 +898,7 @@ static int source_expand_tar(struct archive *a, const char *path, struct btf_sou
 		if (!(members.n == 1 && full && btf_key_from_btfhub_path(full, &k, NULL, 0)) &&
 		    !btf_key_from_btfhub_path(mem, &k, NULL, 0))
 			btf_key_derive(&k, &h);
-		origin = xasprintf("%s (%s)", path, source_member_name(mem));
+		origin = xasprintf("%s (%s)", path, archive_reader_member_name(mem));
 		list_push(list, &k, path, origin, BTF_SOURCE_ARCHIVE, mem);
 		free(origin);
 		free(full);
@@ -1093,7 +915,7 @@ out:
 static int source_read_tar(const char *path, const char *member, struct buf *data, int fd,
 			   char **found)
 {
-	struct archive *a = source_archive_new(true, false, false);
+	struct archive *a = archive_reader_new(true, false, false);
 	struct archive_entry *e;
 	char *ctx = source_ctx(path, member);
 	char why[512];
@@ -1102,7 +924,7 @@ static int source_read_tar(const char *path, const char *member, struct buf *dat
 
 	*found = NULL;
 	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		report_error("%s: %s", ctx, source_archive_why(a));
+		report_error("%s: %s", ctx, archive_reader_why(a));
 		err = -EINVAL;
 		goto out;
 	}
@@ -1110,7 +932,7 @@ static int source_read_tar(const char *path, const char *member, struct buf *dat
 		const char *name = archive_entry_pathname(e);
 		bool want;
 
-		if (!source_entry_safe(e, why, sizeof(why))) {
+		if (!archive_reader_entry_safe(e, why, sizeof(why))) {
 			report_error("%s: %s; refusing the archive", ctx, why);
 			err = -EINVAL;
 			goto out;
@@ -1126,7 +948,7 @@ static int source_read_tar(const char *path, const char *member, struct buf *dat
 		}
 		if (want && candidates == 1) {
 			*found = xstrdup(name);
-			err = source_archive_read_entry(a, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, fd);
+			err = archive_reader_read_entry(a, ctx, (size_t)FORMATS_MAX_IMAGE, data, fd);
 			if (err)
 				goto out;
 		} else if (archive_read_data_skip(a) < ARCHIVE_WARN) {
@@ -1135,7 +957,7 @@ static int source_read_tar(const char *path, const char *member, struct buf *dat
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
+		report_error("%s: archive is truncated or corrupt: %s", ctx, archive_reader_why(a));
 		err = -EINVAL;
 	} else if (!candidates) {
 		if (member)
@@ -1156,25 +978,6 @@ out:
 
 /* ---- .deb ------------------------------------------------------------------ */
 
-/* A tar inside the ar archive of a .deb is read through this callback: the
- * outer archive's entry data is the inner archive's input. */
-static la_ssize_t source_nested_read(struct archive *a, void *data, const void **block)
-{
-	struct archive *outer = data;
-	size_t n;
-	la_int64_t off;
-	int r = archive_read_data_block(outer, block, &n, &off);
-
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r < ARCHIVE_WARN) {
-		archive_set_error(a, archive_errno(outer) ? archive_errno(outer) : EINVAL, "%s",
-				  source_archive_why(outer));
-		return -1;
-	}
-	return (la_ssize_t)n;
-}
-
 /* The kernel's path in a package: an image in boot/, or a vmlinux with
  * debug info in a -dbg (Debian) or -dbgsym (Ubuntu) package. */
 static bool source_deb_kernel(const char *path, char *release, size_t size)
@@ -1184,7 +987,7 @@ static bool source_deb_kernel(const char *path, char *release, size_t size)
 	};
 	static const char mods[] = "usr/lib/debug/lib/modules/";
 
-	path = source_member_name(path);
+	path = archive_reader_member_name(path);
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t n = strlen(prefixes[i]);
 
@@ -1205,141 +1008,84 @@ static bool source_deb_kernel(const char *path, char *release, size_t size)
 }
 
 struct source_deb {
-	char package[128];
-	char version[64];
-	char arch[32];
-	char maintainer[128];
+	struct deb_control c;
 	char *member;		/* path of the kernel in data.tar */
 	char release[128];
+	/* What the walk looks for (see source_deb_walk). */
+	const char *want, *ctx;
+	bool debug_only;
+	struct buf *data;
+	int fd;
 };
 
-static void source_deb_field(const char *control, const char *name, char *out, size_t size)
+static int source_deb_take(void *ctx, const char *iname, struct archive *in,
+			   const struct deb_control *c)
 {
-	size_t n = strlen(name);
+	struct source_deb *d = ctx;
 
-	for (const char *line = control; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (!strncmp(line, name, n) && line[n] == ':') {
-			const char *v = line + n + 1;
-
-			v += strspn(v, " \t");
-			key_set(out, size, v, strcspn(v, "\n"));
-			return;
-		}
+	(void)c;
+	if (d->want ? strcmp(iname, archive_reader_member_name(d->want)) != 0
+		    : !source_deb_kernel(iname, d->release, sizeof(d->release)))
+		return 0;
+	if (d->debug_only && strncmp(iname, "usr/lib/debug/", 14))
+		return 0;
+	d->member = xstrdup(iname);
+	if (d->want)
+		source_deb_kernel(iname, d->release, sizeof(d->release));
+	if (d->data || d->fd >= 0) {
+		/* A vmlinux with DWARF goes to a file for pahole; a kernel
+		 * read into memory has the smaller cap. */
+		int err = archive_reader_read_entry(in, d->ctx, d->fd >= 0 ? (size_t)FORMATS_MAX_DEBUG_VMLINUX
+									      : (size_t)FORMATS_MAX_IMAGE,
+						    d->data, d->fd);
+		if (err)
+			return err;
 	}
+	return 1;
 }
 
-/* Walks the .deb at PATH: reads its control file and finds its kernel
- * (WANT: that member; NULL: the first kernel, for listing; with DEBUG_ONLY
- * only a vmlinux with debug info counts). When DATA is given, reads the
- * kernel into it; when FD >= 0, writes it there. */
+/* Walks the .deb at PATH (formats/deb): reads its control file and finds its
+ * kernel (WANT: that member; NULL: the first kernel, for listing; with
+ * DEBUG_ONLY only a vmlinux with debug info counts). When DATA is given,
+ * reads the kernel into it; when FD >= 0, writes it there. */
 static int source_deb_walk(const char *path, const char *want, bool debug_only,
 			   struct source_deb *d, struct buf *data, int fd)
 {
-	struct archive *a = source_archive_new(false, false, true);
-	struct archive_entry *e;
-	char *ctx = source_ctx(path, want ? source_member_name(want) : NULL);
-	bool is_deb = false, saw_data = false;
-	char why[512];
-	int r = ARCHIVE_EOF, err = 0;
+	char *ctx = source_ctx(path, want ? archive_reader_member_name(want) : NULL);
+	int err;
 
 	memset(d, 0, sizeof(*d));
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		report_error("%s: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-		goto out;
-	}
-	while (!d->member && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
-		const char *name = archive_entry_pathname(e);
-		bool control = !strncmp(name, "control.tar", 11), payload = !strncmp(name, "data.tar", 8);
-		struct archive *in;
-		struct archive_entry *ie;
-		int ir;
-
-		if (!strcmp(name, "debian-binary"))
-			is_deb = true;
-		if (!control && !payload)
-			continue;
-		saw_data |= payload;
-		in = source_archive_new(true, false, false);
-		if (archive_read_open(in, a, NULL, source_nested_read, NULL) != ARCHIVE_OK) {
-			report_error("%s: %s of the package is truncated or corrupt: %s", ctx, name,
-				     source_archive_why(in));
-			archive_read_free(in);
-			err = -EINVAL;
-			goto out;
-		}
-		while ((ir = archive_read_next_header(in, &ie)) == ARCHIVE_OK || ir == ARCHIVE_WARN) {
-			const char *iname = archive_entry_pathname(ie);
-
-			if (!source_entry_safe(ie, why, sizeof(why))) {
-				report_error("%s: %s in %s; refusing the package", ctx, why, name);
-				err = -EINVAL;
-				break;
-			}
-			if (control && !strcmp(source_member_name(iname), "control")) {
-				struct buf text = {0};
-
-				err = source_archive_read_entry(in, ctx, BTF_SOURCE_MAX_CONTROL, &text, -1);
-				if (!err) {
-					source_deb_field(text.data, "Package", d->package, sizeof(d->package));
-					source_deb_field(text.data, "Version", d->version, sizeof(d->version));
-					source_deb_field(text.data, "Architecture", d->arch, sizeof(d->arch));
-					source_deb_field(text.data, "Maintainer", d->maintainer, sizeof(d->maintainer));
-				}
-				buf_free(&text);
-				if (err)
-					break;
-				continue;
-			}
-			if (payload && archive_entry_filetype(ie) == AE_IFREG &&
-			    (want ? !strcmp(iname, want) : source_deb_kernel(iname, d->release, sizeof(d->release))) &&
-			    (!debug_only || !strncmp(source_member_name(iname), "usr/lib/debug/", 14))) {
-				d->member = xstrdup(iname);
-				if (want)
-					source_deb_kernel(iname, d->release, sizeof(d->release));
-				if (data || fd >= 0)
-					err = source_archive_read_entry(in, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, fd);
-				break;
-			}
-		}
-		if (!err && !d->member && ir != ARCHIVE_EOF) {
-			report_error("%s: %s of the package is truncated or corrupt: %s", ctx, name,
-				     source_archive_why(in));
-			err = -EINVAL;
-		}
-		archive_read_free(in);
-		if (err)
-			goto out;
-	}
-	if (!d->member && r != ARCHIVE_EOF) {
-		report_error("%s: package is truncated or corrupt: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-	} else if (!is_deb) {
-		report_error("%s: an ar archive, but not a Debian package (no debian-binary)", ctx);
-		err = -EINVAL;
-	} else if (!d->member && want) {
-		report_error("%s: the package has no file '%s'", ctx, source_member_name(want));
+	d->want = want;
+	d->ctx = ctx;
+	d->debug_only = debug_only;
+	d->data = data;
+	d->fd = fd;
+	err = deb_walk(path, ctx, &d->c, source_deb_take, d);
+	if (err > 0) {
+		err = 0;
+	} else if (err < 0) {
+		/* reported */
+	} else if (want) {
+		report_error("%s: the package has no file '%s'", ctx, archive_reader_member_name(want));
 		err = -ENOENT;
-	} else if (!d->member && debug_only) {
+	} else if (debug_only) {
 		report_error("%s: package %s %s holds no vmlinux with debug info (no usr/lib/debug/boot/vmlinux-*)",
-			     ctx, d->package[0] ? d->package : "?", d->version[0] ? d->version : "?");
+			     ctx, d->c.package[0] ? d->c.package : "?", d->c.version[0] ? d->c.version : "?");
 		report_hint("the DWARF of a Debian kernel is in linux-image-<release>-dbg");
 		err = -ENOENT;
-	} else if (!d->member) {
+	} else {
 		report_error("%s: package %s %s holds no kernel (no boot/vmlinuz-* or usr/lib/debug/boot/vmlinux-*)",
-			     ctx, d->package[0] ? d->package : "?", d->version[0] ? d->version : "?");
-		if (!saw_data)
+			     ctx, d->c.package[0] ? d->c.package : "?", d->c.version[0] ? d->c.version : "?");
+		if (!d->c.has_data)
 			report_hint("the package has no data.tar member");
-		else if (!strncmp(d->package, "linux-image-", 12))
+		else if (!strncmp(d->c.package, "linux-image-", 12))
 			report_hint("a linux-image metapackage only depends on the real one, linux-image-<release>");
 		err = -ENOENT;
 	}
-out:
 	if (err) {
 		free(d->member);
 		d->member = NULL;
 	}
-	archive_read_free(a);
 	free(ctx);
 	return err;
 }
@@ -1364,11 +1110,11 @@ static int source_expand_deb(const char *path, struct btf_source_list *list)
 	if (err)
 		return err;
 	h.release = d.release;
-	h.pkg_version = d.version[0] ? d.version : NULL;
-	h.pkg_arch = d.arch[0] ? d.arch : NULL;
-	h.maintainer = d.maintainer[0] ? d.maintainer : NULL;
+	h.pkg_version = d.c.version[0] ? d.c.version : NULL;
+	h.pkg_arch = d.c.arch[0] ? d.c.arch : NULL;
+	h.maintainer = d.c.maintainer[0] ? d.c.maintainer : NULL;
 	btf_key_derive(&k, &h);
-	origin = xasprintf("%s (%s)", path, source_member_name(d.member));
+	origin = xasprintf("%s (%s)", path, archive_reader_member_name(d.member));
 	list_push(list, &k, path, origin, BTF_SOURCE_DEB, d.member);
 	free(origin);
 	free(d.member);
@@ -1526,7 +1272,7 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 		buf_free(&kernel);
 		return;
 	}
-	a = source_archive_new(false, true, false);
+	a = archive_reader_new(false, true, false);
 	if (archive_read_open_memory(a, p, len) == ARCHIVE_OK &&
 	    archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		for (;;) {
@@ -1550,7 +1296,7 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 				seen = true;
 				continue;
 			}
-			if (done || total > KIMAGE_MAX_UNPACKED)
+			if (done || total > FORMATS_MAX_IMAGE)
 				break;
 			/* Only the tail can hold the start of a banner: keep 2 KiB of
 			 * it, so a stream without one (a decompression bomb) cannot
@@ -1587,7 +1333,7 @@ static bool source_is_running_kernel(const char *path, struct btf_key *k)
 static int source_expand_compressed(const char *path, const struct source_map *m,
 				    struct btf_source_list *list)
 {
-	struct archive *a = source_archive_new(true, true, false);
+	struct archive *a = archive_reader_new(true, true, false);
 	struct archive_entry *e;
 	char *ctx = source_ctx(path, NULL);
 	const char *comp = kimage_compression_at(m->data, m->len);
@@ -1596,7 +1342,7 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 	if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		report_error("%s: %s-compressed data is truncated or corrupt: %s", ctx,
-			     comp ? comp : "compressed", source_archive_why(a));
+			     comp ? comp : "compressed", archive_reader_why(a));
 		err = -EINVAL;
 		goto out;
 	}
@@ -1607,9 +1353,9 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 	}
 	if (archive_format(a) != ARCHIVE_FORMAT_RAW) {
 		archive_read_free(a);
-		a = source_archive_new(true, false, false);
+		a = archive_reader_new(true, false, false);
 		if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK) {
-			report_error("%s: %s", ctx, source_archive_why(a));
+			report_error("%s: %s", ctx, archive_reader_why(a));
 			err = -EINVAL;
 			goto out;
 		}
@@ -1630,7 +1376,7 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 			if (got)
 				break;	/* judged on what came out */
 			report_error("%s: %s-compressed data is truncated or corrupt: %s", ctx,
-				     comp ? comp : "compressed", source_archive_why(a));
+				     comp ? comp : "compressed", archive_reader_why(a));
 			err = -EINVAL;
 			goto out;
 		}
@@ -1707,10 +1453,10 @@ static int source_expand_file(const char *path, struct btf_source_list *list)
 		err = source_expand_deb(path, list);
 		goto out;
 	} else if (source_is_tar(m.data, m.len)) {
-		struct archive *a = source_archive_new(true, false, false);
+		struct archive *a = archive_reader_new(true, false, false);
 
 		if (archive_read_open_memory(a, m.data, m.len) != ARCHIVE_OK) {
-			report_error("%s: %s", ctx, source_archive_why(a));
+			report_error("%s: %s", ctx, archive_reader_why(a));
 			err = -EINVAL;
 		} else {
 			err = source_expand_tar(a, path, list);
@@ -1794,7 +1540,7 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 	case BTF_SOURCE_ARCHIVE:
 		err = source_read_tar(e->path, e->member, &data, -1, &found);
 		if (!err) {
-			ctx = source_ctx(e->path, source_member_name(found));
+			ctx = source_ctx(e->path, archive_reader_member_name(found));
 			err = source_btf_from_mem((const unsigned char *)data.data, data.len, ctx, out, 0);
 			free(ctx);
 		}
@@ -1806,7 +1552,7 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 
 		err = source_deb_walk(e->path, e->member, false, &d, &data, -1);
 		if (!err) {
-			ctx = source_ctx(e->path, source_member_name(d.member));
+			ctx = source_ctx(e->path, archive_reader_member_name(d.member));
 			err = source_btf_from_mem((const unsigned char *)data.data, data.len, ctx, out, 0);
 			free(ctx);
 			free(d.member);
@@ -1860,7 +1606,7 @@ int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len
 	if (e->kind != BTF_SOURCE_ARCHIVE) {
 		err = btf_source_read_raw(e, &raw);
 		if (!err) {
-			ctx = source_ctx(e->path, e->member ? source_member_name(e->member) : NULL);
+			ctx = source_ctx(e->path, e->member ? archive_reader_member_name(e->member) : NULL);
 			err = source_write_fd(fd, raw.data, raw.len, ctx);
 			free(ctx);
 			*len = raw.len;
@@ -1871,7 +1617,7 @@ int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len
 	err = source_read_tar(e->path, e->member, NULL, fd, &found);
 	if (err)
 		return err;
-	ctx = source_ctx(e->path, source_member_name(found));
+	ctx = source_ctx(e->path, archive_reader_member_name(found));
 	if (fstat(fd, &st) < 0 || (got = pread(fd, head, sizeof(head), 0)) < 0) {
 		err = -errno;
 		report_error("%s: cannot read the unpacked file: %s", ctx, strerror(-err));
@@ -1923,7 +1669,7 @@ static int source_libbpf_print(enum libbpf_print_level level, const char *fmt, v
 int btf_source_parse(const struct btf_source_entry *e, const struct buf *raw, struct btf **out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(source_libbpf_print);
-	char *ctx = source_ctx(e->path, e->member ? source_member_name(e->member) : NULL);
+	char *ctx = source_ctx(e->path, e->member ? archive_reader_member_name(e->member) : NULL);
 	struct btf *btf;
 	int err;
 
@@ -1973,7 +1719,7 @@ int btf_source_load(const char *path, struct btf **out)
 		report_error("cannot load kernel BTF from %s: it holds %zu kernels; one is needed here",
 			     path, list.n);
 		if (e->member)
-			report_hint("unpack the one you want, e.g. %s from it", source_member_name(e->member));
+			report_hint("unpack the one you want, e.g. %s from it", archive_reader_member_name(e->member));
 		else
 			report_hint("pass one of its files, e.g. %s", e->path);
 		btf_source_list_free(&list);

@@ -75,9 +75,9 @@ static int pahole_unpack_stream(const char *input, const char *ctx, int fd)
 			break;
 		}
 		total += n;
-		if (total > KIMAGE_MAX_UNPACKED) {
+		if (total > FORMATS_MAX_DEBUG_VMLINUX) {
 			report_error("%s: unpacks to more than %llu bytes; refusing it", ctx,
-				     (unsigned long long)KIMAGE_MAX_UNPACKED);
+				     (unsigned long long)FORMATS_MAX_DEBUG_VMLINUX);
 			err = -EFBIG;
 			break;
 		}

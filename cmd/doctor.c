@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "../formats/deb.h"
 #include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
@@ -918,7 +919,7 @@ static void doctor_check_guest_busybox(struct doctor *d)
 		doctor_fail(d, check, fix, "cannot read %s: %s", src, strerror(errno));
 		goto out;
 	}
-	if (vm_is_deb(head, (size_t)n)) {
+	if (deb_is_deb(head, (size_t)n)) {
 		if (!d->tmpdir) {
 			doctor_fail(d, check, "set TMPDIR to a writable directory",
 				    "cannot extract busybox from %s: no temp directory", src);
@@ -926,7 +927,7 @@ static void doctor_check_guest_busybox(struct doctor *d)
 		}
 		bin = fs_path_join(d->tmpdir, "busybox");
 		fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-		err = fd < 0 ? -errno : vm_deb_extract(src, "bin/busybox", fd, NULL);
+		err = fd < 0 ? -errno : deb_extract(src, "bin/busybox", FORMATS_MAX_IMAGE, fd, NULL);
 		if (fd >= 0)
 			close(fd);
 		if (err) {

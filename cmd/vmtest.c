@@ -34,6 +34,7 @@
 
 #include "cmd.h"
 #include "../btfhub/btfgen.h"
+#include "../formats/deb.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
@@ -933,7 +934,7 @@ static int find_guest_busybox(struct vmtest *t)
 		free(deb);
 		return -errno;
 	}
-	if (!vm_is_deb(head, (size_t)n)) {
+	if (!deb_is_deb(head, (size_t)n)) {
 		t->busybox = deb;	/* a program: vm_rootfs checks it */
 		return 0;
 	}
@@ -943,7 +944,7 @@ static int find_guest_busybox(struct vmtest *t)
 		err = -errno;
 		report_error("cannot create a file in %s: %s", t->work, strerror(errno));
 	} else {
-		err = vm_deb_extract(deb, "bin/busybox", fd, NULL);
+		err = deb_extract(deb, "bin/busybox", FORMATS_MAX_IMAGE, fd, NULL);
 		if (err == -ENOENT)
 			report_error("package %s holds no bin/busybox", deb);
 		if (!err && fchmod(fd, 0755) < 0) {

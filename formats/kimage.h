@@ -16,10 +16,11 @@
 #include <stddef.h>
 
 #include "../lib/buf.h"
+#include "limits.h"
 
-/* Largest kernel we unpack: a vmlinux with full DWARF is under 1 GiB; more
- * means a corrupt or hostile stream (a decompression bomb). */
-#define KIMAGE_MAX_UNPACKED (4ULL << 30)
+/* Largest kernel we unpack in memory (limits.h); more means a corrupt or
+ * hostile stream (a decompression bomb). */
+#define KIMAGE_MAX_UNPACKED FORMATS_MAX_IMAGE
 
 enum kimage_format {
 	KIMAGE_UNKNOWN = 0,
