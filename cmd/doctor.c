@@ -38,6 +38,7 @@
 #include "../btfhub/btfgen.h"
 #include "../lib/toolchain.h"
 #include "../vm/vm.h"
+#include "../vm/vm_busybox.h"
 #include "../vm/vm_kernel.h"
 #include "../vm/vm_rootfs.h"
 
@@ -896,57 +897,32 @@ out:
 static void doctor_check_guest_busybox(struct doctor *d)
 {
 	const char *check = "guest-busybox";
-	char var[32], *cache = btfgen_cache_dir(), *src, *fix, *bin = NULL;
-	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
-	unsigned char head[64];
-	int fd, machine, err = 0;
-	ssize_t n = -1;
+	char *cache = btfgen_cache_dir(), why[1024];
+	struct vm_busybox b = {0};
+	int machine, err;
 
-	src = vm_rootfs_busybox_source(d->arch->name, d->arch->deb_arch, dirs, var);
-	fix = xasprintf("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh does), "
-			"or set %s to a static %s busybox", cache, d->arch->deb_arch, var, d->arch->name);
-	if (!src) {
-		doctor_fail(d, check, fix, "no busybox-static_*_%s.deb in %s or /var/cache/apt/archives, "
-			    "and %s is not set", d->arch->deb_arch, cache, var);
+	if (!d->tmpdir) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot look for the guest's busybox: no temp directory");
 		goto out;
 	}
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = pread(fd, head, sizeof(head), 0);
-		close(fd);
-	}
-	if (n < 0) {
-		doctor_fail(d, check, fix, "cannot read %s: %s", src, strerror(errno));
+	err = vm_busybox_find(d->arch->name, d->arch->deb_arch, cache, d->tmpdir, &b, why,
+			      sizeof(why));
+	if (err) {
+		doctor_fail(d, check, b.fix, "%s", why);
 		goto out;
 	}
-	if (deb_is_deb(head, (size_t)n)) {
-		if (!d->tmpdir) {
-			doctor_fail(d, check, "set TMPDIR to a writable directory",
-				    "cannot extract busybox from %s: no temp directory", src);
-			goto out;
-		}
-		bin = fs_path_join(d->tmpdir, "busybox");
-		fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-		err = fd < 0 ? -errno : deb_extract(src, "bin/busybox", FORMATS_MAX_IMAGE, fd, NULL);
-		if (fd >= 0)
-			close(fd);
-		if (err) {
-			doctor_fail(d, check, fix, "cannot extract bin/busybox from %s: %s", src,
-				    err == -ENOENT ? "the package has none" : strerror(-err));
-			goto out;
-		}
-	}
-	machine = elf_file_machine(bin ? bin : src);
+	machine = elf_file_machine(b.path);
 	if (machine != (int)d->arch->elf_machine)
-		doctor_fail(d, check, fix, "%s%s is not an %s program (ELF machine %d)",
-			    bin ? "the busybox of " : "", src, d->arch->name, machine);
+		doctor_fail(d, check, b.fix, "%s%s is not an %s program (ELF machine %d)",
+			    b.from_deb ? "the busybox of " : "", b.source, d->arch->name, machine);
 	else
-		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", bin ? "bin/busybox of " : "", src,
-			  d->arch->name);
+		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", b.from_deb ? "bin/busybox of " : "",
+			  b.source, d->arch->name);
 out:
-	free(bin);
-	free(src);
-	free(fix);
+	if (b.from_deb && b.path)
+		unlink(b.path);
+	vm_busybox_free(&b);
 	free(cache);
 }
 

@@ -33,8 +33,8 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 # and the places that read a variable whose name is not a literal:
 #   lib/toolchain.c find_from_env, report_missing   (names from their callers)
 #   runtime/bpfpack_btf.c env_flag                  (names from its callers)
-#   lib/vm.c, cmd/doctor.c: getenv(m->qemu_env)     (QEMU for each VM's machine)
-#   lib/vm_rootfs.c vm_rootfs_busybox_source        (BUSYBOX_<ARCH>)
+#   vm/vm.c, cmd/doctor.c: getenv(m->qemu_env)     (QEMU for each VM's machine)
+#   vm/vm_rootfs.c vm_rootfs_busybox_source        (BUSYBOX_<ARCH>)
 cat >audit.py <<'EOF'
 import os, re, sys
 
@@ -45,8 +45,8 @@ DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 
 RUNTIME_ALLOW = {'BPFPACK_BTF', 'BPFPACK_BTF_FORCE_EMBEDDED'}
 # (file, function or expression) of getenv calls whose argument is not a literal.
 INDIRECT = {('lib/toolchain.c', 'find_from_env'), ('lib/toolchain.c', 'report_missing'),
-            ('runtime/bpfpack_btf.c', 'env_flag'), ('lib/vm.c', 'm->qemu_env'),
-            ('cmd/doctor.c', 'm->qemu_env'), ('lib/vm_rootfs.c', 'vm_rootfs_busybox_source')}
+            ('runtime/bpfpack_btf.c', 'env_flag'), ('vm/vm.c', 'm->qemu_env'),
+            ('cmd/doctor.c', 'm->qemu_env'), ('vm/vm_rootfs.c', 'vm_rootfs_busybox_source')}
 WRAPPERS = {'find_from_env', 'report_missing', 'env_flag'}
 RUNTIME_DIRS = ('runtime', 'include', 'templates', 'examples')
 DRIVER_DIRS = ('lib', 'cmd', 'btfhub')
