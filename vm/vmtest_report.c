@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../lib/fs.h"
+#include "../lib/json.h"
 #include "../lib/report.h"
 
 #define CONSOLE_TAIL_LINES 20
@@ -141,88 +142,64 @@ void vmtest_print_table(const struct vmtest *t)
 	free(res);
 }
 
-/* A JSON string; invalid UTF-8 becomes U+FFFD so the document stays valid. */
-static void json_string(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	fputc('"', f);
-	while (p < end) {
-		unsigned char c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			   (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n && (size_t)(end - p) >= n;
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			fputs("\\ufffd", f);
-			p++;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fwrite(p, 1, n, f);
-		p += n;
-	}
-	fputc('"', f);
-}
-
-static void json_cstr(FILE *f, const char *s)
-{
-	if (s)
-		json_string(f, s, strlen(s));
-	else
-		fputs("null", f);
-}
-
 void vmtest_print_json(const struct vmtest *t, bool keep_logs)
 {
+	struct json j;
 	size_t passed = 0;
-	FILE *f = stdout;
 
-	fprintf(f, "{\n  \"arch\": \"%s\",\n  \"accel\": \"%s\",\n  \"kernels\": [",
-		t->machine ? t->machine->arch : "x86_64", t->kvm ? "kvm" : "tcg");
+	json_init(&j, 2);
+	json_object_begin(&j);
+	json_key(&j, "arch");
+	json_string(&j, t->machine ? t->machine->arch : "x86_64");
+	json_key(&j, "accel");
+	json_string(&j, t->kvm ? "kvm" : "tcg");
+	json_key(&j, "kernels");
+	json_array_begin(&j);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct vmtest_run *r = &t->runs[i];
 		const struct vm_guest_report *rep = &r->ch.report;
 
 		passed += vmtest_run_ok(r);
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"kernel\": ", f);
-		json_cstr(f, r->name);
-		fputs(", \"path\": ", f);
-		json_cstr(f, r->arg);
-		fputs(", \"release\": ", f);
-		json_cstr(f, rep->release && *rep->release ? rep->release : r->k.release);
-		fprintf(f, ", \"btf\": %s, \"btf_hidden\": %s",
-			rep->btf < 0 ? "null" : rep->btf ? "true" : "false",
-			t->no_btf && rep->btf > 0 ? "true" : "false");
-		fputs(", \"lsm\": ", f);
-		json_cstr(f, rep->lsm);
-		fprintf(f, ", \"result\": \"%s\"", result_word(r));
-		if (r->result == VMTEST_EXIT)
-			fprintf(f, ", \"exit_status\": %d", rep->exit_status);
+		json_object_begin(&j);
+		json_key(&j, "kernel");
+		json_string(&j, r->name);
+		json_key(&j, "path");
+		json_string(&j, r->arg);
+		json_key(&j, "release");
+		json_string(&j, rep->release && *rep->release ? rep->release : r->k.release);
+		json_key(&j, "btf");
+		if (rep->btf < 0)
+			json_null(&j);
 		else
-			fputs(", \"exit_status\": null", f);
-		fprintf(f, ", \"seconds\": %.2f", run_seconds(r));
-		fputs(", \"stdout\": ", f);
-		json_string(f, r->out.data ? r->out.data : "", r->out.len);
-		fputs(", \"stderr\": ", f);
-		json_string(f, r->err.data ? r->err.data : "", r->err.len);
-		fputs(", \"console_log\": ", f);
-		json_cstr(f, keep_logs ? r->console : NULL);
-		fputs("}", f);
+			json_bool(&j, rep->btf);
+		json_key(&j, "btf_hidden");
+		json_bool(&j, t->no_btf && rep->btf > 0);
+		json_key(&j, "lsm");
+		json_string(&j, rep->lsm);
+		json_key(&j, "result");
+		json_string(&j, result_word(r));
+		json_key(&j, "exit_status");
+		if (r->result == VMTEST_EXIT)
+			json_int(&j, rep->exit_status);
+		else
+			json_null(&j);
+		json_key(&j, "seconds");
+		json_double(&j, run_seconds(r), 2);
+		json_key(&j, "stdout");
+		json_string_len(&j, r->out.data ? r->out.data : "", r->out.len);
+		json_key(&j, "stderr");
+		json_string_len(&j, r->err.data ? r->err.data : "", r->err.len);
+		json_key(&j, "console_log");
+		json_string(&j, keep_logs ? r->console : NULL);
+		json_object_end(&j);
 	}
-	fprintf(f, "\n  ],\n  \"passed\": %zu,\n  \"failed\": %zu\n}\n", passed, t->n - passed);
-	fflush(f);
+	json_array_end(&j);
+	json_key(&j, "passed");
+	json_uint(&j, passed);
+	json_key(&j, "failed");
+	json_uint(&j, t->n - passed);
+	json_write(&j, stdout);
+	json_free(&j);
 }
 
 /* The reason of the kernel panic the console log shows, or NULL. */
