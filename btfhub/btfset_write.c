@@ -698,17 +698,11 @@ static int key_field_check(const char *field, size_t cap, const char *what, bool
 	return 0;
 }
 
+/* The set's kernel order: the reader's own (runtime/btfset.h). */
 static int key_cmp(const struct btf_key *a, const struct btf_key *b)
 {
-	int c;
-
-	if ((c = strcmp(a->distro, b->distro)))
-		return c;
-	if ((c = strcmp(a->version, b->version)))
-		return c;
-	if ((c = strcmp(a->arch, b->arch)))
-		return c;
-	return strcmp(a->release, b->release);
+	return btfset_key_order(a->distro, a->version, a->arch, a->release, b->distro, b->version,
+				b->arch, b->release);
 }
 
 int btfset_builder_add(struct btfset_builder *b, const struct btf_key *key, const void *blob,
