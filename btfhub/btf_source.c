@@ -322,7 +322,16 @@ static int source_from_stream(const unsigned char *p, size_t len, const char *ct
 	bool partial;
 	int err;
 
-	err = kimage_decompress(p, len, 0, &plain, why, sizeof(why), &partial);
+	/* Raw BTF is a few MB: a stream of it gets the smaller cap. */
+	kimage_decompress(p, len, BTF_SOURCE_PEEK, &plain, why, sizeof(why), NULL);
+	if (source_is_btf((const unsigned char *)plain.data, plain.len)) {
+		buf_reset(&plain);
+		err = kimage_decompress_capped(p, len, (size_t)FORMATS_MAX_BTF, &plain, why,
+					       sizeof(why), &partial);
+	} else {
+		buf_reset(&plain);
+		err = kimage_decompress(p, len, 0, &plain, why, sizeof(why), &partial);
+	}
 	if (err == -EINVAL && partial) {
 		const unsigned char *q = (const unsigned char *)plain.data;
 

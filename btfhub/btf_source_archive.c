@@ -129,8 +129,13 @@ int source_read_tar(const char *path, const char *member, struct buf *data, int 
 			goto out;
 		}
 		if (want && candidates == 1) {
+			size_t n = strlen(name);
+
 			*found = xstrdup(name);
-			err = archive_reader_read_entry(a, ctx, (size_t)FORMATS_MAX_IMAGE, data, fd);
+			/* btfhub's <release>.btf is raw BTF: the smaller cap. */
+			err = archive_reader_read_entry(a, ctx, n > 4 && !strcmp(name + n - 4, ".btf")
+							? (size_t)FORMATS_MAX_BTF : (size_t)FORMATS_MAX_IMAGE,
+							data, fd);
 			if (err)
 				goto out;
 		} else if (archive_read_data_skip(a) < ARCHIVE_WARN) {

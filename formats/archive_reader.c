@@ -120,7 +120,8 @@ int archive_reader_read_entry(struct archive *a, const char *ctx, size_t limit, 
 			return -EINVAL;
 		}
 		if (off < 0 || (size_t)off > limit || n > limit - (size_t)off) {
-			report_error("%s: archive entry is larger than %zu bytes", ctx, limit);
+			report_error("%s: archive entry is larger than %zu MiB (the limit for outside input); "
+				     "refusing it", ctx, limit >> 20);
 			return -EFBIG;
 		}
 		if (fd >= 0) {

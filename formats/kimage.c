@@ -121,7 +121,8 @@ static int kimage_xz_single(const void *data, size_t len, size_t limit, bool bou
 		n = sizeof(chunk) - s.avail_out;
 		if (out->len - start + n > limit) {
 			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
+				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+					 limit >> 20);
 				err = -EFBIG;
 				break;
 			}
@@ -167,7 +168,8 @@ static int kimage_zstd_single(const void *data, size_t len, size_t limit, bool b
 		}
 		if (out->len - start + o.pos > limit) {
 			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
+				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+					 limit >> 20);
 				err = -EFBIG;
 				break;
 			}
@@ -185,13 +187,28 @@ static int kimage_zstd_single(const void *data, size_t len, size_t limit, bool b
 	return err;
 }
 
+static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool bounded,
+				struct buf *out, char *why, size_t why_len, bool *partial);
+
 int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *out,
 		      char *why, size_t why_len, bool *partial)
+{
+	return kimage_decompress_to(data, len, limit ? limit : (size_t)KIMAGE_MAX_UNPACKED,
+				    limit != 0, out, why, why_len, partial);
+}
+
+int kimage_decompress_capped(const void *data, size_t len, size_t cap, struct buf *out,
+			     char *why, size_t why_len, bool *partial)
+{
+	return kimage_decompress_to(data, len, cap, false, out, why, why_len, partial);
+}
+
+static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool bounded,
+				struct buf *out, char *why, size_t why_len, bool *partial)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
 	size_t start = out->len;
-	bool bounded = limit != 0;
 	const char *magic;
 	int err = 0;
 
@@ -199,8 +216,6 @@ int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *ou
 		return -ENOMEM;
 	if (partial)
 		*partial = false;
-	if (!bounded)
-		limit = (size_t)KIMAGE_MAX_UNPACKED;
 	snprintf(why, why_len, "unknown error");
 	kimage_archive_support_filters(a);
 	archive_read_support_format_raw(a);
@@ -234,7 +249,8 @@ int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *ou
 		}
 		if (out->len - start + n > limit) {
 			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
+				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+					 limit >> 20);
 				err = -EFBIG;
 				break;
 			}

@@ -76,6 +76,11 @@ const char *kimage_compression_at(const void *data, size_t len);
 int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *out,
 		      char *why, size_t why_len, bool *partial);
 
+/* The same, but more than CAP bytes of output is an error (-EFBIG): for a
+ * stream whose content calls for a smaller cap than a kernel's. */
+int kimage_decompress_capped(const void *data, size_t len, size_t cap, struct buf *out,
+			     char *why, size_t why_len, bool *partial);
+
 /* Unpacks the kernel of the image DATA described by INFO (from kimage_probe or
  * kimage_scan) into OUT: a vmlinux ELF for x86, a raw Image for arm64. */
 int kimage_unpack(const void *data, size_t len, const struct kimage_info *info,
