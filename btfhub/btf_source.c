@@ -437,17 +437,52 @@ static void source_elf_hints(const struct source_map *m, char *release, size_t r
 		kimage_find_banner(m->data + off, size, release, rsize, banner, bsize);
 }
 
+struct source_banner {
+	struct buf plain;
+	size_t searched;
+	bool seen;
+	char *release, *banner;
+	size_t rsize, bsize;
+};
+
+/* Searches the new bytes (from a little before them) for the banner. A
+ * banner found is read again after one more block, in case the block ended
+ * inside it; then the stream stops (1). */
+static int source_banner_block(void *ctx, const void *block, size_t n)
+{
+	struct source_banner *sb = ctx;
+
+	buf_append(&sb->plain, block, n);
+	if (kimage_find_banner(sb->plain.data + sb->searched, sb->plain.len - sb->searched,
+			       sb->release, sb->rsize, sb->banner, sb->bsize) == 0) {
+		if (sb->seen)
+			return 1;
+		sb->seen = true;
+		return 0;
+	}
+	/* Only the tail can hold the start of a banner: keep 2 KiB of it, so
+	 * a stream without one (a decompression bomb) cannot take memory in
+	 * proportion to its size. */
+	if (sb->plain.len > (1u << 20)) {
+		memmove(sb->plain.data, sb->plain.data + sb->plain.len - 2048, 2048);
+		sb->plain.len = 2048;
+	}
+	sb->searched = sb->plain.len > 2048 ? sb->plain.len - 2048 : 0;
+	return 0;
+}
+
 /* Decompresses a stream only as far as the banner (for a name that does not
  * say the release): it sits in .rodata, well before a vmlinux's DWARF. */
 static void source_stream_banner(const unsigned char *p, size_t len, const char *ctx,
 				 char *release, size_t rsize, char *banner, size_t bsize)
 {
-	struct buf plain = {0}, kernel = {0};
+	struct source_banner sb = { .release = release, .banner = banner, .rsize = rsize,
+				    .bsize = bsize };
+	struct buf kernel = {0};
 	struct kimage_info info;
 	struct archive *a;
 	struct archive_entry *e;
-	size_t searched = 0, total = 0;
-	bool seen = false;
+	char why[256];
 
 	if (kimage_probe(p, len, ctx, &info) == 0 && info.format != KIMAGE_STREAM) {
 		if (kimage_unpack(p, len, &info, ctx, &kernel) == 0)
@@ -457,42 +492,11 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 	}
 	a = archive_reader_new(false, true, false);
 	if (archive_read_open_memory(a, p, len) == ARCHIVE_OK &&
-	    archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		for (;;) {
-			const void *block;
-			size_t n;
-			la_int64_t off;
-			int r = archive_read_data_block(a, &block, &n, &off);
-			bool done = r != ARCHIVE_OK && r != ARCHIVE_WARN;
-
-			if (!done) {
-				buf_append(&plain, block, n);
-				total += n;
-			}
-			/* Search again from a little before the new bytes. A banner
-			 * found is read again after one more block, in case the
-			 * block ended inside it. */
-			if (plain.len && kimage_find_banner(plain.data + searched, plain.len - searched,
-					       release, rsize, banner, bsize) == 0) {
-				if (done || seen)
-					break;
-				seen = true;
-				continue;
-			}
-			if (done || total > FORMATS_MAX_IMAGE)
-				break;
-			/* Only the tail can hold the start of a banner: keep 2 KiB of
-			 * it, so a stream without one (a decompression bomb) cannot
-			 * take memory in proportion to its size. */
-			if (plain.len > (1u << 20)) {
-				memmove(plain.data, plain.data + plain.len - 2048, 2048);
-				plain.len = 2048;
-			}
-			searched = plain.len > 2048 ? plain.len - 2048 : 0;
-		}
-	}
+	    archive_read_next_header(a, &e) == ARCHIVE_OK)
+		kimage_stream_each(a, (size_t)FORMATS_MAX_IMAGE, source_banner_block, &sb, why,
+				   sizeof(why));
 	archive_read_free(a);
-	buf_free(&plain);
+	buf_free(&sb.plain);
 }
 
 /* The kernel release of the machine we run on, for its /sys/kernel/btf. */

@@ -190,6 +190,60 @@ static int kimage_zstd_single(const void *data, size_t len, size_t limit, bool b
 static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool bounded,
 				struct buf *out, char *why, size_t why_len, bool *partial);
 
+int kimage_stream_each(struct archive *a, size_t cap, kimage_block_fn fn, void *ctx, char *why,
+		       size_t why_len)
+{
+	size_t total = 0;
+
+	for (;;) {
+		const void *block;
+		size_t n;
+		la_int64_t offset;
+		int r = archive_read_data_block(a, &block, &n, &offset), rc;
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			snprintf(why, why_len, "%s", archive_error_string(a) ?: "corrupt data");
+			return -EINVAL;
+		}
+		if (n > cap - total) {
+			/* What fits goes to FN first: a bounded reader keeps it. */
+			rc = cap > total ? fn(ctx, block, cap - total) : 0;
+			if (rc)
+				return rc;
+			snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+				 cap >> 20);
+			return -EFBIG;
+		}
+		total += n;
+		rc = fn(ctx, block, n);
+		if (rc)
+			return rc;
+	}
+}
+
+struct kimage_to_buf {
+	struct buf *out;
+	size_t start, limit;
+	bool bounded;
+};
+
+/* Appends a block; a bounded read stops (1) once LIMIT bytes came out. */
+static int kimage_block_to_buf(void *ctx, const void *block, size_t n)
+{
+	struct kimage_to_buf *b = ctx;
+	size_t have = b->out->len - b->start;
+
+	if (b->bounded && n >= b->limit - have) {
+		buf_append(b->out, block, b->limit - have);
+		return 1;
+	}
+	buf_append(b->out, block, n);
+	return 0;
+}
+
+
 int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *out,
 		      char *why, size_t why_len, bool *partial)
 {
@@ -234,30 +288,14 @@ static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool
 		err = -EINVAL;
 		goto out;
 	}
-	for (;;) {
-		const void *block;
-		size_t n;
-		la_int64_t offset;
-		int r = archive_read_data_block(a, &block, &n, &offset);
+	{
+		/* A bounded read has no error at LIMIT: it stops there. */
+		struct kimage_to_buf b = { out, start, limit, bounded };
 
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			snprintf(why, why_len, "%s", archive_error_string(a) ?: "corrupt data");
-			err = -EINVAL;
-			break;
-		}
-		if (out->len - start + n > limit) {
-			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
-					 limit >> 20);
-				err = -EFBIG;
-				break;
-			}
-			buf_append(out, block, limit - (out->len - start));
-			break;
-		}
-		buf_append(out, block, n);
+		err = kimage_stream_each(a, bounded ? SIZE_MAX : limit, kimage_block_to_buf, &b, why,
+					 why_len);
+		if (err > 0)
+			err = 0;
 	}
 out:
 	/* Kernel builds append the unpacked size after the stream; these two

@@ -64,6 +64,16 @@ struct archive;
  * would start an external program. */
 void kimage_archive_support_filters(struct archive *a);
 
+/* The one decompression loop: passes the output of the compressed stream
+ * A (a libarchive reader of the raw format, its header read) to FN block by
+ * block, CAP bytes at most in all. FN returns 0 to go on, > 0 to stop there
+ * (returned), < 0 on its own failure (returned; FN reported it). Returns 0
+ * at the stream's end, -EFBIG past CAP (FN got what fits), -EINVAL on
+ * corrupt data; WHY says which. */
+typedef int (*kimage_block_fn)(void *ctx, const void *block, size_t len);
+int kimage_stream_each(struct archive *a, size_t cap, kimage_block_fn fn, void *ctx, char *why,
+		       size_t why_len);
+
 /* Name of the compression format whose magic starts DATA, or NULL. */
 const char *kimage_compression_at(const void *data, size_t len);
 
