@@ -2,11 +2,12 @@
  * root in a qemu VM on each given kernel and reports, per kernel, its release,
  * whether it has BTF, the command's exit status and the time it took.
  *
- * The library does the parts: vm_kernel (what to boot), vm_rootfs +
+ * The VM engine (vm/) does the parts: vm_kernel (what to boot), vm_rootfs +
  * initramfs (the guest's files), vm_guest (its /init and the channel it
- * reports through), vm (the qemu process). This file parses the flags, runs
- * up to -j VMs at once with a deadline each, passes the command's output on,
- * and prints the summary. Every VM is killed at its timeout or when bpfpack
+ * reports through), vm (the qemu process), vmtest_sched (up to -j VMs at
+ * once with a deadline each, passing the command's output on),
+ * vmtest_report (the summary), vmtest_modules (--modules, a guest's
+ * busybox). This file parses the flags and calls them in order. Every VM is killed at its timeout or when bpfpack
  * is interrupted; the temp directory is removed (with -v, the logs are kept).
  *
  * The machine follows the kernels: x86_64 kernels boot in

@@ -348,7 +348,7 @@ static void cache_prune(const char *dir)
 
 			unlink(info);	/* first: an image without it is never used */
 			unlink(img);
-			/* The module archives made for it (lib/vm_modules.h). */
+			/* The module archives made for it (vm/vm_modules.h). */
 			if (glob(mods, 0, NULL, &mg) == 0) {
 				for (size_t j = 0; j < mg.gl_pathc; j++)
 					unlink(mg.gl_pathv[j]);

@@ -3,7 +3,7 @@
  *   - an x86 boot image (bzImage, Debian's amd64 vmlinuz), booted as it is;
  *   - an arm64 Image (Debian's arm64 vmlinuz is one), booted as it is;
  *   - a compressed arm64 kernel (Image.gz, an EFI zboot vmlinuz), unpacked
- *     (btfhub/kimage) into the work directory first, since qemu's -kernel
+ *     (formats/kimage) into the work directory first, since qemu's -kernel
  *     wants the Image itself;
  *   - a Debian kernel package (.deb), whose boot/vmlinuz-* is extracted with
  *     libarchive (ar, then data.tar.*) and then taken as above.

@@ -21,7 +21,7 @@
 #include "vm_modules.h"
 
 /* The cache's module archive for kernel package DEB and the modules MODS
- * (in any order and spelling): BASE.mod-HASH.gz (lib/vm_kernel.h). NULL
+ * (in any order and spelling): BASE.mod-HASH.gz (vm/vm_kernel.h). NULL
  * without a cache. */
 static char *modules_cache_path(const char *kcache, const char *deb, const struct strv *mods)
 {

@@ -1,4 +1,4 @@
-/* fuzz_kimage: finding the kernel inside a kernel image (btfhub/kimage.c).
+/* fuzz_kimage: finding the kernel inside a kernel image (formats/kimage.c).
  * The input is a whole image file: it is probed (bzImage setup header, EFI
  * zboot header, a stream at offset 0), scanned for a payload by its magic,
  * unpacked, and the unpacked kernel searched for its BTF and banner; the ELF
