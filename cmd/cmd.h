@@ -19,6 +19,7 @@ int cmd_btf(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_vmtest(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Looks a command up in the table (for help texts). */
 const struct cmd *cmd_find(const char *name);

@@ -86,6 +86,27 @@ static const struct cmd commands[] = {
 	  "  -o, --output F   write the set (or, for from-debug, the BTF) to F\n"
 	  "  -j, --jobs N     kernels minimized at once (default: number of CPUs)\n"
 	  "  -C, --dir DIR    the project in DIR\n" },
+	{ "check", cmd_check, "predict on which kernels each tool loads and attaches",
+	  "usage: bpfpack check [-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]...\n"
+	  "                     [--object OBJ]... [--json | --markdown] [--require SPEC] [-j N]\n"
+	  "\n"
+	  "Checks each tool's BPF object (.output/X.bpf.o; run `bpfpack build` first) against\n"
+	  "each kernel's BTF: CO-RE relocations as libbpf resolves them (an unresolved one is\n"
+	  "fatal only where the verifier reaches it, with the kernel's exists-checks folded),\n"
+	  "helpers, map / program / attach types, kfuncs and typed ksyms, attach targets.\n"
+	  "One verdict per tool and kernel: ok, load-fail or attach-fail, with every reason.\n"
+	  "Kernels with the same verdict and reasons are shown together.\n"
+	  "\n"
+	  "  --btf SOURCE     kernel BTF, as for `btf gen` (repeatable; default: the manifest's\n"
+	  "                   [btf] sources)\n"
+	  "  --filter SPEC    keep only these kernels: DISTRO, DISTRO:VERSION or arch terms\n"
+	  "  --tool NAME      only this tool of the project (repeatable)\n"
+	  "  --object OBJ     check this BPF object instead of a project's (repeatable)\n"
+	  "  --json           the verdicts as JSON\n"
+	  "  --markdown       the verdicts as markdown (CI job summaries, PR comments)\n"
+	  "  --require SPEC   exit 1 when a kernel matching SPEC (filter syntax) is not ok\n"
+	  "  -j, --jobs N     kernels checked at once (default: number of CPUs)\n"
+	  "  -C, --dir DIR    the project in DIR\n" },
 	{ "inspect", cmd_inspect, "show what a built tool carries (programs, embedded BTF)",
 	  "usage: bpfpack inspect TOOL [--json]\n"
 	  "\n"
