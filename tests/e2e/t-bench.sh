@@ -31,6 +31,9 @@ for script in "$BPFPACK_ROOT"/bench/*.sh; do
 	name=$(basename "$script")
 	args=(-n 1)
 	case $name in
+	check.sh)
+		# t-check-bench runs it, with checks of its own output.
+		continue ;;
 	btf.sh)
 		# Without a corpus it measures only the start-up part, and says so.
 		args+=(-s 3) ;;
