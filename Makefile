@@ -31,8 +31,17 @@ build/tests/%: tests/unit/%.c tests/unit/testutil.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
+# Man pages and bash completion, printed by the driver from its command and
+# option tables (cmd/help.c): never written by hand.
+man: bin/bpfpack
+	rm -rf build/man.tmp && bin/bpfpack __man build/man.tmp && rm -rf build/man && mv build/man.tmp build/man
+
+completion: bin/bpfpack
+	@mkdir -p build/completion
+	bin/bpfpack __completion >build/completion/bpfpack.tmp && mv build/completion/bpfpack.tmp build/completion/bpfpack
+
 clean:
 	rm -rf build bin
 
-.PHONY: all unit clean
+.PHONY: all unit clean man completion
 -include $(shell find build/obj build/tests -name '*.d' 2>/dev/null)

@@ -80,7 +80,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
-	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
+	struct btfgen_opts opts = { .parallel = parallel, .progress = true, .label = label };
 	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];

@@ -155,6 +155,11 @@ int cmd_select(const struct command *cmd, int argc, char **argv)
 		cmd_print_help(cmd, stdout);
 		return 0;
 	}
+	if (argv[1][0] == '-') {
+		report_error("unknown option '%s'", argv[1]);
+		cmd_usage_hint(cmd);
+		return -EUSAGE;
+	}
 	sub = find_sub(cmd, argv[1]);
 	if (!sub) {
 		report_error("unknown %scommand '%s'", cmd == &command_bpfpack ? "" : "sub", argv[1]);
@@ -361,6 +366,8 @@ static int man_write_page(const struct command *cmd, const char *dir)
 	fputs(".TH ", f);
 	man_upper(f, page);
 	fprintf(f, " 1 \"\" \"bpfpack %s\" \"bpfpack manual\"\n", BPFPACK_VERSION);
+	/* No hyphenation, ragged right: option names must stay whole. */
+	fputs(".nh\n.ad l\n", f);
 	fputs(".SH NAME\n", f);
 	roff_text(f, page);
 	fputs(" \\- ", f);
