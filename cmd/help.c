@@ -36,12 +36,23 @@ static void cmd_full_name(const struct command *cmd, char *out, size_t size)
 
 void cmd_usage_hint(const struct command *cmd)
 {
-	const char *syn = cmd->synopsis && cmd->synopsis[0] ? cmd->synopsis[0] : "COMMAND [ARGS]";
+	const char *syn = cmd->synopsis && cmd->synopsis[0] ? cmd->synopsis[0] : NULL;
+	struct buf subs = {0};
 	char name[128];
 
+	/* A command with subcommands and no synopsis of its own: "gen|embed ...". */
+	if (!syn) {
+		for (size_t i = 0; cmd->subcommands && cmd->subcommands[i]; i++)
+			if (!cmd->subcommands[i]->hidden)
+				buf_printf(&subs, "%s%s", subs.len ? "|" : "", cmd->subcommands[i]->name);
+		buf_append_str(&subs, subs.len ? " [ARGS]" : "COMMAND [ARGS]");
+		buf_append(&subs, "", 1);
+		syn = subs.data;
+	}
 	cmd_full_name(cmd, name, sizeof(name));
 	report_hint("usage: %s%s%s (see `bpfpack help%s%s`)", name, *syn ? " " : "", syn,
 		    *cmd->path ? " " : "", cmd->path);
+	buf_free(&subs);
 }
 
 int cmd_parse_options(const struct command *cmd, int argc, char **argv, void *args, unsigned flags)
@@ -189,7 +200,7 @@ int cmd_opt_arch(const char *arg, void *field)
 /* ---- help ------------------------------------------------------------------ */
 
 struct help_args {
-	int unused;
+	char unused;	/* help has no options of its own, but a table all the same */
 };
 
 static const char *const help_synopsis[] = { "[COMMAND [SUBCOMMAND]]", NULL };
