@@ -81,7 +81,7 @@ for c in "" "${cmds[@]}"; do
 	fi
 	if [ $have_groff = 1 ]; then
 		warn=$(groff -ww -z -man "$page" 2>&1)
-		[ -z "$warn" ] && man -l "$page" >/dev/null 2>&1 &&
+		[ -z "$warn" ] && groff -man -Tutf8 -P-cbou "$page" 2>/dev/null | grep -q "^NAME" &&
 			t_ok "$label: $(basename "$page") renders without warnings" ||
 			t_fail "$label: $(basename "$page") renders without warnings" "$warn"
 	else
