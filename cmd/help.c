@@ -216,10 +216,14 @@ int cmd_help(int argc, char **argv)
 	for (int i = 1; i <= n; i++) {
 		const struct command *sub = c->subcommands ? find_sub(c, argv[i]) : NULL;
 
+		if (!sub && !c->subcommands) {
+			report_error("`bpfpack %s` has no subcommands", c->path);
+			cmd_usage_hint(c);
+			return -EUSAGE;
+		}
 		if (!sub) {
 			report_error("unknown %scommand '%s'", c == &command_bpfpack ? "" : "sub", argv[i]);
-			if (c->subcommands)
-				suggest_sub(c, argv[i]);
+			suggest_sub(c, argv[i]);
 			report_hint("run `bpfpack help%s%s` for the list of %scommands", *c->path ? " " : "",
 				    c->path, c == &command_bpfpack ? "" : "sub");
 			return -EUSAGE;
