@@ -30,6 +30,8 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 #   BPFPACK_HOME BPFPACK_CACHE_DIR    bpfpack's data and cache directories
 #   BPFPACK_ACCEL QEMU BUSYBOX        vmtest's accelerator, qemu and busybox
 #   GLIBC_TUNABLES                    read to extend it for bpftool, never to decide
+#   NO_COLOR TERM COLUMNS             lib/report.c: colour or not, the progress
+#                                     bar's width when the terminal does not say
 # and the places that read a variable whose name is not a literal:
 #   lib/toolchain.c find_from_env, report_missing   (names from their callers)
 #   runtime/bpfpack_btf.c env_flag                  (names from its callers)
@@ -41,7 +43,7 @@ import os, re, sys
 root = sys.argv[1]
 DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 'CC', 'AR',
                 'OBJCOPY', 'CROSS_COMPILE', 'BPFPACK_HOME', 'BPFPACK_CACHE_DIR', 'BPFPACK_ACCEL',
-                'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES'}
+                'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES', 'NO_COLOR', 'TERM', 'COLUMNS'}
 RUNTIME_ALLOW = {'BPFPACK_BTF', 'BPFPACK_BTF_FORCE_EMBEDDED'}
 # (file, function or expression) of getenv calls whose argument is not a literal.
 INDIRECT = {('lib/toolchain.c', 'find_from_env'), ('lib/toolchain.c', 'report_missing'),
