@@ -17,7 +17,8 @@
  *	};
  *
  * The macros, all (SHORT, LONG, TYPE, FIELD, ..., HELP); SHORT is 0 for a
- * long-only option; ARGH names the argument in help ("DIR", "N");
+ * long-only option, LONG is always given (help, man pages and "did you mean"
+ * use it); long options are never abbreviated; ARGH names the argument in help ("DIR", "N");
  * COMPLETE says what the shell completes for the argument: "@file", "@dir",
  * "@template", "@command", a space-separated word list ("x86_64 arm64"), or
  * NULL for free text.
