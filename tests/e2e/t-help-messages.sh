@@ -79,6 +79,18 @@ out=$(NO_COLOR=1 on_tty "$BPFPACK build --bogus")
 ! grep -q "$esc" <<<"$out" && grep -q "^bpfpack: build: unknown option '--bogus'" <<<"$out" &&
 	t_ok "NO_COLOR: no escape sequences on a terminal" ||
 	t_fail "NO_COLOR: no escape sequences on a terminal" "$(cat -v <<<"$out")"
+# An info line is not dressed as an error: clean waiting for a build's lock.
+"$BPFPACK" new infoproj >/dev/null && mkdir -p infoproj/.output
+flock infoproj/.output/.lock sleep 2 &
+T_BG_PIDS+=($!)
+sleep 0.3
+out=$(on_tty "$BPFPACK clean -C infoproj")
+line=$(tr -d '\r' <<<"$out" | grep 'waiting for another build')
+if [ "$line" = "bpfpack: clean: waiting for another build of this project to finish" ] && [ ! -e infoproj/.output ]; then
+	t_ok "an info line on a terminal is plain, not an error's colour"
+else
+	t_fail "an info line on a terminal is plain, not an error's colour" "$(cat -v <<<"$out")"
+fi
 "$BPFPACK" build --bogus 2>err.txt
 ! grep -q "$esc" err.txt && t_ok "no colour into a file" || t_fail "no colour into a file" "$(cat -v err.txt)"
 
