@@ -141,6 +141,9 @@ grep -qx tracepoint <<<"$tmpl" && t_ok "completion: -t completes template names"
 tmpl=$(PATH=/usr/bin:/bin complete_words /nonexistent/bpfpack new x -t kp)
 [ "$tmpl" = kprobe ] && t_ok "completion: -t falls back to the template names baked in" ||
 	t_fail "completion: -t falls back to the template names baked in" "$tmpl"
+hb=$(complete_words bpfpack help btf '' | sort | tr '\n' ' ')
+[ "$hb" = "embed from-debug gen " ] && t_ok "completion: help btf completes btf's subcommands" ||
+	t_fail "completion: help btf completes btf's subcommands" "$hb"
 mkdir -p somedir && touch somedir/afile
 [ "$(complete_words bpfpack build -C som)" = "somedir" ] && t_ok "completion: -C completes directories" ||
 	t_fail "completion: -C completes directories" "$(complete_words bpfpack build -C som)"
