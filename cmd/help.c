@@ -365,6 +365,13 @@ static const char man_exit_status[] =
 	"130 interrupted. Every failure is one line on standard error,\n"
 	"\"bpfpack: COMMAND: what failed: why\", sometimes followed by a \"hint:\" line.\n";
 
+static const char man_environment[] =
+	"CLANG, BPFTOOL, CC, AR, OBJCOPY: the programs a build runs (a path, or a\n"
+	"name looked up in PATH). CROSS_COMPILE: the cross tools' prefix for --arch.\n"
+	"BPFPACK_HOME: bpfpack's templates, headers and runtime. BPFPACK_CACHE_DIR:\n"
+	"the cache (default $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack).\n"
+	"NO_COLOR: no colour on a terminal either.\n";
+
 static int man_write_page(const struct command *cmd, const char *dir)
 {
 	char page[160], file[200];
@@ -418,6 +425,8 @@ static int man_write_page(const struct command *cmd, const char *dir)
 	if (cmd == &command_bpfpack) {
 		fputs(".SH EXIT STATUS\n", f);
 		roff_text(f, man_exit_status);
+		fputs(".SH ENVIRONMENT\n", f);
+		roff_text(f, man_environment);
 	}
 	fputs(".SH SEE ALSO\n", f);
 	if (cmd == &command_bpfpack) {
