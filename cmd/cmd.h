@@ -38,7 +38,7 @@ struct command {
 };
 
 extern const struct command command_new, command_vmlinux, command_build, command_btf,
-	command_btf_gen, command_btf_embed, command_btf_from_debug, command_inspect, command_vmtest,
+	command_btf_gen, command_btf_embed, command_btf_from_debug, command_check, command_inspect, command_vmtest,
 	command_clean, command_doctor, command_help, command_man, command_completion,
 	command_options_list;
 /* The root: the global options, the top-level commands as subcommands. */
@@ -58,6 +58,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_vmtest(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Runs the subcommand of TABLE named by argv[1] (argv[0] is the parent
  * CMD's): "did you mean" for a typo, help for -h/--help, a usage error

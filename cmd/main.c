@@ -15,7 +15,7 @@
 
 /* The top-level commands, in the order help lists them. */
 static const struct command *const commands[] = {
-	&command_new, &command_vmlinux, &command_build, &command_btf, &command_inspect,
+	&command_new, &command_vmlinux, &command_build, &command_btf, &command_check, &command_inspect,
 	&command_vmtest, &command_clean, &command_doctor, &command_help,
 	&command_man, &command_completion, &command_options_list, NULL,
 };

@@ -1,0 +1,126 @@
+/* check: will a tool's BPF object load and attach on a kernel, predicted
+ * from that kernel's BTF alone (`bpfpack check`). Per (tool, kernel): CO-RE
+ * relocations resolved as libbpf resolves them, with a reachability pass
+ * over each program that folds branches on the kernel's exists-constants
+ * (an unresolved relocation is fatal only where the verifier can reach it);
+ * helper ids against enum bpf_func_id; map types, program types and attach
+ * types against the kernel's enums; kfuncs and typed ksyms; attach targets.
+ * Verdict: ok, load-fail or attach-fail, with every reason. */
+#ifndef BPFPACK_CHECK_H
+#define BPFPACK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "btf_source.h"
+#include "core_relo.h"
+
+struct btf;
+struct core_index;
+
+enum check_verdict {
+	CHECK_OK = 0,
+	CHECK_ATTACH_FAIL,
+	CHECK_LOAD_FAIL,
+};
+
+/* What a reason is about; names as in the JSON output. */
+enum check_what {
+	CHECK_WHAT_RELOCATION,
+	CHECK_WHAT_HELPER,
+	CHECK_WHAT_MAP_TYPE,
+	CHECK_WHAT_PROG_TYPE,
+	CHECK_WHAT_ATTACH_TYPE,
+	CHECK_WHAT_ATTACH_TARGET,
+	CHECK_WHAT_KFUNC,
+	CHECK_WHAT_KSYM,
+	CHECK_WHAT_KERNEL_BTF,
+};
+
+struct check_reason {
+	int verdict;		/* what this reason costs: CHECK_LOAD_FAIL / CHECK_ATTACH_FAIL,
+				 * or CHECK_OK for a note (a __weak kfunc that is absent) */
+	int what;		/* enum check_what */
+	bool approximate;	/* BTF can only approximate this one */
+	char *program;		/* "" for the object as a whole (maps) */
+	char *detail;
+	char *line;		/* "file.bpf.c:42: source", or "" */
+};
+
+struct check_result {
+	int verdict;
+	bool approximate;
+	struct check_reason *v;
+	size_t n;
+};
+
+void check_result_free(struct check_result *r);
+/* "ok", "load-fail", "attach-fail". */
+const char *check_verdict_name(int verdict);
+/* "relocation", "helper", "map_type", ... */
+const char *check_what_name(int what);
+
+/* One program as libbpf opens it. */
+struct check_prog {
+	char *name;
+	char *sec_name;
+	int prog_type;		/* enum bpf_prog_type */
+	int attach_type;	/* enum bpf_attach_type */
+	bool autoload;
+};
+
+struct check_map {
+	char *name;
+	int type;		/* enum bpf_map_type */
+};
+
+/* A tool's object, read once and checked against every kernel. */
+struct check_tool {
+	char *name;
+	char *path;
+	struct bpfobj obj;
+	struct check_prog *progs;
+	size_t n_progs;
+	struct check_map *maps;
+	size_t n_maps;
+};
+
+/* Reads the BPF object at PATH for tool NAME. Reports and returns -errno. */
+int check_tool_open(const char *path, const char *name, struct check_tool *t);
+/* The same from bytes (for tests and the fuzzer); ERR says what is wrong. */
+int check_tool_open_mem(const void *data, size_t len, const char *name, struct check_tool *t, char *err,
+			size_t err_len);
+void check_tool_free(struct check_tool *t);
+
+/* What check needs of one kernel's BTF, derived once. */
+struct check_kernel;
+
+struct check_kernel *check_kernel_new(const struct btf *btf);
+void check_kernel_free(struct check_kernel *k);
+const struct core_index *check_kernel_index(const struct check_kernel *k);
+
+/* Checks tool T against kernel K into OUT (fresh). */
+void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k, struct check_result *out);
+
+/* The whole corpus: every tool against every kernel. */
+struct check_opts {
+	int parallel;		/* kernels checked at once */
+	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
+	bool no_cache;
+	bool progress;
+};
+
+/* RESULTS[t * kernels->n + k] gets tool T's result on kernel K. Each kernel
+ * is decoded once for all tools. Reports and returns -errno on the first
+ * kernel that cannot be read. */
+int check_run(const struct btf_source_list *kernels, struct check_tool *tools, size_t n_tools,
+	      const struct check_opts *opts, struct check_result *results);
+
+/* For `bpfpack build` with BTF sources: checks OBJECT (tool NAME) against
+ * KERNELS and, when some kernel is not ok, prints one line on stdout:
+ * "  CHECK     2 of 41 kernels will not load NAME: bpfpack check".
+ * Returns how many kernels are not ok, or -errno (reported). */
+int check_build_summary(const char *object, const char *name, const struct btf_source_list *kernels,
+			int parallel);
+
+#endif

@@ -1,0 +1,163 @@
+/* test_core_check: btfhub/check end to end on a real compiled object
+ * (tests/fuzz/seeds/core_relo/field_guarded.o: a tracepoint program reading
+ * task_struct.__state behind bpf_core_field_exists, with a .bss map) against
+ * two small kernel BTFs made here: one with what the program needs (ok), one
+ * without the BPF enums (load-fail: the program type, the map type and the
+ * helpers are not in it). check_build_summary() prints the build's one line
+ * only when some kernel is not ok. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+
+#include "../../btfhub/btf_source.h"
+#include "../../btfhub/check.h"
+#include "../../lib/buf.h"
+#include "../../lib/fs.h"
+
+static char dir[] = "/tmp/bpfpack-test-core-check.XXXXXX";
+static char *object, *good, *bare;
+
+static void add_enum(struct btf *b, const char *name, const char *prefix, int n)
+{
+	char v[64];
+
+	btf__add_enum(b, name, 4);
+	for (int i = 0; i < n; i++) {
+		snprintf(v, sizeof(v), "%s%d", prefix, i);
+		btf__add_enum_value(b, v, i);
+	}
+}
+
+static char *write_btf(struct btf *b, const char *name)
+{
+	uint32_t size;
+	const void *raw = btf__raw_data(b, &size);
+	char *path = fs_path_join(dir, name);
+
+	assert_int_equal(fs_write_atomic(path, raw, size, 0644), 0);
+	return path;
+}
+
+static int setup(void **state)
+{
+	struct btf *g = btf__new_empty(), *b = btf__new_empty();
+	int i, ui;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	{
+		/* Every cache this test writes goes to its own directory. */
+		char *cache = fs_path_join(dir, "cache");
+
+		setenv("BPFPACK_CACHE_DIR", cache, 1);
+		free(cache);
+	}
+	object = fs_path_join(getenv("BPFPACK_ROOT") ? getenv("BPFPACK_ROOT") : ".",
+			      "tests/fuzz/seeds/core_relo/field_guarded.o");
+	i = btf__add_int(g, "int", 4, BTF_INT_SIGNED);
+	ui = btf__add_int(g, "unsigned int", 4, 0);
+	btf__add_struct(g, "task_struct", 8);
+	btf__add_field(g, "__state", ui, 0, 0);
+	btf__add_field(g, "tgid", i, 32, 0);
+	add_enum(g, "bpf_func_id", "BPF_FUNC_", 211);
+	add_enum(g, "bpf_map_type", "BPF_MAP_TYPE_", 33);
+	add_enum(g, "bpf_prog_type", "BPF_PROG_TYPE_", 32);
+	add_enum(g, "bpf_attach_type", "BPF_", 55);
+	btf__add_typedef(g, "btf_trace_sched_process_exec", i);
+	good = write_btf(g, "6.9.0-good.btf");
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	bare = write_btf(b, "6.9.0-bare.btf");
+	btf__free(g);
+	btf__free(b);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fs_rm_rf(dir);
+	free(object);
+	free(good);
+	free(bare);
+	return 0;
+}
+
+static void test_verdicts(void **state)
+{
+	struct btf_source_list ks = {0};
+	struct check_tool t;
+	struct check_result res[2];
+	struct check_opts o = { .parallel = 2, .no_cache = true };
+
+	(void)state;
+	assert_int_equal(btf_source_expand(good, &ks), 0);
+	assert_int_equal(btf_source_expand(bare, &ks), 0);
+	assert_int_equal(check_tool_open(object, "field_guarded", &t), 0);
+	memset(res, 0, sizeof(res));
+	assert_int_equal(check_run(&ks, &t, 1, &o, res), 0);
+	if (res[0].verdict != CHECK_OK)
+		fail_msg("ok expected on the kernel with what it needs, got %s: %s",
+			 check_verdict_name(res[0].verdict), res[0].n ? res[0].v[0].detail : "");
+	assert_int_equal(res[1].verdict, CHECK_LOAD_FAIL);
+	bool prog_type = false, map_type = false, helper = false;
+
+	for (size_t i = 0; i < res[1].n; i++) {
+		prog_type |= res[1].v[i].what == CHECK_WHAT_PROG_TYPE;
+		map_type |= res[1].v[i].what == CHECK_WHAT_MAP_TYPE;
+		helper |= res[1].v[i].what == CHECK_WHAT_HELPER;
+	}
+	assert_true(prog_type && map_type && helper);
+	check_result_free(&res[0]);
+	check_result_free(&res[1]);
+	check_tool_free(&t);
+	btf_source_list_free(&ks);
+}
+
+static void test_build_summary_line(void **state)
+{
+	struct btf_source_list ks = {0};
+	char *out_path = fs_path_join(dir, "stdout");
+	struct buf out = {0};
+	int saved, fd, n;
+
+	(void)state;
+	assert_int_equal(btf_source_expand(good, &ks), 0);
+	assert_int_equal(btf_source_expand(bare, &ks), 0);
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dup2(fd, 1);
+	close(fd);
+	n = check_build_summary(object, "field_guarded", &ks, 1);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	assert_int_equal(n, 1);
+	assert_int_equal(fs_read_file(out_path, &out), 0);
+	assert_string_equal(out.data, "  CHECK     1 of 2 kernels will not load field_guarded: bpfpack check\n");
+	buf_free(&out);
+	free(out_path);
+	btf_source_list_free(&ks);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_build_summary_line),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
