@@ -29,11 +29,11 @@ mapfile -t cmds < <("$BPFPACK" __options --commands)
 "$BPFPACK" __options >options.tsv
 # The list must have every command (a table dropped from main.c would hide
 # one from everything below).
-want="new vmlinux build btf btf gen btf embed btf from-debug inspect vmtest clean doctor help"
-for c in new vmlinux build btf "btf gen" "btf embed" "btf from-debug" inspect vmtest clean doctor help; do
+want="new vmlinux build btf btf gen btf embed btf from-debug check inspect vmtest clean doctor help"
+for c in new vmlinux build btf "btf gen" "btf embed" "btf from-debug" check inspect vmtest clean doctor help; do
 	printf '%s\n' "${cmds[@]}" | grep -qxF "$c" || t_fail "__options lists command '$c'" "${cmds[*]}"
 done
-[ "${#cmds[@]}" -ge 12 ] && t_ok "the command list has every command ($want)" ||
+[ "${#cmds[@]}" -ge 13 ] && t_ok "the command list has every command ($want)" ||
 	t_fail "the command list has every command" "${cmds[*]}"
 [ "$(wc -l <options.tsv)" -ge 40 ] && t_ok "__options lists the options" ||
 	t_fail "__options lists the options" "$(cat options.tsv)"
