@@ -97,6 +97,8 @@ int trace_tool_load(struct trace_tool *t, struct bpf_object_skeleton *s)
 	if (err)
 		trace_explain_load_error(t->name, err, t->prog_type,
 					 t->no_core ? "" : t->open_opts.btf_custom_path, t->needs_ringbuf);
+	else
+		bpfpack_btf_cleanup();	/* libbpf has read the BTF: free the fallback's memfd */
 	return err;
 }
 

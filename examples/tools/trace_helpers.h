@@ -51,7 +51,9 @@ int trace_tool_begin(struct trace_tool *t);
  * and releases what trace_tool_begin() took. */
 bool trace_tool_opened(struct trace_tool *t, const void *skel);
 /* Loads the programs of S (SKEL->skeleton): 0, or a negative errno after one
- * line explaining why (permission, kernel BTF, ring buffer, libbpf). */
+ * line explaining why (permission, kernel BTF, ring buffer, libbpf). Once
+ * loaded, libbpf has read the BTF: what the embedded fallback held (its
+ * memfd) is freed right away. */
 int trace_tool_load(struct trace_tool *t, struct bpf_object_skeleton *s);
 /* trace_tool_load(), then attaches every program the skeleton attaches;
  * a failure names T's attach_what. */
