@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "build.h"
 #include "../btfhub/btf_source.h"
+#include "../btfhub/btf_extract.h"
 #include "../btfhub/btfgen.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
@@ -31,6 +32,7 @@ struct btf_args {
 	const char *dir;
 	const char *tool;
 	struct strv objects;
+	const char *release;	/* extract: the kernel */
 };
 
 #define BTF_OPT_SOURCES(what)                                                                        \
@@ -65,6 +67,16 @@ static const struct opt btf_embed_options[] = {
 static const struct opt btf_from_debug_options[] = {
 	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write the BTF to F"),
 	OPT_VERBOSE("print pahole's command line"),
+	OPT_END(),
+};
+
+static const struct opt btf_extract_options[] = {
+	OPT_STRING(0, "release", struct btf_args, release, "R", NULL,
+		   "the kernel: its release R, or DISTRO/VERSION/ARCH/R"),
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write its BTF (raw) to F"),
+	OPT_LIST(0, "object", struct btf_args, objects, "OBJ", "@file",
+		 "the BPF object a set file was minimized for (a tool carries its own)"),
+	OPT_VERBOSE("say which kernel was found"),
 	OPT_END(),
 };
 
@@ -285,9 +297,13 @@ static int btf_embed_check_reader(const char *tool)
 	int rc = fs_read_file(tool, &file);
 
 	if (rc == 0 && !memmem(file.data, file.len, tag, sizeof(tag) - 1)) {
-		report_error("%s was built by an older bpfpack: its runtime cannot read the BTF "
-			     "sets this one writes (format version %d)", tool, BTFSET_VERSION);
-		report_hint("rebuild it with `bpfpack build --btf SOURCE`");
+		/* Every tool bpfpack links now carries the runtime when it opens
+		 * its object through libbpf; without it, nothing reads a set. */
+		report_error("%s carries no runtime that reads BTF sets of format version %d: it "
+			     "opens no BPF object through libbpf's open functions (e.g. a light "
+			     "skeleton), or an older bpfpack built it", tool, BTFSET_VERSION);
+		report_hint("rebuild it with this bpfpack (`bpfpack build --btf SOURCE`); a light "
+			    "skeleton needs the kernel's own BTF");
 		rc = -EPROTONOSUPPORT;
 	}
 	buf_free(&file);
@@ -410,6 +426,26 @@ static int btf_from_debug_cmd(int argc, char **argv)
 	return rc < 0 ? rc : 0;
 }
 
+static int btf_extract_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	int n = cmd_parse_options(&command_btf_extract, argc, argv, &a, 0), rc;
+
+	if (n < 0 || n != 1 || !a.output || !a.release || a.objects.n > 1) {
+		if (n >= 0) {
+			report_error(n != 1 ? "extract takes one TOOL binary or set file" :
+				     !a.release ? "extract needs --release R (or DISTRO/VERSION/ARCH/R)" :
+				     !a.output ? "extract needs -o FILE" : "extract takes one --object");
+			cmd_usage_hint(&command_btf_extract);
+		}
+		btf_args_free(&a);
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
+	}
+	rc = btf_extract(argv[1], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
+	btf_args_free(&a);
+	return rc < 0 ? rc : 0;
+}
+
 static const char *const btf_gen_synopsis[] = {
 	"[--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]",
 	"--object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]",
@@ -417,6 +453,7 @@ static const char *const btf_gen_synopsis[] = {
 };
 static const char *const btf_embed_synopsis[] = { "TOOL --btf SOURCE... [--filter SPEC] [-j N]", NULL };
 static const char *const btf_from_debug_synopsis[] = { "VMLINUX_OR_DBG_DEB -o OUT.btf", NULL };
+static const char *const btf_extract_synopsis[] = { "TOOL_OR_SET --release R -o FILE [--object OBJ]", NULL };
 
 const struct command command_btf_gen = {
 	.name = "gen",
@@ -456,8 +493,20 @@ const struct command command_btf_from_debug = {
 	.operands = "@file",
 };
 
+const struct command command_btf_extract = {
+	.name = "extract",
+	.path = "btf extract",
+	.fn = btf_extract_cmd,
+	.summary = "write one kernel's minimized BTF out of a tool or a set",
+	.synopsis = btf_extract_synopsis,
+	.description = "Writes one kernel's minimized BTF (raw BTF) out of a built tool or a set file\n"
+		       "(.output/X.btfset), for debugging or for BPFPACK_BTF.\n",
+	.options = btf_extract_options,
+	.operands = "@file",
+};
+
 static const struct command *const btf_subcommands[] = {
-	&command_btf_gen, &command_btf_embed, &command_btf_from_debug, NULL,
+	&command_btf_gen, &command_btf_embed, &command_btf_from_debug, &command_btf_extract, NULL,
 };
 
 const struct command command_btf = {
@@ -466,6 +515,6 @@ const struct command command_btf = {
 	.summary = "minimize, embed and make kernel BTF for kernels without BTF",
 	.description = "Kernel BTF for tools that must run on kernels without it: gen minimizes it\n"
 		       "for the project's tools, embed puts it into a built tool, from-debug makes\n"
-		       "it from a kernel's DWARF.\n",
+		       "it from a kernel's DWARF, extract takes one kernel's back out.\n",
 	.subcommands = btf_subcommands,
 };

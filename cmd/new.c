@@ -63,6 +63,102 @@ static int move_entries(const char *src, const char *dest)
 	return rc;
 }
 
+/* Appends "/NAME" to the project's .gitignore (made when missing) unless a
+ * line already says so. */
+static int gitignore_add_tool(const char *root, const char *name)
+{
+	char *path = fs_path_join(root, ".gitignore");
+	char *line = xasprintf("/%s", name);
+	struct buf old = {0}, out = {0};
+	bool present = false;
+	int rc = 0;
+
+	if (fs_exists(path) && (rc = fs_read_file(path, &old)) < 0)
+		goto out;
+	for (char *p = old.data; p && *p;) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if ((len == strlen(line) && !strncmp(p, line, len)) ||
+		    (len == strlen(name) && !strncmp(p, name, len)))
+			present = true;
+		p = nl ? nl + 1 : NULL;
+	}
+	if (present)
+		goto out;
+	if (old.len)
+		buf_append(&out, old.data, old.len);
+	if (old.len && old.data[old.len - 1] != '\n')
+		buf_append(&out, "\n", 1);
+	buf_printf(&out, "%s\n", line);
+	rc = fs_write_atomic(path, out.data, out.len, 0644);
+out:
+	buf_free(&old);
+	buf_free(&out);
+	free(line);
+	free(path);
+	return rc;
+}
+
+/* `bpfpack new NAME` in (or -C) an existing project: adds the tool's own files
+ * of template TMPL (NAME.bpf.c, NAME.c, NAME.h) to the project root and a
+ * line to its .gitignore, instead of nesting a second project. Files that
+ * exist are never replaced without FORCE. */
+static int new_add_tool(const char *templates_dir, const char *tmpl, const char *name,
+			const char *root, bool force)
+{
+	static const char *const suffixes[] = { ".bpf.c", ".c", ".h" };
+	struct template_vars vars = { .name = name };
+	char *staging = xasprintf("%s/.%s%sXXXXXX", root, name, FS_TEMP_MARK);
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && !force; i++) {
+		char *f = xasprintf("%s/%s%s", root, name, suffixes[i]);
+
+		if (fs_exists(f)) {
+			report_error("%s exists: the project %s already has a tool or file named %s",
+				     f, root, name);
+			report_hint("choose another NAME, or pass --force to replace its files");
+			rc = -EEXIST;
+		}
+		free(f);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		free(staging);
+		return rc;
+	}
+	if (!mkdtemp(staging)) {
+		rc = -errno;
+		report_error("cannot create a directory in %s: %s", root, strerror(errno));
+		free(staging);
+		return rc;
+	}
+	rc = template_instantiate(templates_dir, tmpl, &vars, staging);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && rc == 0; i++) {
+		char *from = xasprintf("%s/%s%s", staging, name, suffixes[i]);
+		char *to = xasprintf("%s/%s%s", root, name, suffixes[i]);
+
+		if (fs_exists(from) && rename(from, to) < 0) {
+			rc = -errno;
+			report_error("cannot write %s: %s", to, strerror(errno));
+		}
+		free(from);
+		free(to);
+	}
+	if (rc == 0)
+		rc = gitignore_add_tool(root, name);
+	fs_rm_rf(staging);
+	free(staging);
+	if (rc < 0)
+		return rc;
+	printf("added tool %s to %s from template '%s': %s.bpf.c, %s.c, %s.h\n", name, root, tmpl,
+	       name, name, name);
+	printf("next: bpfpack build -C %s %s && sudo %s/%s\n", root, name, root, name);
+	return 0;
+}
+
 struct new_args {
 	const char *tmpl, *dir;
 	bool force, list;
@@ -88,7 +184,9 @@ const struct command command_new = {
 	.synopsis = new_synopsis,
 	.description = "Creates DIR/NAME/ (DIR defaults to .) from templates/TEMPLATE: NAME.bpf.c,\n"
 		       "NAME.c, NAME.h, bpfpack.ini, README.md and .gitignore. NAME must be a C\n"
-		       "identifier: it names the tool and its libbpf skeleton.\n",
+		       "identifier: it names the tool and its libbpf skeleton. Inside a project (a\n"
+		       "bpfpack.ini in DIR or above) it adds the tool's NAME.bpf.c, NAME.c and NAME.h\n"
+		       "to that project instead.\n",
 	.options = new_options,
 };
 
@@ -125,6 +223,7 @@ int cmd_new(int argc, char **argv)
 	struct new_args a = { .tmpl = TEMPLATE_DEFAULT, .dir = "." };
 	const char *tmpl, *dir, *name, *why;
 	char *templates_dir, *target = NULL, *staging = NULL, *staging_tmpl;
+	bool force;
 	int n, rc = 0, empty;
 
 	n = cmd_parse_options(&command_new, argc, argv, &a, 0);
@@ -132,6 +231,9 @@ int cmd_new(int argc, char **argv)
 		return n == PARSE_OPT_HELP ? 0 : n;
 	tmpl = a.tmpl;
 	dir = a.dir;
+	force = a.force;
+	if (!toolchain_data_dir_require())
+		return -ENOENT;
 	templates_dir = fs_path_join(toolchain_data_dir(), "templates");
 	if (a.list) {
 		rc = list_templates(templates_dir);
@@ -188,6 +290,17 @@ int cmd_new(int argc, char **argv)
 		free(templates_dir);
 		return -ENOTDIR;
 	}
+	/* Inside a project (a bpfpack.ini here or above): add a tool to it. */
+	{
+		struct project proj;
+
+		if (project_discover(dir, &proj) == 0 && proj.has_manifest) {
+			rc = new_add_tool(templates_dir, tmpl, name, proj.root, force);
+			project_free(&proj);
+			goto out;
+		}
+		project_free(&proj);
+	}
 	target = fs_path_join(dir, name);
 	empty = 1;
 	/* Never write through a symlink at NAME: it could point anywhere. */
@@ -206,7 +319,7 @@ int cmd_new(int argc, char **argv)
 			rc = -ENOTDIR;
 			goto out;
 		}
-		if (!empty && !a.force) {
+		if (!empty && !force) {
 			report_error("%s exists and is not empty", target);
 			report_hint("choose another NAME, or pass --force to write the template's files into it");
 			rc = -EEXIST;
