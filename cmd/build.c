@@ -45,7 +45,9 @@ static const char *const static_libs[] = { "-lbpf", "-lelf", "-lzstd", "-lz" };
  * bpfpack_btf_setup() still gets the embedded BTF on kernels without BTF. */
 static const char link_wrap_open[] =
 	"-Wl,--wrap=bpf_object__open_skeleton,--wrap=bpf_object__open_file,"
-	"--wrap=bpf_object__open_mem,--wrap=bpf_object__open";
+	"--wrap=bpf_object__open_mem,--wrap=bpf_object__open,"
+	"--wrap=bpf_object__load,--wrap=bpf_object__load_skeleton,"
+	"--wrap=bpf_object__close,--wrap=bpf_object__destroy_skeleton";
 
 /* The kernel's name of this machine's architecture (for an arch bpfpack has
  * no toolchain_arch of). */
