@@ -58,6 +58,15 @@ check-layers:
 
 unit: $(UNIT_BINS)
 
+# Man pages and bash completion, printed by the driver from its command and
+# option tables (cmd/help.c): never written by hand.
+man: bin/bpfpack
+	rm -rf build/man.tmp && bin/bpfpack __man build/man.tmp && rm -rf build/man && mv build/man.tmp build/man
+
+completion: bin/bpfpack
+	@mkdir -p build/completion
+	bin/bpfpack __completion >build/completion/bpfpack.tmp && mv build/completion/bpfpack.tmp build/completion/bpfpack
+
 clean:
 	rm -rf build bin
 
@@ -75,15 +84,6 @@ DATA_PARTS = templates include runtime
 # __man`, `bpfpack __completion`); `make install DOCS=` leaves it out. A
 # driver without those generators has nothing to make.
 DOCS ?= $(if $(shell grep -l '"__completion"' cmd/*.c 2>/dev/null),man completion)
-
-# Made by the driver from its own command and option tables.
-man: bin/bpfpack
-	bin/bpfpack __man build/man
-
-completion: bin/bpfpack
-	mkdir -p build/completion
-	bin/bpfpack __completion >build/completion/bpfpack.tmp
-	mv build/completion/bpfpack.tmp build/completion/bpfpack
 
 install: bin/bpfpack $(DOCS)
 	install -d $(BINDIR) $(DATADIR)
