@@ -10,6 +10,13 @@
  * already carries the path in its options, or setup remembered that the
  * kernel's own BTF is used: nothing is done twice.
  *
+ * libbpf reads btf_custom_path when it loads an object, not when it opens
+ * it; so bpf_object__load, bpf_object__load_skeleton, bpf_object__close and
+ * bpf_object__destroy_skeleton are wrapped too: once every object that was
+ * handed the runtime's path has loaded (or was closed unloaded), the memfd
+ * and all the runtime holds are released, as an explicit
+ * bpfpack_btf_cleanup() after load would do.
+ *
  * Only this file refers to __real_* symbols, which exist only under those
  * --wrap flags; it lives in libbpfpack.a, and the linker takes it only when
  * a wrapped function is called. The driver does not link it (Makefile). */
@@ -34,6 +41,10 @@ struct bpf_object *__real_bpf_object__open_mem(const void *obj_buf, size_t obj_b
 					       const struct bpf_object_open_opts *opts);
 int __real_bpf_object__open_skeleton(struct bpf_object_skeleton *s,
 				     const struct bpf_object_open_opts *opts);
+int __real_bpf_object__load(struct bpf_object *obj);
+int __real_bpf_object__load_skeleton(struct bpf_object_skeleton *s);
+void __real_bpf_object__close(struct bpf_object *obj);
+void __real_bpf_object__destroy_skeleton(struct bpf_object_skeleton *s);
 
 struct bpf_object *__wrap_bpf_object__open(const char *path);
 struct bpf_object *__wrap_bpf_object__open_file(const char *path,
@@ -42,6 +53,10 @@ struct bpf_object *__wrap_bpf_object__open_mem(const void *obj_buf, size_t obj_b
 					       const struct bpf_object_open_opts *opts);
 int __wrap_bpf_object__open_skeleton(struct bpf_object_skeleton *s,
 				     const struct bpf_object_open_opts *opts);
+int __wrap_bpf_object__load(struct bpf_object *obj);
+int __wrap_bpf_object__load_skeleton(struct bpf_object_skeleton *s);
+void __wrap_bpf_object__close(struct bpf_object *obj);
+void __wrap_bpf_object__destroy_skeleton(struct bpf_object_skeleton *s);
 
 /* Set once the decision failed (nothing fits, the set is damaged): said
  * once, and later opens go to libbpf unchanged, which works for objects that
@@ -102,28 +117,72 @@ static const struct bpf_object_open_opts *open_opts_for(const struct bpf_object_
 	return copy->btf_custom_path ? copy : given;
 }
 
+/* Objects opened with the runtime's path that have not loaded yet. A tool
+ * with more open at once than this keeps the memfd until it exits. */
+#define PENDING_MAX 64
+static struct bpf_object *pending[PENDING_MAX];
+static size_t n_pending;
+static bool pending_overflow;
+
+static void pending_add(struct bpf_object *obj)
+{
+	if (!obj)
+		return;
+	if (n_pending == PENDING_MAX) {
+		pending_overflow = true;
+		return;
+	}
+	pending[n_pending++] = obj;
+}
+
+/* OBJ has loaded or is being closed: libbpf no longer needs the path for
+ * it; when it was the last, release what the runtime holds. */
+static void pending_done(struct bpf_object *obj)
+{
+	for (size_t i = 0; obj && i < n_pending; i++) {
+		if (pending[i] != obj)
+			continue;
+		pending[i] = pending[--n_pending];
+		if (n_pending == 0 && !pending_overflow)
+			bpfpack_btf_release();
+		return;
+	}
+}
+
 int __wrap_bpf_object__open_skeleton(struct bpf_object_skeleton *s,
 				     const struct bpf_object_open_opts *opts)
 {
 	struct bpf_object_open_opts copy;
+	const struct bpf_object_open_opts *o = open_opts_for(opts, &copy);
+	int err = __real_bpf_object__open_skeleton(s, o);
 
-	return __real_bpf_object__open_skeleton(s, open_opts_for(opts, &copy));
+	if (!err && o == &copy && s->obj)
+		pending_add(*s->obj);
+	return err;
 }
 
 struct bpf_object *__wrap_bpf_object__open_file(const char *path,
 						const struct bpf_object_open_opts *opts)
 {
 	struct bpf_object_open_opts copy;
+	const struct bpf_object_open_opts *o = open_opts_for(opts, &copy);
+	struct bpf_object *obj = __real_bpf_object__open_file(path, o);
 
-	return __real_bpf_object__open_file(path, open_opts_for(opts, &copy));
+	if (o == &copy && !libbpf_get_error(obj))
+		pending_add(obj);
+	return obj;
 }
 
 struct bpf_object *__wrap_bpf_object__open_mem(const void *obj_buf, size_t obj_buf_sz,
 					       const struct bpf_object_open_opts *opts)
 {
 	struct bpf_object_open_opts copy;
+	const struct bpf_object_open_opts *o = open_opts_for(opts, &copy);
+	struct bpf_object *obj = __real_bpf_object__open_mem(obj_buf, obj_buf_sz, o);
 
-	return __real_bpf_object__open_mem(obj_buf, obj_buf_sz, open_opts_for(opts, &copy));
+	if (o == &copy && !libbpf_get_error(obj))
+		pending_add(obj);
+	return obj;
 }
 
 /* bpf_object__open(PATH) is bpf_object__open_file(PATH, NULL). */
@@ -131,6 +190,42 @@ struct bpf_object *__wrap_bpf_object__open(const char *path)
 {
 	struct bpf_object_open_opts copy;
 	const struct bpf_object_open_opts *o = open_opts_for(NULL, &copy);
+	struct bpf_object *obj;
 
-	return o ? __real_bpf_object__open_file(path, o) : __real_bpf_object__open(path);
+	if (!o)
+		return __real_bpf_object__open(path);
+	obj = __real_bpf_object__open_file(path, o);
+	if (!libbpf_get_error(obj))
+		pending_add(obj);
+	return obj;
+}
+
+int __wrap_bpf_object__load(struct bpf_object *obj)
+{
+	int err = __real_bpf_object__load(obj);
+
+	pending_done(obj);
+	return err;
+}
+
+int __wrap_bpf_object__load_skeleton(struct bpf_object_skeleton *s)
+{
+	int err = __real_bpf_object__load_skeleton(s);
+
+	if (s && s->obj)
+		pending_done(*s->obj);
+	return err;
+}
+
+void __wrap_bpf_object__close(struct bpf_object *obj)
+{
+	pending_done(obj);
+	__real_bpf_object__close(obj);
+}
+
+void __wrap_bpf_object__destroy_skeleton(struct bpf_object_skeleton *s)
+{
+	if (s && s->obj)
+		pending_done(*s->obj);
+	__real_bpf_object__destroy_skeleton(s);
 }
