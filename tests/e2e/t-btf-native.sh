@@ -30,7 +30,9 @@ else
 	t_done
 fi
 
-objs=($BPFPACK_ROOT/build/obj/lib/*.o $BPFPACK_ROOT/build/obj/btfhub/*.o $BPFPACK_ROOT/build/obj/runtime/*.o)
+# The driver's archives, in layer order.
+objs=("$BPFPACK_ROOT"/build/libbtfhub.a "$BPFPACK_ROOT"/build/libvm.a "$BPFPACK_ROOT"/build/libformats.a
+      "$BPFPACK_ROOT"/build/liblib.a "$BPFPACK_ROOT"/build/libruntime.a)
 libs=($(sed -n 's/^LIBS :\?= //p' "$BPFPACK_ROOT/Makefile"))
 if ! cc -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -I"$BPFPACK_ROOT/include" -o minimize_diff \
 	"$BPFPACK_ROOT/tests/minimize/minimize_diff.c" "${objs[@]}" "${libs[@]}" 2>cc.err; then
