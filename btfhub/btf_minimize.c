@@ -338,18 +338,29 @@ int btf_minimize(const struct core_index *ix, const struct bpfobj *const objs[],
 		abort();
 	for (size_t o = 0; o < n_objs && rc == 0; o++) {
 		const struct bpfobj *obj = objs[o];
+		/* Candidates per local type, pruned as bpftool prunes them. */
+		uint32_t n_local = obj->btf ? btf__type_cnt(obj->btf) : 0;
+		struct core_cands **cands = calloc(n_local ? n_local : 1, sizeof(*cands));
 
+		if (!cands)
+			abort();
 		for (size_t s = 0; s < obj->ext.n && rc == 0; s++) {
 			const struct core_ext_sec *sec = &obj->ext.secs[s];
 
 			for (size_t r = 0; r < sec->n_relos && rc == 0; r++) {
 				const struct core_relo *relo = &sec->relos[r];
+				struct core_cands *cc = NULL;
 				struct core_res res;
 
 				/* Needs nothing of the kernel. */
 				if (relo->kind == BPF_CORE_TYPE_ID_LOCAL)
 					continue;
-				core_resolve(obj->btf, relo, ix, &res);
+				if (relo->type_id < n_local) {
+					if (!cands[relo->type_id] && !(cands[relo->type_id] = calloc(1, sizeof(**cands))))
+						abort();
+					cc = cands[relo->type_id];
+				}
+				core_resolve_cached(obj->btf, relo, ix, cc, &res);
 				if (res.status == CORE_RES_ERROR) {
 					rc = fail(&m, -EINVAL, "%s: %s: %s: %s", obj->name, sec->name, res.what, res.why);
 					break;
@@ -357,6 +368,9 @@ int btf_minimize(const struct core_index *ix, const struct bpfobj *const objs[],
 				rc = mark_relo(&m, relo->kind, &res);
 			}
 		}
+		for (uint32_t i = 0; i < n_local; i++)
+			free(cands[i]);
+		free(cands);
 	}
 	if (rc == 0) {
 		*out = build(&m);

@@ -1180,14 +1180,20 @@ static void explain(const struct spec *ls, const struct btf *tb, const uint32_t 
 
 /* ---- the resolver ---------------------------------------------------------------- */
 
-#define MAX_CANDS 256
+#define MAX_CANDS CORE_MAX_CANDS
 
 void core_resolve(const struct btf *local, const struct core_relo *r, const struct core_index *ix,
 		  struct core_res *res)
 {
+	core_resolve_cached(local, r, ix, NULL, res);
+}
+
+void core_resolve_cached(const struct btf *local, const struct core_relo *r, const struct core_index *ix,
+			 struct core_cands *cc, struct core_res *res)
+{
 	struct spec ls, cs, ts;
 	struct calc best = {0}, c;
-	uint32_t cands[MAX_CANDS];
+	uint32_t cands[MAX_CANDS], matched[MAX_CANDS];
 	const struct btf_type *lt;
 	const char *lname;
 	size_t n_cands, j = 0;
@@ -1216,9 +1222,20 @@ void core_resolve(const struct btf *local, const struct core_relo *r, const stru
 		snprintf(res->why, sizeof(res->why), "libbpf does not relocate anonymous types");
 		return;
 	}
-	n_cands = core_index_find(ix, lname, core_essential_name_len(lname), btf_kind(lt), cands, MAX_CANDS);
-	if (n_cands > MAX_CANDS)
-		n_cands = MAX_CANDS;
+	if (cc && cc->init) {
+		n_cands = cc->n;
+		memcpy(cands, cc->ids, n_cands * sizeof(cands[0]));
+	} else {
+		n_cands = core_index_find(ix, lname, core_essential_name_len(lname), btf_kind(lt), cands,
+					  MAX_CANDS);
+		if (n_cands > MAX_CANDS)
+			n_cands = MAX_CANDS;
+		if (cc) {
+			cc->init = true;
+			cc->n = (uint32_t)n_cands;
+			memcpy(cc->ids, cands, n_cands * sizeof(cands[0]));
+		}
+	}
 	res->n_cands = (uint32_t)n_cands;
 	for (size_t i = 0; i < n_cands; i++) {
 		err = spec_match(&ls, ix->btf, cands[i], &cs, NULL);
@@ -1253,9 +1270,15 @@ void core_resolve(const struct btf *local, const struct core_relo *r, const stru
 				 res->targ_id, cands[i]);
 			return;
 		}
-		j++;
+		matched[j++] = cands[i];
 	}
 	res->n_matched = (uint32_t)j;
+	/* libbpf keeps only the matching candidates for the type's next
+	 * relocations (bpf_core_calc_relo_insn: cands->len = j). */
+	if (cc && j > 0) {
+		cc->n = (uint32_t)j;
+		memcpy(cc->ids, matched, j * sizeof(matched[0]));
+	}
 	if (j == 0) {
 		err = calc_relo(r->kind, &ls, NULL, &best);
 		if (err) {

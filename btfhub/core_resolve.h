@@ -58,6 +58,22 @@ struct core_res {
 void core_resolve(const struct btf *local, const struct core_relo *r, const struct core_index *ix,
 		  struct core_res *res);
 
+/* The candidates of one local type, as libbpf caches them per object: the
+ * first relocation of the type looks them up, each relocation that matches
+ * some keeps only those for the type's next ones (bpftool's min_core_btf
+ * and libbpf's load both do). Zeroed before first use. */
+#define CORE_MAX_CANDS 256
+struct core_cands {
+	bool init;
+	uint32_t n;
+	uint32_t ids[CORE_MAX_CANDS];
+};
+
+/* core_resolve() with the candidates of R's local type in CC (NULL: looked
+ * up afresh, as core_resolve() does). */
+void core_resolve_cached(const struct btf *local, const struct core_relo *r, const struct core_index *ix,
+			 struct core_cands *cc, struct core_res *res);
+
 /* Name of a relocation kind as libbpf prints it ("byte_off", "field_exists"). */
 const char *core_relo_kind_name(uint32_t kind);
 

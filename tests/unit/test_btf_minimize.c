@@ -2,7 +2,8 @@
  * relocation keeps the root struct with only the member used (at its kernel
  * offset) and that member's type; a type relocation keeps the type and what
  * its pointers reach; an unresolved relocation keeps nothing; the canonical
- * dump does not depend on type ids but does on shape. And kcache's size
+ * dump does not depend on type ids but does on shape; a local type's
+ * candidates are pruned from one relocation to the next, as bpftool does. And kcache's size
  * parser. (tests/e2e/t-btf-native.sh compares with bpftool over a corpus.) */
 #include <errno.h>
 #include <setjmp.h>
@@ -118,6 +119,49 @@ static const struct btf_type *find(const struct btf *b, const char *name, int ki
 	int id = btf__find_by_name_kind(b, name, kind);
 
 	return id > 0 ? btf__type_by_id(b, id) : NULL;
+}
+
+/* bpftool (and libbpf) keep, for a local type's next relocations, only the
+ * candidates its earlier ones matched: foo.b matches only foo___v2, so foo.a
+ * then resolves against foo___v2 alone, not against the first foo. */
+static void test_candidates_pruned_as_bpftool(void **state)
+{
+	struct btf *l = btf__new_empty(), *k = btf__new_empty(), *m = NULL;
+	struct core_relo r[2] = { { .kind = BPF_CORE_FIELD_BYTE_OFFSET }, { .kind = BPF_CORE_FIELD_BYTE_OFFSET } };
+	struct core_ext_sec sec = { .name = "tp/x", .relos = r, .n_relos = 2 };
+	struct bpfobj obj = { .name = "test.o", .btf = l, .has_ext = true };
+	const struct bpfobj *objs[] = { &obj };
+	struct core_index *ix;
+	const struct btf_type *v2;
+	char err[256];
+	int ki, li, lfoo;
+
+	(void)state;
+	ki = btf__add_int(k, "int", 4, BTF_INT_SIGNED);
+	btf__add_struct(k, "foo", 4);
+	btf__add_field(k, "a", ki, 0, 0);
+	btf__add_struct(k, "foo___v2", 8);
+	btf__add_field(k, "a", ki, 0, 0);
+	btf__add_field(k, "b", ki, 32, 0);
+	li = btf__add_int(l, "int", 4, BTF_INT_SIGNED);
+	lfoo = btf__add_struct(l, "foo", 8);
+	btf__add_field(l, "a", li, 0, 0);
+	btf__add_field(l, "b", li, 32, 0);
+	r[0].type_id = r[1].type_id = (uint32_t)lfoo;
+	r[0].access_str_off = (uint32_t)btf__add_str(l, "0:1");
+	r[1].access_str_off = (uint32_t)btf__add_str(l, "0:0");
+	obj.ext.secs = &sec;
+	obj.ext.n = 1;
+	ix = core_index_new(k);
+	assert_int_equal(btf_minimize(ix, objs, 1, &m, err, sizeof(err)), 0);
+	assert_null(find(m, "foo", BTF_KIND_STRUCT));
+	v2 = find(m, "foo___v2", BTF_KIND_STRUCT);
+	assert_non_null(v2);
+	assert_int_equal(btf_vlen(v2), 2);
+	btf__free(m);
+	core_index_free(ix);
+	btf__free(l);
+	btf__free(k);
 }
 
 static void test_field_keeps_only_the_member(void **state)
@@ -252,6 +296,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_type_relo_keeps_no_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_type_relo_follows_pointers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unresolved_keeps_nothing, setup, teardown),
+		cmocka_unit_test(test_candidates_pruned_as_bpftool),
 		cmocka_unit_test(test_canon_dump_ignores_ids),
 		cmocka_unit_test(test_kcache_sizes),
 	};
