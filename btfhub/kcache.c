@@ -46,8 +46,11 @@ int kcache_parse_size(const char *s, uint64_t *out)
 	case 'g': case 'G': v <<= 30; end++; break;
 	default: break;
 	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	/* "512M", "512MB", "512MiB", "1000B". */
+	if (end[0] == 'i' && end[1] == 'B' && end > s && strchr("kKmMgG", end[-1]))
+		end += 2;
+	else if (end[0] == 'B')
+		end++;
 	if (*end)
 		return -EINVAL;
 	*out = v;
@@ -246,7 +249,8 @@ int kcache_read_raw(const struct kcache *kc, const struct btf_source_entry *e, c
 
 	if (hit)
 		*hit = false;
-	if (!kc || !kc->dir || !key)
+	/* A raw BTF file is read as fast as the cache would be. */
+	if (!kc || !kc->dir || !key || e->kind == BTF_SOURCE_RAW)
 		return btf_source_read_raw(e, out);
 	path = xasprintf("%s/%s%s", kc->dir, key, KCACHE_SUFFIX);
 	if (cache_load(path, out) == 0) {

@@ -287,6 +287,10 @@ static void test_kcache_sizes(void **state)
 	assert_int_equal(kcache_parse_size("-1G", &v), -EINVAL);
 	assert_int_equal(kcache_parse_size("12X", &v), -EINVAL);
 	assert_int_equal(kcache_parse_size("G", &v), -EINVAL);
+	assert_int_equal(kcache_parse_size("4i", &v), -EINVAL);
+	assert_int_equal(kcache_parse_size("4iB", &v), -EINVAL);
+	assert_int_equal(kcache_parse_size("1000B", &v), 0);
+	assert_true(v == 1000);
 }
 
 int main(void)
