@@ -280,24 +280,16 @@ static int prepare_vmlinux_h(struct build_ctx *b)
 	}
 	b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
 	stamp_path = xasprintf("%s.source", b->vmlinux_h);
-	if (e) {
-		stamp = vmlinux_stamp_file(b, e);
-		if (n_arch > 1) {
-			/* Say which of the arch's kernels: the stamp's first line
-			 * names it, this one says why that one. */
-			char *nl = strchr(stamp, '\n');
-			char *s = xasprintf("%.*s, the newest of %zu %s kernels%s", (int)(nl - stamp),
-					    stamp, n_arch, b->arch->name, nl);
-
-			free(stamp);
-			stamp = s;
-		}
-	} else {
-		stamp = vmlinux_stamp_running();
-	}
+	stamp = e ? vmlinux_stamp_file(b, e) : vmlinux_stamp_running();
 	was = vmlinux_stamp_read(stamp_path, &old);
 	if (!fs_exists(b->vmlinux_h) || !old || strcmp(old, stamp)) {
-		char *what = xasprintf("%.*s", (int)strcspn(stamp, "\n"), stamp);
+		/* Among several kernels of the arch, say why this one (not in
+		 * the stamp: another older kernel among the sources changes
+		 * nothing). */
+		char *what = n_arch > 1 ?
+			xasprintf("%.*s, the newest of %zu %s kernels", (int)strcspn(stamp, "\n"), stamp,
+				  n_arch, b->arch->name) :
+			xasprintf("%.*s", (int)strcspn(stamp, "\n"), stamp);
 
 		vmlinux_report_step(what, fs_exists(b->vmlinux_h) ? was : NULL);
 		free(what);

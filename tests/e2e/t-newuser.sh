@@ -173,6 +173,20 @@ else
 	else
 		t_fail "--arch arm64 takes the newest arm64 kernel by version (6.12 over 6.9), and says which" "$(cat a64.out)"
 	fi
+	cp "$KBTF" tree/debian/12/arm64/5.4.0-1-arm64.btf
+	"$BPFPACK" build -C a64 --arch arm64 --btf tree >a64b.out 2>&1
+	if grep -q "stop here" a64b.out && ! vmlinux_lines a64b.out; then
+		t_ok "another, older arm64 kernel among the sources does not remake vmlinux.h"
+	else
+		t_fail "another, older arm64 kernel among the sources does not remake vmlinux.h" "$(cat a64b.out)"
+	fi
+	cp "$KBTF" tree/debian/12/arm64/6.13.0-1-arm64.btf
+	"$BPFPACK" build -C a64 --arch arm64 --btf tree >a64c.out 2>&1
+	if vmlinux_lines a64c.out | grep -qxF "  VMLINUX   vmlinux.h (arm64: 6.13.0-1-arm64) from debian/12/arm64/6.13.0-1-arm64.btf, the newest of 6 arm64 kernels; was (arm64: 6.12.0-1-arm64) from debian/12/arm64/6.12.0-1-arm64.btf"; then
+		t_ok "a newer arm64 kernel among the sources remakes vmlinux.h, saying which it replaces"
+	else
+		t_fail "a newer arm64 kernel among the sources remakes vmlinux.h, saying which it replaces" "$(cat a64c.out)"
+	fi
 fi
 
 # ---- --btf raw BTF without a release in its name ---------------------------------
