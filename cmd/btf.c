@@ -18,6 +18,7 @@
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
 #include "../btfhub/kernel_release.h"
+#include "../formats/elf_file.h"
 #include "../btfhub/pahole.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
@@ -393,7 +394,7 @@ static int btf_embed(int argc, char **argv)
 		btf_args_free(&a);
 		return EXIT_FAIL;
 	}
-	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
+	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
 	if (rc == -ENOENT) {
 		report_error("%s carries no BPF object (section %s): it was not built by bpfpack",
 			     tool, EMBED_SECTION_OBJ);

@@ -40,15 +40,18 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "../formats/deb.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "../btfhub/btfgen.h"
 #include "../lib/toolchain.h"
-#include "../lib/vm.h"
-#include "../lib/vm_kernel.h"
-#include "../lib/vm_rootfs.h"
+#include "../vm/vm.h"
+#include "../vm/vm_busybox.h"
+#include "../vm/vm_kernel.h"
+#include "../vm/vm_rootfs.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247	/* older <elf.h> lack it */
@@ -318,24 +321,6 @@ static void doctor_check_clang(struct doctor *d)
 		doctor_ok(d, "clang", "%s, version %d", d->clang, major);
 }
 
-/* e_machine of the ELF file at PATH, or -errno (-ENOEXEC: not ELF). */
-static int doctor_elf_machine(const char *path)
-{
-	unsigned char h[EI_NIDENT + 4];	/* e_ident, e_type, e_machine: same in ELF32 and ELF64 */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, h, sizeof(h));
-	close(fd);
-	if (n != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return -ENOEXEC;
-	if (h[EI_DATA] == ELFDATA2MSB)
-		return h[EI_NIDENT + 2] << 8 | h[EI_NIDENT + 3];
-	return h[EI_NIDENT + 2] | h[EI_NIDENT + 3] << 8;
-}
-
 /* toolchain_probe_includes() leaves `clang -E`'s stdout to ours, which would
  * put a preprocessed empty file into the report; send it to /dev/null. */
 static int doctor_probe_includes(struct toolchain *tc)
@@ -413,7 +398,7 @@ static void doctor_check_clang_bpf(struct doctor *d)
 				    *line ? line : "no message");
 		goto out;
 	}
-	machine = doctor_elf_machine(obj);
+	machine = elf_file_machine(obj);
 	if (machine != EM_BPF) {
 		if (machine < 0)
 			doctor_fail(d, check, DOCTOR_FIX_CLANG, "clang -target bpf wrote no ELF object: %s",
@@ -821,7 +806,7 @@ static void doctor_check_static_libs(struct doctor *d)
 	if (d->cross) {
 		/* A program for another machine cannot run here: its ELF says
 		 * whether the link made one for the target. */
-		int machine = doctor_elf_machine(exe);
+		int machine = elf_file_machine(exe);
 
 		if (machine != (int)d->arch->elf_machine)
 			doctor_fail(d, check, DOCTOR_FIX_CROSS_LIBS,
@@ -1087,7 +1072,7 @@ static void doctor_check_busybox(struct doctor *d)
 	st = doctor_elf_is_static(bb);
 	if (st < 0)
 		doctor_fail(d, check, fix, "%s is not a 64-bit ELF program: %s", bb, strerror(-st));
-	else if (doctor_elf_machine(bb) != (int)d->arch->elf_machine)
+	else if (elf_file_machine(bb) != (int)d->arch->elf_machine)
 		doctor_fail(d, check, fix, "%s is not an %s program", bb, d->arch->name);
 	else if (!st)
 		doctor_fail(d, check, fix, "%s is dynamically linked; the guest has no libraries", bb);
@@ -1146,57 +1131,32 @@ static void doctor_check_data_dir(struct doctor *d)
 static void doctor_check_guest_busybox(struct doctor *d)
 {
 	const char *check = "guest-busybox";
-	char var[32], *cache = btfgen_cache_dir(), *src, *fix, *bin = NULL;
-	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
-	unsigned char head[64];
-	int fd, machine, err = 0;
-	ssize_t n = -1;
+	char *cache = btfgen_cache_dir(), why[1024];
+	struct vm_busybox b = {0};
+	int machine, err;
 
-	src = vm_rootfs_busybox_source(d->arch->name, d->arch->deb_arch, dirs, var);
-	fix = xasprintf("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh does), "
-			"or set %s to a static %s busybox", cache, d->arch->deb_arch, var, d->arch->name);
-	if (!src) {
-		doctor_fail(d, check, fix, "no busybox-static_*_%s.deb in %s or /var/cache/apt/archives, "
-			    "and %s is not set", d->arch->deb_arch, cache, var);
+	if (!d->tmpdir) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot look for the guest's busybox: no temp directory");
 		goto out;
 	}
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = pread(fd, head, sizeof(head), 0);
-		close(fd);
-	}
-	if (n < 0) {
-		doctor_fail(d, check, fix, "cannot read %s: %s", src, strerror(errno));
+	err = vm_busybox_find(d->arch->name, d->arch->deb_arch, cache, d->tmpdir, &b, why,
+			      sizeof(why));
+	if (err) {
+		doctor_fail(d, check, b.fix, "%s", why);
 		goto out;
 	}
-	if (vm_is_deb(head, (size_t)n)) {
-		if (!d->tmpdir) {
-			doctor_fail(d, check, "set TMPDIR to a writable directory",
-				    "cannot extract busybox from %s: no temp directory", src);
-			goto out;
-		}
-		bin = fs_path_join(d->tmpdir, "busybox");
-		fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-		err = fd < 0 ? -errno : vm_deb_extract(src, "bin/busybox", fd, NULL);
-		if (fd >= 0)
-			close(fd);
-		if (err) {
-			doctor_fail(d, check, fix, "cannot extract bin/busybox from %s: %s", src,
-				    err == -ENOENT ? "the package has none" : strerror(-err));
-			goto out;
-		}
-	}
-	machine = doctor_elf_machine(bin ? bin : src);
+	machine = elf_file_machine(b.path);
 	if (machine != (int)d->arch->elf_machine)
-		doctor_fail(d, check, fix, "%s%s is not an %s program (ELF machine %d)",
-			    bin ? "the busybox of " : "", src, d->arch->name, machine);
+		doctor_fail(d, check, b.fix, "%s%s is not an %s program (ELF machine %d)",
+			    b.from_deb ? "the busybox of " : "", b.source, d->arch->name, machine);
 	else
-		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", bin ? "bin/busybox of " : "", src,
-			  d->arch->name);
+		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", b.from_deb ? "bin/busybox of " : "",
+			  b.source, d->arch->name);
 out:
-	free(bin);
-	free(src);
-	free(fix);
+	if (b.from_deb && b.path)
+		unlink(b.path);
+	vm_busybox_free(&b);
 	free(cache);
 }
 

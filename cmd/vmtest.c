@@ -2,11 +2,12 @@
  * root in a qemu VM on each given kernel and reports, per kernel, its release,
  * whether it has BTF, the command's exit status and the time it took.
  *
- * The library does the parts: vm_kernel (what to boot), vm_rootfs +
+ * The VM engine (vm/) does the parts: vm_kernel (what to boot), vm_rootfs +
  * initramfs (the guest's files), vm_guest (its /init and the channel it
- * reports through), vm (the qemu process). This file parses the flags, runs
- * up to -j VMs at once with a deadline each, passes the command's output on,
- * and prints the summary. Every VM is killed at its timeout or when bpfpack
+ * reports through), vm (the qemu process), vmtest_sched (up to -j VMs at
+ * once with a deadline each, passing the command's output on),
+ * vmtest_report (the summary), vmtest_modules (--modules, a guest's
+ * busybox). This file parses the flags and calls them in order. Every VM is killed at its timeout or when bpfpack
  * is interrupted; the temp directory is removed (with -v, the logs are kept).
  *
  * The machine follows the kernels: x86_64 kernels boot in
@@ -30,84 +31,29 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "cmd.h"
 #include "../btfhub/btfgen.h"
+#include "../formats/deb.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "../lib/toolchain.h"
-#include "../lib/vm.h"
-#include "../lib/vm_guest.h"
-#include "../lib/vm_kernel.h"
-#include "../lib/vm_modules.h"
-#include "../lib/vm_rootfs.h"
+#include "../vm/vm.h"
+#include "../vm/vm_guest.h"
+#include "../vm/vm_kernel.h"
+#include "../vm/vm_rootfs.h"
+#include "../vm/vmtest.h"
 
 #define DEFAULT_TIMEOUT_S 60
 #define DEFAULT_MEM_MB 512
 /* After the guest reported the exit status it powers off at once; a VM that
  * is still there after this long is killed. */
-#define POWEROFF_GRACE_NS (5 * 1000000000LL)
-#define POLL_NS (20 * 1000000LL)
-#define CONSOLE_TAIL_LINES 20
-
-enum result {
-	R_PENDING,
-	R_EXIT,		/* the command ran; exit_status says how it ended */
-	R_TIMEOUT,	/* killed at the deadline */
-	R_NO_RESULT,	/* the guest stopped without reporting (panic, init failed) */
-	R_QEMU_FAILED,	/* qemu could not start the machine */
-	R_INTERRUPTED,	/* bpfpack was interrupted */
-};
-
-struct run {
-	char *name;		/* shown in the summary */
-	char *arg;		/* the kernel as given */
-	struct vm_kernel k;
-	char *initrd;		/* with its modules (--modules); NULL: the common one */
-	bool opened;
-	char *console, *channel, *qemu_log;
-	pid_t pid;
-	bool running;
-	long long start_ns, end_ns, exit_seen_ns;
-	int chan_fd;
-	off_t chan_off;
-	struct vm_guest_channel ch;
-	struct buf out, err;	/* the command's output, when not passed on live */
-	bool live;
-	enum result result;
-	int qemu_status;
-};
-
-struct vmtest {
-	struct run *runs;
-	size_t n;
-	char *work;		/* the temp directory */
-	char *initrd;
-	char *qemu;
-	const struct vm_machine *machine;	/* what the kernels boot on */
-	char *busybox;		/* the guest's busybox when not this machine's */
-	bool json, no_btf, kvm;
-	const char *lsm;
-	struct strv modules;	/* --modules */
-	int mem_mb, timeout_s, parallel;
-};
-
-static volatile sig_atomic_t vmtest_signal;
 
 static void on_signal(int sig)
 {
 	vmtest_signal = sig;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -209,7 +155,7 @@ static char *kernel_display_name(const char *path)
 
 static void add_run(struct vmtest *t, const char *name, const char *path)
 {
-	struct run *r;
+	struct vmtest_run *r;
 
 	t->runs = xrealloc(t->runs, (t->n + 1) * sizeof(*t->runs));
 	r = &t->runs[t->n++];
@@ -277,689 +223,6 @@ static int read_kernel_list(struct vmtest *t, const char *file)
 	free(dir);
 	buf_free(&b);
 	return err;
-}
-
-static void write_all(FILE *f, const char *data, size_t len)
-{
-	fwrite(data, 1, len, f);
-	fflush(f);
-}
-
-/* The channel's sink: live output goes straight to our stdout/stderr. */
-static void on_output(void *ctx, enum vm_guest_stream stream, const char *data, size_t len)
-{
-	struct run *r = ctx;
-
-	if (r->live) {
-		write_all(stream == VM_GUEST_STDOUT ? stdout : stderr, data, len);
-		return;
-	}
-	buf_append(stream == VM_GUEST_STDOUT ? &r->out : &r->err, data, len);
-}
-
-/* Reads what qemu added to the channel file since the last call. */
-static void drain_channel(struct run *r)
-{
-	char chunk[65536];
-	ssize_t n;
-
-	if (r->chan_fd < 0)
-		return;
-	while ((n = pread(r->chan_fd, chunk, sizeof(chunk), r->chan_off)) > 0) {
-		r->chan_off += n;
-		vm_guest_channel_feed(&r->ch, chunk, (size_t)n);
-	}
-}
-
-static void print_header(const struct run *r, const struct vmtest *t)
-{
-	if (t->n > 1 && !t->json) {
-		fflush(stdout);
-		fprintf(stderr, "== %s ==\n", r->name);
-	}
-}
-
-static int start_run(struct vmtest *t, struct run *r, size_t idx, bool live)
-{
-	struct vm_config c = {
-		.machine = t->machine,
-		.qemu = t->qemu,
-		.kernel = r->k.image,
-		.initrd = r->initrd ? r->initrd : t->initrd,
-		.mem_mb = t->mem_mb,
-		.kvm = t->kvm,
-	};
-	char *extra = t->lsm ? xasprintf("lsm=%s", t->lsm) : NULL;
-	int err;
-
-	r->console = xasprintf("%s/%zu.console.log", t->work, idx);
-	r->channel = xasprintf("%s/%zu.channel", t->work, idx);
-	r->qemu_log = xasprintf("%s/%zu.qemu.log", t->work, idx);
-	c.console_path = r->console;
-	c.channel_path = r->channel;
-	c.log_path = r->qemu_log;
-	c.cmdline_extra = extra;
-	/* Created (empty) before qemu opens it, so we hold the same file. */
-	err = fs_write_atomic(r->channel, "", 0, 0600);
-	if (!err) {
-		r->chan_fd = open(r->channel, O_RDONLY | O_CLOEXEC);
-		if (r->chan_fd < 0) {
-			err = -errno;
-			report_error("cannot open %s: %s", r->channel, strerror(errno));
-		}
-	}
-	vm_guest_channel_init(&r->ch, on_output, r);
-	r->live = live;
-	if (!err) {
-		if (live)
-			print_header(r, t);
-		r->start_ns = now_ns();
-		err = vm_start(&c, &r->pid);
-	}
-	free(extra);
-	if (err) {
-		r->result = R_QEMU_FAILED;
-		r->end_ns = r->start_ns = now_ns();
-		return err;
-	}
-	r->running = true;
-	return 0;
-}
-
-/* QEMU's exit (STATUS) or our kill ended the VM: decide what happened. */
-static void finish_run(struct vmtest *t, struct run *r, enum result forced)
-{
-	r->running = false;
-	r->end_ns = now_ns();
-	drain_channel(r);
-	/* A command that finished counts, even if the VM had to be killed
-	 * while powering off. */
-	if (r->ch.report.exited)
-		r->result = R_EXIT;
-	else if (forced != R_PENDING)
-		r->result = forced;
-	else if (!r->ch.report.release && r->qemu_status != 0)
-		r->result = R_QEMU_FAILED;
-	else
-		r->result = R_NO_RESULT;
-	if (!r->live) {
-		print_header(r, t);
-		if (!t->json) {
-			write_all(stdout, r->out.data ? r->out.data : "", r->out.len);
-			write_all(stderr, r->err.data ? r->err.data : "", r->err.len);
-		}
-	}
-}
-
-/* Prints the last lines of FILE on stderr, each prefixed. */
-static void print_tail(const char *file, const char *prefix, int lines)
-{
-	struct buf b = {0};
-	FILE *f = fopen(file, "re");
-	char chunk[8192];
-	size_t n, start;
-	int seen = 0;
-
-	if (f) {
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(f);
-	}
-	if (!b.len) {
-		fprintf(stderr, "%s(empty)\n", prefix);
-		buf_free(&b);
-		return;
-	}
-	start = b.len;
-	if (b.data[start - 1] == '\n')
-		start--;
-	while (start > 0 && seen < lines) {
-		start--;
-		if (b.data[start] == '\n' && ++seen == lines) {
-			start++;
-			break;
-		}
-	}
-	for (char *save = NULL, *l = strtok_r(b.data + start, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		size_t len = strlen(l);
-
-		if (len && l[len - 1] == '\r')
-			l[len - 1] = '\0';
-		fprintf(stderr, "%s%s\n", prefix, l);
-	}
-	buf_free(&b);
-}
-
-static void kill_all(struct vmtest *t, enum result why)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct run *r = &t->runs[i];
-
-		if (!r->running)
-			continue;
-		vm_kill(r->pid);
-		finish_run(t, r, why);
-	}
-}
-
-/* Runs every VM, up to t->parallel at once. Returns -EINTR when interrupted. */
-static int run_all(struct vmtest *t)
-{
-	size_t next = 0, running = 0, done = 0;
-	/* Output is passed on live only when one VM runs at a time. */
-	bool live = !t->json && (t->parallel == 1 || t->n == 1);
-
-	while (done < t->n) {
-		if (vmtest_signal) {
-			kill_all(t, R_INTERRUPTED);
-			return -EINTR;
-		}
-		while (running < (size_t)t->parallel && next < t->n) {
-			struct run *r = &t->runs[next];
-
-			if (start_run(t, r, next, live) == 0)
-				running++;
-			else
-				done++;
-			next++;
-		}
-		for (size_t i = 0; i < next; i++) {
-			struct run *r = &t->runs[i];
-			long long now = now_ns();
-			int status, w;
-
-			if (!r->running)
-				continue;
-			drain_channel(r);
-			if (r->ch.report.exited && !r->exit_seen_ns)
-				r->exit_seen_ns = now;
-			w = vm_try_wait(r->pid, &status);
-			if (w != 0) {
-				r->qemu_status = w > 0 ? status : 1;
-				finish_run(t, r, R_PENDING);
-			} else if (now - r->start_ns >= (long long)t->timeout_s * 1000000000LL) {
-				vm_kill(r->pid);
-				finish_run(t, r, R_TIMEOUT);
-			} else if (r->exit_seen_ns && now - r->exit_seen_ns > POWEROFF_GRACE_NS) {
-				vm_kill(r->pid);
-				finish_run(t, r, R_PENDING);
-			}
-			if (!r->running) {
-				running--;
-				done++;
-			}
-		}
-		if (done < t->n) {
-			struct timespec ts = { 0, POLL_NS };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	return 0;
-}
-
-static bool run_ok(const struct run *r)
-{
-	return r->result == R_EXIT && r->ch.report.exit_status == 0;
-}
-
-static const char *result_word(const struct run *r)
-{
-	switch (r->result) {
-	case R_EXIT:
-		return r->ch.report.exit_status == 0 ? "ok" : "exit";
-	case R_TIMEOUT:
-		return "timeout";
-	case R_NO_RESULT:
-		return "no-result";
-	case R_QEMU_FAILED:
-		return "qemu-failed";
-	case R_INTERRUPTED:
-		return "interrupted";
-	case R_PENDING:
-		break;
-	}
-	return "not-run";
-}
-
-static char *result_text(const struct run *r, const struct vmtest *t)
-{
-	switch (r->result) {
-	case R_EXIT:
-		return r->ch.report.exit_status == 0 ? xstrdup("ok")
-						     : xasprintf("exit %d", r->ch.report.exit_status);
-	case R_TIMEOUT:
-		return xasprintf("timeout (%d s)", t->timeout_s);
-	case R_NO_RESULT:
-		return xstrdup("no result");
-	case R_QEMU_FAILED:
-		return xstrdup("qemu failed");
-	case R_INTERRUPTED:
-		return xstrdup("interrupted");
-	case R_PENDING:
-		break;
-	}
-	return xstrdup("not run");
-}
-
-static const char *release_of(const struct run *r)
-{
-	if (r->ch.report.release && *r->ch.report.release)
-		return r->ch.report.release;
-	if (r->k.release)
-		return r->k.release;
-	return "?";
-}
-
-static double run_seconds(const struct run *r)
-{
-	return r->end_ns > r->start_ns ? (double)(r->end_ns - r->start_ns) / 1e9 : 0.0;
-}
-
-static void print_table(const struct vmtest *t)
-{
-	int wk = 6, wr = 7;
-	char **res = xcalloc(t->n, sizeof(*res));
-
-	for (size_t i = 0; i < t->n; i++) {
-		int l = (int)strlen(t->runs[i].name), m = (int)strlen(release_of(&t->runs[i]));
-
-		wk = l > wk ? l : wk;
-		wr = m > wr ? m : wr;
-		res[i] = result_text(&t->runs[i], t);
-	}
-	fflush(stdout);
-	fprintf(stderr, "%-*s  %-*s  %-12s  %-16s  %s\n", wk, "KERNEL", wr, "RELEASE", "BTF",
-		"RESULT", "SECONDS");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct run *r = &t->runs[i];
-		const char *btf = r->ch.report.btf < 0 ? "?" :
-				  !r->ch.report.btf ? "no" : t->no_btf ? "yes (hidden)" : "yes";
-
-		fprintf(stderr, "%-*s  %-*s  %-12s  %-16s  %.1f\n", wk, r->name, wr, release_of(r),
-			btf, res[i], run_seconds(r));
-		free(res[i]);
-	}
-	free(res);
-}
-
-/* A JSON string; invalid UTF-8 becomes U+FFFD so the document stays valid. */
-static void json_string(FILE *f, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-
-	fputc('"', f);
-	while (p < end) {
-		unsigned char c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-			   (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n && (size_t)(end - p) >= n;
-
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			fputs("\\ufffd", f);
-			p++;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fwrite(p, 1, n, f);
-		p += n;
-	}
-	fputc('"', f);
-}
-
-static void json_cstr(FILE *f, const char *s)
-{
-	if (s)
-		json_string(f, s, strlen(s));
-	else
-		fputs("null", f);
-}
-
-static void print_json(const struct vmtest *t, bool keep_logs)
-{
-	size_t passed = 0;
-	FILE *f = stdout;
-
-	fprintf(f, "{\n  \"arch\": \"%s\",\n  \"accel\": \"%s\",\n  \"kernels\": [",
-		t->machine ? t->machine->arch : "x86_64", t->kvm ? "kvm" : "tcg");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct run *r = &t->runs[i];
-		const struct vm_guest_report *rep = &r->ch.report;
-
-		passed += run_ok(r);
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"kernel\": ", f);
-		json_cstr(f, r->name);
-		fputs(", \"path\": ", f);
-		json_cstr(f, r->arg);
-		fputs(", \"release\": ", f);
-		json_cstr(f, rep->release && *rep->release ? rep->release : r->k.release);
-		fprintf(f, ", \"btf\": %s, \"btf_hidden\": %s",
-			rep->btf < 0 ? "null" : rep->btf ? "true" : "false",
-			t->no_btf && rep->btf > 0 ? "true" : "false");
-		fputs(", \"lsm\": ", f);
-		json_cstr(f, rep->lsm);
-		fprintf(f, ", \"result\": \"%s\"", result_word(r));
-		if (r->result == R_EXIT)
-			fprintf(f, ", \"exit_status\": %d", rep->exit_status);
-		else
-			fputs(", \"exit_status\": null", f);
-		fprintf(f, ", \"seconds\": %.2f", run_seconds(r));
-		fputs(", \"stdout\": ", f);
-		json_string(f, r->out.data ? r->out.data : "", r->out.len);
-		fputs(", \"stderr\": ", f);
-		json_string(f, r->err.data ? r->err.data : "", r->err.len);
-		fputs(", \"console_log\": ", f);
-		json_cstr(f, keep_logs ? r->console : NULL);
-		fputs("}", f);
-	}
-	fprintf(f, "\n  ],\n  \"passed\": %zu,\n  \"failed\": %zu\n}\n", passed, t->n - passed);
-	fflush(f);
-}
-
-/* The reason of the kernel panic the console log shows, or NULL. */
-static char *console_panic(const char *file)
-{
-	static const char mark[] = "Kernel panic - not syncing: ";
-	struct buf b = {0};
-	FILE *f = fopen(file, "re");
-	char chunk[8192], *p, *reason = NULL;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	if (b.data && (p = memmem(b.data, b.len, mark, strlen(mark)))) {
-		p += strlen(mark);
-		reason = strndup(p, strcspn(p, "\r\n"));
-	}
-	buf_free(&b);
-	return reason;
-}
-
-/* Says on stderr what went wrong with each VM that gave no exit status. */
-static void explain_failures(const struct vmtest *t, bool keep_logs)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		const struct run *r = &t->runs[i];
-
-		if (r->result == R_EXIT || r->result == R_INTERRUPTED || !r->console)
-			continue;
-		fflush(stdout);
-		if (r->result == R_QEMU_FAILED) {
-			fprintf(stderr, "%s: qemu failed (exit %d); its messages:\n", r->name,
-				r->qemu_status);
-			print_tail(r->qemu_log, "  | ", CONSOLE_TAIL_LINES);
-		} else {
-			char *panic = console_panic(r->console);
-
-			if (r->result == R_TIMEOUT)
-				fprintf(stderr, "%s: killed at the timeout", r->name);
-			else if (panic)
-				fprintf(stderr, "%s: kernel panic: %s", r->name, panic);
-			else
-				fprintf(stderr, "%s: the guest stopped without a result", r->name);
-			fprintf(stderr, "; the end of the console log:\n");
-			print_tail(r->console, "  | ", CONSOLE_TAIL_LINES);
-			free(panic);
-		}
-		if (keep_logs)
-			fprintf(stderr, "%s: console log: %s\n", r->name, r->console);
-	}
-}
-
-/* Removes the temp directory, or with KEEP_LOGS only the big files in it. */
-static void cleanup(struct vmtest *t, bool keep_logs)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct run *r = &t->runs[i];
-
-		if (r->running)
-			vm_kill(r->pid);
-		if (r->chan_fd >= 0)
-			close(r->chan_fd);
-		if (keep_logs && r->k.from_deb && !r->k.cached)
-			unlink(r->k.image);
-		vm_kernel_free(&r->k);
-		if (keep_logs && r->initrd)
-			unlink(r->initrd);
-		free(r->initrd);
-		vm_guest_channel_free(&r->ch);
-		buf_free(&r->out);
-		buf_free(&r->err);
-		free(r->console);
-		free(r->channel);
-		free(r->qemu_log);
-		free(r->name);
-		free(r->arg);
-	}
-	free(t->runs);
-	if (t->work) {
-		if (keep_logs) {
-			unlink(t->initrd);
-			if (t->busybox && !strncmp(t->busybox, t->work, strlen(t->work)))
-				unlink(t->busybox);
-		} else {
-			fs_rm_rf(t->work);
-		}
-	}
-	free(t->initrd);
-	free(t->work);
-	free(t->qemu);
-	free(t->busybox);
-	strv_free(&t->modules);
-}
-
-/* The cache's module archive for kernel package DEB and the modules MODS
- * (in any order and spelling): BASE.mod-HASH.gz (lib/vm_kernel.h). NULL
- * without a cache. */
-static char *modules_cache_path(const char *kcache, const char *deb, const struct strv *mods)
-{
-	struct strv names = {0};
-	struct buf id = {0};
-	char *base, *path = NULL;
-
-	if (!kcache || !(base = vm_kernel_cache_base(kcache, deb)))
-		return NULL;
-	for (size_t i = 0; i < mods->n; i++) {
-		char *n = xstrdup(mods->v[i]);
-
-		for (char *c = n; *c; c++)
-			if (*c == '-')
-				*c = '_';
-		strv_push(&names, n);
-		free(n);
-	}
-	strv_sort(&names);
-	for (size_t i = 0; i < names.n; i++)
-		if (!i || strcmp(names.v[i], names.v[i - 1]))
-			buf_printf(&id, "%s,", names.v[i]);
-	path = xasprintf("%s.mod-%016llx.gz", base,
-			 (unsigned long long)XXH3_64bits(id.data, id.len));
-	buf_free(&id);
-	strv_free(&names);
-	free(base);
-	return path;
-}
-
-/* Copies SRC to the cache file DST (atomically: parallel runs share it). */
-static void cache_put(const char *src, const char *dst)
-{
-	struct buf data = {0};
-	char *dir = fs_dirname(dst);
-
-	if (fs_mkdir_p(dir, 0755) == 0 && fs_read_file(src, &data) == 0)
-		fs_write_atomic(dst, data.data, data.len, 0644);
-	buf_free(&data);
-	free(dir);
-}
-
-/* --modules: for each kernel that came as a package, an initrd that adds the
- * modules (lib/vm_modules.h), made once and kept in the cache KCACHE (may be
- * NULL); a boot image has none to add, which is said. */
-static int add_kernel_modules(struct vmtest *t, const char *kcache)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct run *r = &t->runs[i];
-		struct strv loaded = {0}, builtin = {0};
-		char *extra, *cached;
-		int err = 0;
-
-		if (!r->k.deb || !r->k.release) {
-			report_warn("%s: not a kernel package, so --modules loads nothing there",
-				    r->name);
-			continue;
-		}
-		cached = modules_cache_path(kcache, r->k.arg, &t->modules);
-		extra = cached && fs_exists(cached) ? xstrdup(cached)
-						    : xasprintf("%s/%zu.modules.gz", t->work, i);
-		if (cached && !strcmp(extra, cached)) {
-			report_debug("%s: the modules archive made by an earlier run, %s", r->name,
-				     cached);
-		} else {
-			err = vm_modules_write(r->k.arg, r->k.release, &t->modules, extra, &loaded,
-					       &builtin);
-			if (!err) {
-				struct buf say = {0};
-
-				for (size_t j = 0; j < loaded.n; j++)
-					buf_printf(&say, " %s", loaded.v[j]);
-				if (!loaded.n)
-					buf_append_str(&say, " none");
-				for (size_t j = 0; j < builtin.n; j++)
-					buf_printf(&say, "%s%s", j ? " " : "; built in: ", builtin.v[j]);
-				report_debug("%s: modules to load:%s", r->name, say.data);
-				buf_free(&say);
-				/* Kept for the next run. */
-				if (cached)
-					cache_put(extra, cached);
-			}
-		}
-		r->initrd = xasprintf("%s/%zu.initrd.gz", t->work, i);
-		if (!err)
-			err = vm_modules_append(t->initrd, extra, r->initrd);
-		if (strcmp(extra, cached ? cached : ""))
-			unlink(extra);
-		free(extra);
-		free(cached);
-		strv_free(&loaded);
-		strv_free(&builtin);
-		if (err)
-			return err;
-		if (vmtest_signal)
-			return -EINTR;
-	}
-	return 0;
-}
-
-/* Decides the machine from ARCH (--arch, may be NULL) and the kernels:
- * they must all be of one arch, and of ARCH when it is given. */
-static int choose_machine(struct vmtest *t, const char *arch)
-{
-	const char *want = arch;
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct run *r = &t->runs[i];
-
-		if (!want) {
-			want = r->k.arch;
-			continue;
-		}
-		if (!strcmp(want, r->k.arch))
-			continue;
-		if (arch)
-			report_error("kernel %s is an %s kernel: vmtest --arch %s boots %s kernels",
-				     r->arg, r->k.arch, arch, arch);
-		else
-			report_error("kernels of two arches in one run (%s is %s, %s is %s): they "
-				     "share one initramfs", t->runs[0].arg, want, r->arg, r->k.arch);
-		report_hint("run vmtest once per arch");
-		return -EINVAL;
-	}
-	t->machine = vm_machine_find(want ? want : "x86_64");
-	return 0;
-}
-
-/* An arch's busybox for a guest that is not of this machine's arch: the
- * program or package $BUSYBOX_<ARCH> names, else a busybox-static package of
- * the arch in bpfpack's cache or apt's. A package's bin/busybox is extracted
- * into the work directory. */
-static int find_guest_busybox(struct vmtest *t)
-{
-	const struct toolchain_arch *arch = toolchain_arch_find(t->machine->arch);
-	char var[32], *cache = btfgen_cache_dir(), *deb, *path = NULL;
-	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
-	unsigned char head[64];
-	ssize_t n;
-	int fd, err;
-
-	deb = vm_rootfs_busybox_source(t->machine->arch, arch->deb_arch, dirs, var);
-	if (deb && !fs_exists(deb)) {
-		report_error("%s=%s: no such file", var, deb);
-		free(deb);
-		free(cache);
-		return -ENOENT;
-	}
-	if (!deb) {
-		report_error("no %s busybox for the guest: no busybox-static_*_%s.deb in %s or "
-			     "/var/cache/apt/archives, and %s is not set", t->machine->arch,
-			     arch->deb_arch, cache, var);
-		report_hint("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh "
-			    "does), or set %s to a static %s busybox", cache, arch->deb_arch, var,
-			    t->machine->arch);
-		free(cache);
-		return -ENOENT;
-	}
-	free(cache);
-	fd = open(deb, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? pread(fd, head, sizeof(head), 0) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n < 0) {
-		report_error("cannot read %s: %s", deb, strerror(errno));
-		free(deb);
-		return -errno;
-	}
-	if (!vm_is_deb(head, (size_t)n)) {
-		t->busybox = deb;	/* a program: vm_rootfs checks it */
-		return 0;
-	}
-	path = fs_path_join(t->work, "busybox.XXXXXX");
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		report_error("cannot create a file in %s: %s", t->work, strerror(errno));
-	} else {
-		err = vm_deb_extract(deb, "bin/busybox", fd, NULL);
-		if (err == -ENOENT)
-			report_error("package %s holds no bin/busybox", deb);
-		if (!err && fchmod(fd, 0755) < 0) {
-			err = -errno;
-			report_error("cannot chmod %s: %s", path, strerror(errno));
-		}
-		close(fd);
-	}
-	report_debug("busybox: bin/busybox of %s", deb);
-	free(deb);
-	if (err) {
-		free(path);
-		return err == -ENOENT ? -EINVAL : err;
-	}
-	t->busybox = path;
-	return 0;
 }
 
 int cmd_vmtest(int argc, char **argv)
@@ -1128,7 +391,7 @@ int cmd_vmtest(int argc, char **argv)
 		if (vmtest_signal)
 			goto interrupted;
 	}
-	if (choose_machine(&t, arch)) {
+	if (vmtest_choose_machine(&t, arch)) {
 		rc = EXIT_USAGE;
 		goto restore;
 	}
@@ -1138,7 +401,7 @@ int cmd_vmtest(int argc, char **argv)
 	report_debug("machine: %s, accelerator: %s", t.machine->arch,
 		     t.kvm ? "kvm" : "tcg (KVM is not usable here)");
 	if (toolchain_arch_is_cross(toolchain_arch_find(t.machine->arch)) &&
-	    find_guest_busybox(&t))
+	    vmtest_find_busybox(&t, kcache))
 		goto restore;
 	t.initrd = fs_path_join(t.work, "initrd.gz");
 	{
@@ -1156,33 +419,33 @@ int cmd_vmtest(int argc, char **argv)
 			.watchdog_s = t.timeout_s + 10,
 		};
 
-		long long t0 = now_ns();
+		long long t0 = vmtest_now_ns();
 		struct stat st;
 
 		if (vm_rootfs_write(&ro, t.initrd))
 			goto restore;
 		if (stat(t.initrd, &st) == 0)
 			report_debug("initramfs: %lld KiB in %lld ms", (long long)st.st_size / 1024,
-				     (now_ns() - t0) / 1000000);
+				     (vmtest_now_ns() - t0) / 1000000);
 	}
 	if (vmtest_signal)
 		goto interrupted;
-	if (t.modules.n && add_kernel_modules(&t, kcache))
+	if (t.modules.n && vmtest_add_modules(&t, kcache))
 		goto restore;
 	if (vmtest_signal)
 		goto interrupted;
 	ran = true;
-	err = run_all(&t);
+	err = vmtest_run_all(&t);
 	if (err == -EINTR)
 		goto interrupted;
 
 	for (size_t i = 0; i < t.n; i++)
-		failed += !run_ok(&t.runs[i]);
-	explain_failures(&t, keep_logs);
+		failed += !vmtest_run_ok(&t.runs[i]);
+	vmtest_explain_failures(&t, keep_logs);
 	if (t.json)
-		print_json(&t, keep_logs);
+		vmtest_print_json(&t, keep_logs);
 	else
-		print_table(&t);
+		vmtest_print_table(&t);
 	if (keep_logs)
 		fprintf(stderr, "logs kept in %s\n", t.work);
 	if (failed) {
@@ -1194,19 +457,19 @@ int cmd_vmtest(int argc, char **argv)
 	goto restore;
 
 interrupted:
-	kill_all(&t, R_INTERRUPTED);
+	vmtest_kill_all(&t, VMTEST_INTERRUPTED);
 	report_error("interrupted");
 	rc = EXIT_INTERRUPTED;
 	keep_logs = false;
 restore:
-	cleanup(&t, keep_logs && ran);
+	vmtest_cleanup(&t, keep_logs && ran);
 	memset(&t, 0, sizeof(t));
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 out:
-	cleanup(&t, false);
+	vmtest_cleanup(&t, false);
 	free(kcache);
 	strv_free(&adds);
 	strv_free(&lists);
