@@ -58,9 +58,10 @@ static const struct cmd commands[] = {
 	  "                      line per tool not built, exit 1\n"
 	  "  -v, --verbose       print every command as it runs\n"
 	  "      --debug         build user space with -O0 -g (the BPF side is always -O2 -g)\n"
-	  "      --btf SOURCE    kernel BTF to embed: a BTF file, vmlinux, kernel image, .deb,\n"
-	  "                      btfhub .btf.tar.xz or btfhub-archive directory (repeatable;\n"
-	  "                      replaces the manifest's [btf] sources)\n"
+	  "      --btf SOURCE    kernel BTF to embed: a BTF file (named <release>.btf),\n"
+	  "                      vmlinux, kernel image, .deb, btfhub .btf.tar.xz or\n"
+	  "                      btfhub-archive directory (repeatable; replaces the\n"
+	  "                      manifest's [btf] sources)\n"
 	  "      --filter SPEC   keep only these kernels: comma-separated DISTRO, DISTRO:VERSION\n"
 	  "                      or arch terms, e.g. debian:12,ubuntu,x86_64\n"
 	  "      --arch ARCH     build for ARCH (x86_64, arm64; default: this machine's). Another\n"
@@ -68,9 +69,10 @@ static const struct cmd commands[] = {
 	  "                      :arm64 static libraries (./build.sh arm64 installs them);\n"
 	  "                      files in .output/ARCH/, tools in ARCH/; only ARCH's kernels'\n"
 	  "                      BTF is embedded\n"
-	  "      --vmlinux SOURCE  kernel BTF for vmlinux.h (default: the running kernel; for\n"
-	  "                      another arch, its first kernel among the --btf sources, else\n"
-	  "                      the vmlinux.h an earlier build made)\n" },
+	  "      --vmlinux SOURCE  kernel BTF for vmlinux.h (default: the running kernel,\n"
+	  "                      made again when that changes, e.g. after a kernel upgrade;\n"
+	  "                      for another arch, its newest kernel among the --btf\n"
+	  "                      sources, else the vmlinux.h an earlier build made)\n" },
 	{ "btf", cmd_btf, "minimize, embed and make kernel BTF for kernels without BTF",
 	  "usage: bpfpack btf gen [--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]\n"
 	  "       bpfpack btf gen --object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]\n"
