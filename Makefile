@@ -58,6 +58,15 @@ check-layers:
 
 unit: $(UNIT_BINS)
 
+# Man pages and bash completion, printed by the driver from its command and
+# option tables (cmd/help.c): never written by hand.
+man: bin/bpfpack
+	rm -rf build/man.tmp && bin/bpfpack __man build/man.tmp && rm -rf build/man && mv build/man.tmp build/man
+
+completion: bin/bpfpack
+	@mkdir -p build/completion
+	bin/bpfpack __completion >build/completion/bpfpack.tmp && mv build/completion/bpfpack.tmp build/completion/bpfpack
+
 clean:
 	rm -rf build bin
 
@@ -72,18 +81,8 @@ MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHCOMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 DATA_PARTS = templates include runtime
 # The generated documentation: made by the driver's generators (`bpfpack
-# __man`, `bpfpack __completion`); `make install DOCS=` leaves it out. A
-# driver without those generators has nothing to make.
-DOCS ?= $(if $(shell grep -l '"__completion"' cmd/*.c 2>/dev/null),man completion)
-
-# Made by the driver from its own command and option tables.
-man: bin/bpfpack
-	bin/bpfpack __man build/man
-
-completion: bin/bpfpack
-	mkdir -p build/completion
-	bin/bpfpack __completion >build/completion/bpfpack.tmp
-	mv build/completion/bpfpack.tmp build/completion/bpfpack
+# __man`, `bpfpack __completion`); `make install DOCS=` leaves it out.
+DOCS ?= man completion
 
 install: bin/bpfpack $(DOCS)
 	install -d $(BINDIR) $(DATADIR)

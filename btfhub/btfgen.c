@@ -802,17 +802,16 @@ static void btfgen_on_signal(int sig)
 	btfgen_signal = sig;
 }
 
+/* The progress bar (lib/report): fits the terminal, names the tool, and is
+ * erased when the last kernel is done so the summary line stands alone. */
 static void progress_show(const struct btfgen_opts *o, size_t done, size_t total, const char *what)
 {
-	if (!o->progress || !isatty(2))
+	if (!o->progress)
 		return;
-	int width = 30, fill = total ? (int)(done * width / total) : width;
-
-	fprintf(stderr, "\r  BTFGEN    [%.*s%*s] %zu/%zu %-40.40s", fill,
-		"##############################", width - fill, "", done, total, what ? what : "");
-	if (done == total)
-		fputc('\n', stderr);
-	fflush(stderr);
+	if (done == total && total)
+		report_progress_clear();
+	else
+		report_progress("BTFGEN", o->label, done, total, what ? fs_basename(what) : "");
 }
 
 struct btfgen_job {
@@ -1099,6 +1098,8 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			while (waitpid(workers[w].pid, NULL, 0) < 0 && errno == EINTR)
 				;
 	}
+	if (o->progress)
+		report_progress_clear();
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc < 0)

@@ -3,7 +3,6 @@
  * btfhub/btfgen, packed by btfhub/btfset_write and put into binaries by
  * btfhub/embed; this file parses flags and wires them together. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,80 +37,50 @@ struct btf_args {
 	const char *release;	/* extract: the kernel */
 };
 
-static int parse_jobs(const char *arg, int *out)
-{
-	char *end;
-	long n = strtol(arg, &end, 10);
+#define BTF_OPT_SOURCES(what)                                                                        \
+	OPT_LIST(0, "btf", struct btf_args, sources, "SOURCE", "@file",                               \
+		 "kernel BTF: a BTF file, vmlinux, kernel image, .deb, btfhub .btf.tar.xz or "         \
+		 "btfhub-archive directory (repeatable" what ")")
+#define BTF_OPT_FILTER                                                                               \
+	OPT_STRING(0, "filter", struct btf_args, filter, "SPEC", NULL,                                \
+		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms")
 
-	if (*end || n < 1 || n > 1024) {
-		report_error("-j takes a number of jobs from 1 to 1024, not '%s'", arg);
-		return -EINVAL;
-	}
-	*out = (int)n;
-	return 0;
-}
+static const struct opt btf_gen_options[] = {
+	BTF_OPT_SOURCES("; default: the manifest's [btf] sources"),
+	BTF_OPT_FILTER,
+	OPT_STRING(0, "tool", struct btf_args, tool, "NAME", "@tool", "only this tool of the project"),
+	OPT_LIST(0, "object", struct btf_args, objects, "OBJ", "@file",
+		 "minimize for this BPF object instead of a project's (repeatable)"),
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write the set to F"),
+	OPT_JOBS(struct btf_args, parallel, "kernels minimized at once (default: number of CPUs)"),
+	OPT_STRING('C', "dir", struct btf_args, dir, "DIR", "@dir", "the project in DIR"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
 
-/* Parses the flags shared by gen and embed; returns the index of the first
- * operand, or -1 after a usage error (reported), or -2 for --help. */
-static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char *usage_name)
-{
-	static const struct option opts[] = {
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "dir", required_argument, NULL, 'C' },
-		{ "tool", required_argument, NULL, 't' },
-		{ "object", required_argument, NULL, 'O' },
-		{ "release", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+static const struct opt btf_embed_options[] = {
+	BTF_OPT_SOURCES(""),
+	BTF_OPT_FILTER,
+	OPT_JOBS(struct btf_args, parallel, "kernels minimized at once (default: number of CPUs)"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:o:C:t:r:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			strv_push(&a->sources, optarg);
-			break;
-		case 'F':
-			a->filter = optarg;
-			break;
-		case 'j':
-			if (parse_jobs(optarg, &a->parallel) < 0)
-				return -1;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'C':
-			a->dir = optarg;
-			break;
-		case 't':
-			a->tool = optarg;
-			break;
-		case 'O':
-			strv_push(&a->objects, optarg);
-			break;
-		case 'r':
-			a->release = optarg;
-			break;
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'h':
-			return -2;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage(usage_name, 1);
-			return -1;
-		}
-	}
-	return optind;
-}
+static const struct opt btf_from_debug_options[] = {
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write the BTF to F"),
+	OPT_VERBOSE("print pahole's command line"),
+	OPT_END(),
+};
+
+static const struct opt btf_extract_options[] = {
+	OPT_STRING(0, "release", struct btf_args, release, "R", NULL,
+		   "the kernel: its release R, or DISTRO/VERSION/ARCH/R"),
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write its BTF (raw) to F"),
+	OPT_LIST(0, "object", struct btf_args, objects, "OBJ", "@file",
+		 "the BPF object a set file was minimized for (a tool carries its own)"),
+	OPT_VERBOSE("say which kernel was found"),
+	OPT_END(),
+};
 
 static void btf_args_free(struct btf_args *a)
 {
@@ -137,7 +106,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
-	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
+	struct btfgen_opts opts = { .parallel = parallel, .progress = true, .label = label };
 	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];
@@ -184,38 +153,33 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 
 static int btf_gen(int argc, char **argv)
 {
-	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
+	struct btf_args a = { .dir = "." };
 	struct btf_source_list kernels = {0};
 	struct project p = {0};
 	char *out_dir = NULL;
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0, lock_fd = -1;
+	int n = cmd_parse_options(&command_btf_gen, argc, argv, &a, 0), rc = 0, lock_fd = -1;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || first < argc) {
-		if (first >= 0) {
-			report_error("unexpected argument '%s'", argv[first]);
-			cmd_usage("btf", 1);
+	if (n < 0 || n > 0) {
+		if (n > 0) {
+			report_error("unexpected argument '%s'", argv[1]);
+			cmd_usage_hint(&command_btf_gen);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	if (a.parallel < 1)
-		a.parallel = 1;
 	/* Explicit objects (what `bpfpack build` passes) need no project. */
 	if (a.objects.n) {
 		if (!a.output) {
 			report_error("--object needs -o FILE");
+			cmd_usage_hint(&command_btf_gen);
 			btf_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		if (!a.sources.n) {
 			report_error("no kernel BTF given: pass --btf SOURCE");
+			cmd_usage_hint(&command_btf_gen);
 			btf_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		/* Name the set after its (first) object, as the build's steps do. */
 		const char *base = fs_basename(a.objects.v[0]);
@@ -303,9 +267,7 @@ out:
 	btf_source_list_free(&kernels);
 	project_free(&p);
 	btf_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
 /* The objcopy that can rewrite TOOL: the host's for a native binary, the
@@ -364,7 +326,7 @@ static int btf_embed_check_reader(const char *tool)
 
 static int btf_embed(int argc, char **argv)
 {
-	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct btf_args a = {0};
 	struct btf_source_list kernels = {0};
 	struct buf obj = {0};
 	struct strv cmd = {0};
@@ -372,27 +334,23 @@ static int btf_embed(int argc, char **argv)
 	char *tmpdir = NULL, *obj_path = NULL, *set_path = NULL, *tmp_out = NULL, *objcopy = NULL;
 	const char *tool;
 	struct stat st;
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc, fd;
+	int n = cmd_parse_options(&command_btf_embed, argc, argv, &a, 0), rc, fd;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.sources.n) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "embed takes one TOOL binary" :
-							 "no kernel BTF given: pass --btf SOURCE");
-			cmd_usage("btf", 1);
+	if (n < 0 || n != 1 || !a.sources.n) {
+		if (n >= 0) {
+			report_error(n != 1 ? "embed takes one TOOL binary" :
+					      "no kernel BTF given: pass --btf SOURCE");
+			cmd_usage_hint(&command_btf_embed);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	tool = argv[first];
+	tool = argv[1];
 	if (stat(tool, &st) < 0) {
+		rc = -errno;
 		report_error("cannot read %s: %s", tool, strerror(errno));
 		btf_args_free(&a);
-		return EXIT_FAIL;
+		return rc;
 	}
 	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
 	if (rc == -ENOENT) {
@@ -460,88 +418,117 @@ out:
 	buf_free(&errs);
 	btf_source_list_free(&kernels);
 	btf_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
 static int btf_from_debug_cmd(int argc, char **argv)
 {
 	struct btf_args a = {0};
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+	int n = cmd_parse_options(&command_btf_from_debug, argc, argv, &a, 0), rc;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.output) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "from-debug takes one VMLINUX or -dbg package" :
-							 "from-debug needs -o OUT.btf");
-			cmd_usage("btf", 1);
+	if (n < 0 || n != 1 || !a.output) {
+		if (n >= 0) {
+			report_error(n != 1 ? "from-debug takes one VMLINUX or -dbg package" :
+					      "from-debug needs -o OUT.btf");
+			cmd_usage_hint(&command_btf_from_debug);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	rc = btf_from_debug(argv[first], a.output);
+	rc = btf_from_debug(argv[1], a.output);
 	btf_args_free(&a);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
 static int btf_extract_cmd(int argc, char **argv)
 {
 	struct btf_args a = {0};
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+	int n = cmd_parse_options(&command_btf_extract, argc, argv, &a, 0), rc;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.output || !a.release || a.objects.n > 1) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "extract takes one TOOL binary or set file" :
+	if (n < 0 || n != 1 || !a.output || !a.release || a.objects.n > 1) {
+		if (n >= 0) {
+			report_error(n != 1 ? "extract takes one TOOL binary or set file" :
 				     !a.release ? "extract needs --release R (or DISTRO/VERSION/ARCH/R)" :
 				     !a.output ? "extract needs -o FILE" : "extract takes one --object");
-			cmd_usage("btf", 1);
+			cmd_usage_hint(&command_btf_extract);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	rc = btf_extract(argv[first], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
+	rc = btf_extract(argv[1], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
 	btf_args_free(&a);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
-int cmd_btf(int argc, char **argv)
-{
-	if (argc < 2) {
-		report_error("missing subcommand: gen, embed, from-debug or extract");
-		cmd_usage("btf", 1);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		cmd_usage("btf", 0);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "gen")) {
-		report_set_command("btf gen");
-		return btf_gen(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "embed")) {
-		report_set_command("btf embed");
-		return btf_embed(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "from-debug")) {
-		report_set_command("btf from-debug");
-		return btf_from_debug_cmd(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "extract")) {
-		report_set_command("btf extract");
-		return btf_extract_cmd(argc - 1, argv + 1);
-	}
-	report_error("unknown subcommand '%s': gen, embed, from-debug or extract", argv[1]);
-	cmd_usage("btf", 1);
-	return EXIT_USAGE;
-}
+static const char *const btf_gen_synopsis[] = {
+	"[--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]",
+	"--object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]",
+	NULL,
+};
+static const char *const btf_embed_synopsis[] = { "TOOL --btf SOURCE... [--filter SPEC] [-j N]", NULL };
+static const char *const btf_from_debug_synopsis[] = { "VMLINUX_OR_DBG_DEB -o OUT.btf", NULL };
+static const char *const btf_extract_synopsis[] = { "TOOL_OR_SET --release R -o FILE [--object OBJ]", NULL };
+
+const struct command command_btf_gen = {
+	.name = "gen",
+	.path = "btf gen",
+	.fn = btf_gen,
+	.summary = "minimize kernel BTF for the project's tools into BTF sets",
+	.synopsis = btf_gen_synopsis,
+	.description =
+		"Minimizes each kernel's BTF for the project's BPF objects (.output/X.bpf.o;\n"
+		"run `bpfpack build` first) with bpftool gen min_core_btf, in parallel and cached\n"
+		"(~/.cache/bpfpack, or $BPFPACK_CACHE_DIR), and writes one deduplicated,\n"
+		"compressed set per tool: .output/X.btfset (or -o FILE with one tool).\n",
+	.options = btf_gen_options,
+};
+
+const struct command command_btf_embed = {
+	.name = "embed",
+	.path = "btf embed",
+	.fn = btf_embed,
+	.summary = "replace the BTF set inside a built tool",
+	.synopsis = btf_embed_synopsis,
+	.description = "Minimizes the kernels' BTF for the BPF object TOOL carries and replaces the\n"
+		       "BTF set inside the already-built tool binary.\n",
+	.options = btf_embed_options,
+	.operands = "@file",
+};
+
+const struct command command_btf_from_debug = {
+	.name = "from-debug",
+	.path = "btf from-debug",
+	.fn = btf_from_debug_cmd,
+	.summary = "make kernel BTF from a kernel's DWARF (pahole)",
+	.synopsis = btf_from_debug_synopsis,
+	.description = "Encodes BTF from a kernel's DWARF with pahole: a vmlinux with debug info,\n"
+		       ".xz-compressed or not, or a linux-image-*-dbg .deb.\n",
+	.options = btf_from_debug_options,
+	.operands = "@file",
+};
+
+const struct command command_btf_extract = {
+	.name = "extract",
+	.path = "btf extract",
+	.fn = btf_extract_cmd,
+	.summary = "write one kernel's minimized BTF out of a tool or a set",
+	.synopsis = btf_extract_synopsis,
+	.description = "Writes one kernel's minimized BTF (raw BTF) out of a built tool or a set file\n"
+		       "(.output/X.btfset), for debugging or for BPFPACK_BTF.\n",
+	.options = btf_extract_options,
+	.operands = "@file",
+};
+
+static const struct command *const btf_subcommands[] = {
+	&command_btf_gen, &command_btf_embed, &command_btf_from_debug, &command_btf_extract, NULL,
+};
+
+const struct command command_btf = {
+	.name = "btf",
+	.path = "btf",
+	.summary = "minimize, embed and make kernel BTF for kernels without BTF",
+	.description = "Kernel BTF for tools that must run on kernels without it: gen minimizes it\n"
+		       "for the project's tools, embed puts it into a built tool, from-debug makes\n"
+		       "it from a kernel's DWARF, extract takes one kernel's back out.\n",
+	.subcommands = btf_subcommands,
+};

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -870,7 +869,7 @@ int build_project(struct build_ctx *b)
 			     b->selected.n == 1 ? "" : "s");
 	}
 	if (rc == 0 && stats.ran == 0)
-		fprintf(stderr, "bpfpack: build: no work to do\n");
+		report_info("no work to do");
 out:
 	free(b->vmlinux_h);
 	b->vmlinux_h = NULL;
@@ -987,139 +986,143 @@ static void build_env_flags(struct build_ctx *b)
 	env_words("LDLIBS", &b->env_ldlibs);
 }
 
-static long cpu_count(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+struct build_args {
+	const char *dir;
+	int jobs;
+	bool debug;
+	struct strv btf;
+	const char *filter;
+	const struct toolchain_arch *arch;
+	const char *vmlinux;
+	bool keep_going, no_pch;
+};
 
-	return n > 0 ? n : 1;
-}
+static const struct opt build_options[] = {
+	OPT_STRING('C', "dir", struct build_args, dir, "DIR", "@dir", "build the project in DIR"),
+	OPT_JOBS(struct build_args, jobs, "run up to N compilers at once (default: number of CPUs)"),
+	OPT_FLAG('k', "keep-going", struct build_args, keep_going,
+		 "a failing tool does not stop the others; at the end one line per tool not built, exit 1"),
+	OPT_VERBOSE("print every command as it runs"),
+	OPT_FLAG(0, "debug", struct build_args, debug,
+		 "build user space with -O0 -g (the BPF side is always -O2 -g)"),
+	OPT_FLAG(0, "no-pch", struct build_args, no_pch,
+		 "no precompiled vmlinux.h: every BPF compile parses it itself"),
+	OPT_LIST(0, "btf", struct build_args, btf, "SOURCE", "@file",
+		 "kernel BTF to embed: a BTF file (named <release>.btf), vmlinux, kernel image, .deb, "
+		 "btfhub .btf.tar.xz or "
+		 "btfhub-archive directory (repeatable; replaces the manifest's [btf] sources)"),
+	OPT_STRING(0, "filter", struct build_args, filter, "SPEC", NULL,
+		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION or arch terms, "
+		   "e.g. debian:12,ubuntu,x86_64"),
+	OPT_CALLBACK(0, "arch", struct build_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
+		     "build for ARCH (x86_64, arm64; default: this machine's). Another arch is a cross "
+		     "build: <triplet>-gcc/-ar/-objcopy and the :arm64 static libraries (./build.sh arm64 "
+		     "installs them); files in .output/ARCH/, tools in ARCH/; only ARCH's kernels' BTF is "
+		     "embedded"),
+	OPT_STRING(0, "vmlinux", struct build_args, vmlinux, "SOURCE", "@file",
+		   "kernel BTF for vmlinux.h (default: the running kernel, made again when that changes, "
+		   "e.g. after a kernel upgrade; for another arch, its newest kernel among the --btf "
+		   "sources, else the vmlinux.h an earlier build made)"),
+	OPT_END(),
+};
+
+static const char *const build_synopsis[] = {
+	"[-C DIR] [-j N] [-k] [-v] [--debug] [--no-pch] [--btf SOURCE]... [--filter SPEC] [--arch ARCH] "
+	"[--vmlinux SOURCE] [TOOL...]",
+	NULL,
+};
+
+const struct command command_build = {
+	.name = "build",
+	.path = "build",
+	.fn = cmd_build,
+	.summary = "build every tool of the project into a static binary",
+	.synopsis = build_synopsis,
+	.description =
+		"Builds the project that holds the current directory (the nearest directory\n"
+		"upwards with a bpfpack.ini, else the current directory). Every X.bpf.c with a\n"
+		"matching X.c is a tool X; every other .c file is a helper linked into every\n"
+		"tool. Intermediate files go to .output/, binaries to the project directory.\n"
+		"With kernel BTF sources (--btf, or [btf] sources in bpfpack.ini) each tool\n"
+		"carries BTF minimized for each of those kernels, for kernels without BTF.\n"
+		"TOOL...: build only those tools (default: every tool but [build] exclude).\n"
+		"CFLAGS, EXTRA_CFLAGS, BPF_CFLAGS, LDFLAGS, EXTRA_LDFLAGS and LDLIBS from the\n"
+		"environment are added to the commands (a change rebuilds what they touch).\n",
+	.options = build_options,
+	.operands = "@tool",
+};
 
 int cmd_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'C' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "arch", required_argument, NULL, 'A' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "keep-going", no_argument, NULL, 'k' },
-		{ "no-pch", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct build_ctx b = { .parallel = (int)cpu_count() };
+	struct build_args a = { .dir = "." };
+	struct build_ctx b = {0};
 	struct strv named = {0};
 	struct strv cli_sources = {0};
-	const char *cli_filter = NULL;
+	const char *cli_filter;
 	char *arch_filter = NULL, *vmlinux_src = NULL, *top_out = NULL;
 	struct project p;
 	struct toolchain tc;
 	struct jobs jobs = {0};
 	struct compdb db = {0};
-	const char *dir = ".";
-	int c, rc, lock_fd = -1;
+	const char *dir;
+	int n, rc, lock_fd = -1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "C:j:vkh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C':
-			dir = optarg;
-			break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1024) {
-				report_error("-j takes a number of jobs from 1 to 1024, not '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			b.parallel = (int)n;
-			break;
-		}
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'D':
-			b.debug = true;
-			break;
-		case 'k':
-			b.keep_going = true;
-			break;
-		case 'P':
-			b.no_pch = true;
-			break;
-		case 'b': {
-			/* Absolute now: the build runs in the project root. */
-			char *abs = fs_realpath(optarg);
-
-			strv_push(&cli_sources, abs ? abs : optarg);
-			free(abs);
-			break;
-		}
-		case 'F':
-			cli_filter = optarg;
-			break;
-		case 'A':
-			b.arch = toolchain_arch_find(optarg);
-			if (!b.arch) {
-				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
-					     toolchain_arch_list());
-				strv_free(&cli_sources);
-				free(vmlinux_src);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'V':
-			free(vmlinux_src);
-			/* Absolute now: the build runs in the project root. */
-			vmlinux_src = fs_realpath(optarg);
-			if (!vmlinux_src)
-				vmlinux_src = xstrdup(optarg);
-			break;
-		case 'h':
-			cmd_usage("build", 0);
-			free(vmlinux_src);
-			strv_free(&cli_sources);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("build", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_build, argc, argv, &a, 0);
+	if (n < 0) {
+		strv_free(&a.btf);
+		return n == PARSE_OPT_HELP ? 0 : n;
 	}
 	/* TOOL...: build only those. */
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i <= n; i++) {
 		const char *why;
 
 		if (project_name_check(argv[i], &why) < 0) {
 			report_error("'%s' cannot name a tool: %s", argv[i], why);
-			cmd_usage("build", 1);
-			strv_free(&cli_sources);
+			cmd_usage_hint(&command_build);
+			strv_free(&a.btf);
 			strv_free(&named);
-			free(vmlinux_src);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		if (!strv_contains(&named, argv[i]))
 			strv_push(&named, argv[i]);
+	}
+	dir = a.dir;
+	b.parallel = a.jobs;
+	b.debug = a.debug;
+	b.keep_going = a.keep_going;
+	b.no_pch = a.no_pch;
+	b.arch = a.arch;
+	cli_filter = a.filter;
+	/* Absolute now: the build runs in the project root. */
+	for (size_t i = 0; i < a.btf.n; i++) {
+		char *abs = fs_realpath(a.btf.v[i]);
+
+		strv_push(&cli_sources, abs ? abs : a.btf.v[i]);
+		free(abs);
+	}
+	strv_free(&a.btf);
+	if (a.vmlinux) {
+		vmlinux_src = fs_realpath(a.vmlinux);
+		if (!vmlinux_src)
+			vmlinux_src = xstrdup(a.vmlinux);
 	}
 	if (!b.arch)
 		b.arch = toolchain_arch_host();
 	b.cross = toolchain_arch_is_cross(b.arch);
 	b.vmlinux_src = vmlinux_src;
 	memset(&tc, 0, sizeof(tc));
-	if (project_discover(dir, &p) < 0) {
+	rc = project_discover(dir, &p);
+	if (rc < 0) {
 		strv_free(&cli_sources);
+		strv_free(&named);
 		free(vmlinux_src);
-		return EXIT_FAIL;
+		return rc;
 	}
-	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
-		rc = -EINVAL;
+	rc = project_scan(&p);
+	if (rc == 0)
+		rc = project_require_tools(&p);
+	if (rc < 0)
 		goto out_early;
-	}
 	rc = build_select_tools(&p, &named, &b.selected);
 	if (rc < 0)
 		goto out_early;
@@ -1232,9 +1235,5 @@ out_early:
 	strv_free(&b.env_ldlibs);
 	toolchain_free(&tc);
 	project_free(&p);
-	if (rc == -EINTR) {
-		report_error("interrupted");
-		return EXIT_INTERRUPTED;
-	}
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

@@ -3,7 +3,6 @@
  * engine is btfhub/check; this file parses flags, finds the objects and
  * prints the verdicts (a table grouped by outcome, markdown or JSON). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,90 +26,70 @@ struct check_args {
 	struct strv tools;
 	struct strv objects;
 	int parallel;
+	bool json, markdown;
 	int format;
 };
 
+static const struct opt check_options[] = {
+	OPT_LIST(0, "btf", struct check_args, sources, "SOURCE", "@file",
+		 "kernel BTF, as for `btf gen` (repeatable; default: the manifest's [btf] sources)"),
+	OPT_STRING(0, "filter", struct check_args, filter, "SPEC", NULL,
+		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms"),
+	OPT_LIST(0, "tool", struct check_args, tools, "NAME", "@tool",
+		 "only this tool of the project (repeatable)"),
+	OPT_LIST(0, "object", struct check_args, objects, "OBJ", "@file",
+		 "check this BPF object instead of a project's (repeatable)"),
+	OPT_FLAG(0, "json", struct check_args, json, "the verdicts as JSON"),
+	OPT_FLAG(0, "markdown", struct check_args, markdown,
+		 "the verdicts as markdown (CI job summaries, PR comments)"),
+	OPT_STRING(0, "require", struct check_args, require, "SPEC", NULL,
+		   "exit 1 when a kernel matching SPEC (filter syntax) is not ok"),
+	OPT_JOBS(struct check_args, parallel, "kernels checked at once (default: number of CPUs)"),
+	OPT_STRING('C', "dir", struct check_args, dir, "DIR", "@dir", "the project in DIR"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
+
+static const char *const check_synopsis[] = {
+	"[-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]... [--object OBJ]... [--json | --markdown] "
+	"[--require SPEC] [-j N]",
+	NULL,
+};
+
+const struct command command_check = {
+	.name = "check",
+	.path = "check",
+	.fn = cmd_check,
+	.summary = "predict on which kernels each tool loads and attaches",
+	.synopsis = check_synopsis,
+	.description =
+		"Checks each tool's BPF object (.output/X.bpf.o; run `bpfpack build` first) against\n"
+		"each kernel's BTF: CO-RE relocations as libbpf resolves them (an unresolved one is\n"
+		"fatal only where the verifier reaches it, with the kernel's exists-checks folded),\n"
+		"helpers, map / program / attach types, kfuncs and typed ksyms, attach targets.\n"
+		"One verdict per tool and kernel: ok, load-fail or attach-fail, with every reason.\n"
+		"Kernels with the same verdict and reasons are shown together.\n",
+	.options = check_options,
+};
+
+/* Parses the flags: 0, PARSE_OPT_HELP, or -EUSAGE after a usage error. */
 static int check_parse_args(int argc, char **argv, struct check_args *a)
 {
-	static const struct option opts[] = {
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "require", required_argument, NULL, 'R' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "dir", required_argument, NULL, 'C' },
-		{ "tool", required_argument, NULL, 't' },
-		{ "object", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "markdown", no_argument, NULL, 'M' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	int n = cmd_parse_options(&command_check, argc, argv, a, 0);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:C:t:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			strv_push(&a->sources, optarg);
-			break;
-		case 'F':
-			a->filter = optarg;
-			break;
-		case 'R':
-			a->require = optarg;
-			break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1024) {
-				report_error("-j takes a number of jobs from 1 to 1024, not '%s'", optarg);
-				return -1;
-			}
-			a->parallel = (int)n;
-			break;
-		}
-		case 'C':
-			a->dir = optarg;
-			break;
-		case 't':
-			strv_push(&a->tools, optarg);
-			break;
-		case 'O':
-			strv_push(&a->objects, optarg);
-			break;
-		case 'J':
-			if (a->format == FMT_MARKDOWN) {
-				report_error("--json and --markdown exclude each other");
-				return -1;
-			}
-			a->format = FMT_JSON;
-			break;
-		case 'M':
-			if (a->format == FMT_JSON) {
-				report_error("--json and --markdown exclude each other");
-				return -1;
-			}
-			a->format = FMT_MARKDOWN;
-			break;
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'h':
-			return -2;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("check", 1);
-			return -1;
-		}
+	if (n < 0)
+		return n;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("check", 1);
-		return -1;
+	if (a->json && a->markdown) {
+		report_error("--json and --markdown exclude each other");
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
+	a->format = a->json ? FMT_JSON : a->markdown ? FMT_MARKDOWN : FMT_TABLE;
 	return 0;
 }
 
@@ -390,31 +369,25 @@ static char *object_tool_name(const char *path)
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
+	struct check_args a = { .dir = "." };
 	struct btf_source_list kernels = {0};
 	struct check_tool *tools = NULL;
 	struct check_result *results = NULL;
 	struct project p = {0};
 	struct strv paths = {0}, names = {0};
 	size_t n_tools = 0;
-	int rc = check_parse_args(argc, argv, &a), exit_code = EXIT_OK;
+	int rc = check_parse_args(argc, argv, &a), exit_code = 0;
 
-	if (rc == -2) {
-		cmd_usage("check", 0);
-		check_args_free(&a);
-		return EXIT_OK;
-	}
 	if (rc < 0) {
 		check_args_free(&a);
-		return EXIT_USAGE;
+		return rc == PARSE_OPT_HELP ? 0 : rc;
 	}
-	if (a.parallel < 1)
-		a.parallel = 1;
 	if (a.objects.n) {
 		if (a.tools.n) {
 			report_error("--tool picks tools of a project; with --object there is none");
+			cmd_usage_hint(&command_check);
 			check_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		for (size_t i = 0; i < a.objects.n; i++) {
 			char *n = object_tool_name(a.objects.v[i]);
@@ -477,7 +450,7 @@ int cmd_check(int argc, char **argv)
 		struct btf_filter f;
 
 		if (btf_filter_parse(a.require, &f) < 0) {
-			exit_code = EXIT_USAGE;
+			exit_code = -EUSAGE;
 			goto out;
 		}
 		btf_filter_free(&f);
@@ -521,11 +494,11 @@ int cmd_check(int argc, char **argv)
 		btf_filter_free(&f);
 		if (!matched) {
 			report_error("--require %s matches none of the kernels checked", a.require);
-			exit_code = EXIT_FAIL;
+			exit_code = -ENOENT;
 		} else if (bad) {
 			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
 				     a.require);
-			exit_code = EXIT_FAIL;
+			exit_code = -EINVAL;	/* not met: exit 1 */
 		}
 	}
 out:
@@ -541,9 +514,6 @@ out:
 	btf_source_list_free(&kernels);
 	project_free(&p);
 	check_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	if (rc < 0)
-		return EXIT_FAIL;
-	return exit_code;	/* EXIT_USAGE for a bad --require, EXIT_FAIL when it is not met */
+	/* exit_code: -EUSAGE for a bad --require, another -errno when it is not met. */
+	return rc < 0 ? rc : exit_code;
 }

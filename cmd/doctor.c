@@ -27,7 +27,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1253,51 +1252,58 @@ static void doctor_print_summary(const struct doctor *d)
 	       d->cross ? "ready to build and vmtest for this arch" : "ready to build, run and vmtest tools");
 }
 
+struct doctor_args {
+	const struct toolchain_arch *arch;
+	bool json;
+};
+
+static const struct opt doctor_options[] = {
+	OPT_CALLBACK(0, "arch", struct doctor_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
+		     "check the toolchain for ARCH (x86_64, arm64)"),
+	OPT_FLAG(0, "json", struct doctor_args, json,
+		 "one JSON document: each check's name, status (ok, warn, fail), message and fix, and "
+		 "the counts"),
+	OPT_END(),
+};
+
+static const char *const doctor_synopsis[] = { "[--arch ARCH] [--json]", NULL };
+
+const struct command command_doctor = {
+	.name = "doctor",
+	.path = "doctor",
+	.fn = cmd_doctor,
+	.summary = "check the toolchain and the kernel",
+	.synopsis = doctor_synopsis,
+	.description =
+		"Checks bpfpack's data directory, clang and its BPF target, bpftool, libbpf\n"
+		"headers and static libraries, the C compiler, the running kernel's BTF and\n"
+		"the permission to load BPF; for vmtest qemu, KVM or TCG and a static busybox,\n"
+		"for btf from-debug pahole (those are warnings: builds work without them).\n"
+		"With --arch for another arch: the BPF compile for it, the cross compiler and\n"
+		"binutils, the :arm64 static libraries, qemu-system-aarch64 and an arm64\n"
+		"busybox (the running kernel's checks are left out).\n"
+		"Each failing check says how to fix it; a summary line ends the report; the\n"
+		"exit status is 1 if any failed.\n",
+	.options = doctor_options,
+};
+
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arch", required_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct doctor d = { .arch = toolchain_arch_host() };
+	struct doctor_args a = { .arch = toolchain_arch_host() };
+	struct doctor d = {0};
 	libbpf_print_fn_t old_print;
-	int c;
+	int n;
 
-	optind = 1;
-	opterr = 0;	/* one error line of our own, not getopt's */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cmd_usage("doctor", 0);
-			return EXIT_OK;
-		case 'A':
-			d.arch = toolchain_arch_find(optarg);
-			if (!d.arch) {
-				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
-					     toolchain_arch_list());
-				cmd_usage("doctor", 1);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'J':
-			d.json = true;
-			break;
-		default:
-			if (optopt)
-				report_error("unknown option '-%c'", optopt);
-			else
-				report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("doctor", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_doctor, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_doctor);
+		return -EUSAGE;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("doctor", 1);
-		return EXIT_USAGE;
-	}
+	d.arch = a.arch;
+	d.json = a.json;
 
 	d.cross = toolchain_arch_is_cross(d.arch);
 	if (d.cross && !d.json) {
@@ -1346,5 +1352,6 @@ int cmd_doctor(int argc, char **argv)
 	free(d.clang);
 	free(d.cc);
 	free(d.qemu);
-	return d.failed ? EXIT_FAIL : EXIT_OK;
+	/* A failed check has said what failed and how to fix it: exit 1. */
+	return d.failed ? -EINVAL : 0;
 }

@@ -2,7 +2,6 @@
  * bpfpack-built binary carries: its BPF programs and the kernels of its
  * embedded BTF set. It reads the set with the runtime's own reader. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,53 +153,60 @@ static int print_btfset(const struct buf *sec, const struct buf *obj, const char
 	return 0;
 }
 
+struct inspect_args {
+	bool json;
+};
+
+static const struct opt inspect_options[] = {
+	OPT_FLAG(0, "json", struct inspect_args, json, "the same as JSON"),
+	OPT_END(),
+};
+
+static const char *const inspect_synopsis[] = { "TOOL [--json]", NULL };
+
+const struct command command_inspect = {
+	.name = "inspect",
+	.path = "inspect",
+	.fn = cmd_inspect,
+	.summary = "show what a built tool carries (programs, embedded BTF)",
+	.synopsis = inspect_synopsis,
+	.description = "Lists, without running TOOL, its BPF programs and the kernels of its embedded\n"
+		       "BTF set: distro, version, arch, release, which distinct blob each uses, and\n"
+		       "the sizes.\n",
+	.options = inspect_options,
+	.operands = "@file",
+};
+
 int cmd_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct inspect_args a = {0};
 	struct buf obj = {0}, sec = {0};
 	struct stat st;
 	struct json doc, *j = NULL;
-	bool json = false;
+	bool json;
 	const char *tool;
-	int c, rc;
+	int n, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = true;
-			break;
-		case 'h':
-			cmd_usage("inspect", 0);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("inspect", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_inspect, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n != 1) {
+		report_error("%s", n == 0 ? "missing TOOL" : "inspect takes one TOOL");
+		cmd_usage_hint(&command_inspect);
+		return -EUSAGE;
 	}
-	if (argc - optind != 1) {
-		report_error("%s", optind >= argc ? "missing TOOL" : "inspect takes one TOOL");
-		cmd_usage("inspect", 1);
-		return EXIT_USAGE;
-	}
-	tool = argv[optind];
+	json = a.json;
+	tool = argv[1];
 	if (stat(tool, &st) < 0) {
+		rc = -errno;
 		report_error("cannot read %s: %s", tool, strerror(errno));
-		return EXIT_FAIL;
+		return rc;
 	}
 	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
-	if (rc == -ENOENT) {
+	if (rc == -ENOENT)
 		report_error("%s was not built by bpfpack: it has no %s section", tool, EMBED_SECTION_OBJ);
-		return EXIT_FAIL;
-	}
 	if (rc < 0)
-		return EXIT_FAIL;
+		return rc;
 	/* The JSON document is written whole at the end: when a step fails it
 	 * is still valid, with "error" saying which part is missing. */
 	if (json) {
@@ -244,5 +250,5 @@ int cmd_inspect(int argc, char **argv)
 	}
 	buf_free(&obj);
 	buf_free(&sec);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

@@ -21,7 +21,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -59,8 +58,8 @@ static void on_signal(int sig)
 static int usage_error(const char *fmt, const char *arg)
 {
 	report_error(fmt, arg);
-	cmd_usage("vmtest", 1);
-	return EXIT_USAGE;
+	cmd_usage_hint(&command_vmtest);
+	return -EUSAGE;
 }
 
 /* "512", "512M", "1G" → MiB. */
@@ -89,18 +88,6 @@ static int parse_mem(const char *s, int *mb)
 	return 0;
 }
 
-static int parse_positive(const char *s, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > max)
-		return -EINVAL;
-	*out = (int)v;
-	return 0;
-}
 
 /* LSM names go on the kernel command line: only [a-z0-9_] and commas. */
 /* Adds the comma-separated module names of LIST to MODS; -1 when a name is
@@ -225,25 +212,124 @@ static int read_kernel_list(struct vmtest *t, const char *file)
 	return err;
 }
 
+/* The option callbacks: each reports its own error (the parser adds the
+ * synopsis hint). */
+static int opt_lsm(const char *arg, void *field)
+{
+	if (!lsm_list_valid(arg)) {
+		report_error("invalid --lsm list '%s': want names such as bpf or lockdown,bpf", arg);
+		return -EINVAL;
+	}
+	*(const char **)field = arg;
+	return 0;
+}
+
+static int opt_modules(const char *arg, void *field)
+{
+	if (add_modules(field, arg)) {
+		report_error("invalid --modules '%s': want module names such as sch_ingress or "
+			     "sch_ingress,cls_bpf", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_mem(const char *arg, void *field)
+{
+	if (parse_mem(arg, field)) {
+		report_error("invalid --mem '%s': want MiB (64..65536), e.g. 512 or 1G", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_timeout(const char *arg, void *field)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > 86400) {
+		report_error("invalid --timeout '%s': want whole seconds (1..86400)", arg);
+		return -EINVAL;
+	}
+	*(int *)field = (int)v;
+	return 0;
+}
+
+struct vmtest_args {
+	struct strv kernels, lists, adds, modules;
+	bool no_btf, json;
+	const char *lsm;
+	int mem_mb, timeout_s, jobs;
+	const struct toolchain_arch *arch;
+};
+
+static const struct opt vmtest_options[] = {
+	OPT_LIST('k', "kernel", struct vmtest_args, kernels, "K", "@file",
+		 "a boot image (bzImage, vmlinuz, arm64 Image or Image.gz) or a Debian kernel .deb"),
+	OPT_CALLBACK(0, "arch", struct vmtest_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
+		     "the machine: x86_64 (qemu-system-x86_64) or arm64 (qemu-system-aarch64 -machine "
+		     "virt); default: the kernels' arch. An arm64 guest needs an arm64 busybox "
+		     "(BUSYBOX_ARM64, or busybox-static_*_arm64.deb in ~/.cache/bpfpack)"),
+	OPT_LIST(0, "kernels", struct vmtest_args, lists, "F", "@file",
+		 "more kernels, one a line: PATH or NAME PATH"),
+	OPT_LIST('a', "add", struct vmtest_args, adds, "F[:P]", "@file",
+		 "put file or directory F in the guest at P (default: F's own path)"),
+	OPT_FLAG(0, "no-btf", struct vmtest_args, no_btf, "hide /sys/kernel/btf in the guest before CMD runs"),
+	OPT_CALLBACK(0, "lsm", struct vmtest_args, lsm, "LIST", NULL, opt_lsm,
+		     "boot with lsm=LIST, e.g. --lsm bpf for the BPF LSM"),
+	OPT_CALLBACK(0, "modules", struct vmtest_args, modules, "LIST", NULL, opt_modules,
+		     "load these kernel modules (comma-separated, with the ones they depend on) before "
+		     "CMD, e.g. sch_ingress for tc's clsact; taken from the kernel's package, so only for "
+		     "a kernel given as a .deb (others get a warning)"),
+	OPT_CALLBACK(0, "mem", struct vmtest_args, mem_mb, "M", NULL, opt_mem,
+		     "guest memory: MiB, or with G (default: 512)"),
+	OPT_CALLBACK(0, "timeout", struct vmtest_args, timeout_s, "S", NULL, opt_timeout,
+		     "kill a VM after S seconds, reported so (default: 60)"),
+	OPT_JOBS(struct vmtest_args, jobs,
+		 "up to N VMs at once (default: number of CPUs); output comes as it is made with one "
+		 "VM at a time, else per kernel"),
+	OPT_FLAG(0, "json", struct vmtest_args, json, "the results as JSON on stdout, CMD's output included"),
+	OPT_VERBOSE("print qemu's command line; keep the console logs"),
+	OPT_END(),
+};
+
+static const char *const vmtest_synopsis[] = {
+	"--kernel K [--kernel K2 ...] [--kernels FILE] [--add F[:PATH]] [--no-btf] [--lsm LIST] "
+	"[--modules LIST] [--mem M] [--timeout S] [-j N] [--arch ARCH] [--json] [-v] -- CMD [ARGS]",
+	NULL,
+};
+
+const struct command command_vmtest = {
+	.name = "vmtest",
+	.path = "vmtest",
+	.fn = cmd_vmtest,
+	.summary = "run a command in VMs on other kernels (qemu)",
+	.synopsis = vmtest_synopsis,
+	.description =
+		"Runs CMD as root in a qemu VM of the kernels' arch on each kernel (KVM when usable,\n"
+		"else TCG) and reports per kernel: its release, whether it has BTF, CMD's exit\n"
+		"status and the seconds it took. The guest boots an initramfs made on the fly:\n"
+		"busybox (static), CMD's program and the --add files; it mounts proc, sys,\n"
+		"devtmpfs, tracefs, debugfs and bpffs, runs CMD and powers off. CMD's stdout\n"
+		"and stderr come back to ours, the kernel's console does not. The summary\n"
+		"goes to stderr. Exit status 1 if CMD failed, timed out or did not finish on\n"
+		"any kernel.\n"
+		"\n"
+		"Files keep their host paths in the guest, and CMD starts in the current\n"
+		"directory's path. CMD is a busybox applet (sh, ls, ...), a file added with\n"
+		"--add (by path, or by name), or a static program of this machine, copied in;\n"
+		"dynamically linked programs are refused.\n",
+	.options = vmtest_options,
+	.operands = "@command",
+};
+
 int cmd_vmtest(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "kernels", required_argument, NULL, 'K' },
-		{ "add", required_argument, NULL, 'a' },
-		{ "no-btf", no_argument, NULL, 'B' },
-		{ "lsm", required_argument, NULL, 'L' },
-		{ "modules", required_argument, NULL, 'M' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "arch", required_argument, NULL, 'A' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct vmtest t = { .mem_mb = DEFAULT_MEM_MB, .timeout_s = DEFAULT_TIMEOUT_S };
+	struct vmtest_args a = { .mem_mb = DEFAULT_MEM_MB, .timeout_s = DEFAULT_TIMEOUT_S };
+	struct vmtest t = {0};
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct sigaction old_int, old_term, old_hup, old_pipe;
@@ -252,7 +338,7 @@ int cmd_vmtest(int argc, char **argv)
 	char **cmd = NULL;
 	const char *arch = NULL;
 	char *kcache = NULL;
-	int opt, err, nopts = argc, rc = EXIT_FAIL, failed = 0;
+	int n, err, nopts = argc, rc = -EIO, failed = 0;
 	bool keep_logs = false, ran = false;
 
 	/* Everything after "--" is the command, never our flags. */
@@ -263,88 +349,31 @@ int cmd_vmtest(int argc, char **argv)
 			break;
 		}
 	}
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(nopts, argv, "+:k:a:j:vh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'k':
-			add_run(&t, NULL, optarg);
-			break;
-		case 'K':
-			strv_push(&lists, optarg);
-			break;
-		case 'a':
-			strv_push(&adds, optarg);
-			break;
-		case 'B':
-			t.no_btf = true;
-			break;
-		case 'L':
-			if (!lsm_list_valid(optarg)) {
-				rc = usage_error("invalid --lsm list '%s': want names such as bpf "
-						 "or lockdown,bpf", optarg);
-				goto out;
-			}
-			t.lsm = optarg;
-			break;
-		case 'M':
-			if (add_modules(&t.modules, optarg)) {
-				rc = usage_error("invalid --modules '%s': want module names such as "
-						 "sch_ingress or sch_ingress,cls_bpf", optarg);
-				goto out;
-			}
-			break;
-		case 'm':
-			if (parse_mem(optarg, &t.mem_mb)) {
-				rc = usage_error("invalid --mem '%s': want MiB (64..65536), e.g. 512 "
-						 "or 1G", optarg);
-				goto out;
-			}
-			break;
-		case 't':
-			if (parse_positive(optarg, 86400, &t.timeout_s)) {
-				rc = usage_error("invalid --timeout '%s': want whole seconds", optarg);
-				goto out;
-			}
-			break;
-		case 'j':
-			if (parse_positive(optarg, 1024, &t.parallel)) {
-				rc = usage_error("invalid -j '%s': want a positive number", optarg);
-				goto out;
-			}
-			break;
-		case 'J':
-			t.json = true;
-			break;
-		case 'A':
-			if (!toolchain_arch_find(optarg)) {
-				rc = usage_error("unknown --arch '%s': vmtest boots x86_64 and arm64 "
-						 "kernels", optarg);
-				goto out;
-			}
-			arch = vm_machine_find(toolchain_arch_find(optarg)->name)->arch;
-			break;
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'h':
-			cmd_usage("vmtest", 0);
-			rc = EXIT_OK;
-			goto out;
-		case ':':
-			rc = usage_error("option '%s' needs an argument", argv[optind - 1]);
-			goto out;
-		default:
-			rc = usage_error("unknown option '%s'", argv[optind - 1]);
-			goto out;
-		}
+	n = cmd_parse_options(&command_vmtest, nopts, argv, &a, 0);
+	if (n < 0) {
+		rc = n == PARSE_OPT_HELP ? 0 : n;
+		goto out_args;
 	}
-	if (optind < nopts) {
+	if (n > 0) {
 		rc = usage_error(cmd ? "unexpected argument '%s' before --"
 				     : "unexpected argument '%s': give the command after --",
-				 argv[optind]);
-		goto out;
+				 argv[1]);
+		goto out_args;
 	}
+	for (size_t i = 0; i < a.kernels.n; i++)
+		add_run(&t, NULL, a.kernels.v[i]);
+	strv_push_all(&adds, &a.adds);
+	strv_push_all(&lists, &a.lists);
+	t.no_btf = a.no_btf;
+	t.json = a.json;
+	t.lsm = a.lsm;
+	t.modules = a.modules;
+	memset(&a.modules, 0, sizeof(a.modules));
+	t.mem_mb = a.mem_mb;
+	t.timeout_s = a.timeout_s;
+	t.parallel = a.jobs;
+	if (a.arch)
+		arch = vm_machine_find(a.arch->name)->arch;
 	for (size_t i = 0; i < lists.n; i++) {
 		size_t before = t.n;
 
@@ -362,11 +391,6 @@ int cmd_vmtest(int argc, char **argv)
 	if (!cmd || !cmd[0]) {
 		rc = usage_error("no command given%s", ": put it after --, e.g. -- /bin/true");
 		goto out;
-	}
-	if (!t.parallel) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		t.parallel = cpus > 0 ? (int)cpus : 1;
 	}
 	if ((size_t)t.parallel > t.n)
 		t.parallel = (int)t.n;
@@ -392,7 +416,7 @@ int cmd_vmtest(int argc, char **argv)
 			goto interrupted;
 	}
 	if (vmtest_choose_machine(&t, arch)) {
-		rc = EXIT_USAGE;
+		rc = -EUSAGE;
 		goto restore;
 	}
 	if (vm_find_qemu(t.machine, &t.qemu))
@@ -450,16 +474,15 @@ int cmd_vmtest(int argc, char **argv)
 		fprintf(stderr, "logs kept in %s\n", t.work);
 	if (failed) {
 		report_error("%d of %zu kernel%s failed", failed, t.n, t.n == 1 ? "" : "s");
-		rc = EXIT_FAIL;
+		rc = -ECHILD;	/* CMD failed somewhere: exit 1 */
 	} else {
-		rc = EXIT_OK;
+		rc = 0;
 	}
 	goto restore;
 
 interrupted:
 	vmtest_kill_all(&t, VMTEST_INTERRUPTED);
-	report_error("interrupted");
-	rc = EXIT_INTERRUPTED;
+	rc = -EINTR;	/* main says "interrupted" */
 	keep_logs = false;
 restore:
 	vmtest_cleanup(&t, keep_logs && ran);
@@ -473,5 +496,10 @@ out:
 	free(kcache);
 	strv_free(&adds);
 	strv_free(&lists);
+out_args:
+	strv_free(&a.kernels);
+	strv_free(&a.lists);
+	strv_free(&a.adds);
+	strv_free(&a.modules);
 	return rc;
 }

@@ -268,7 +268,7 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 	char *sig_path;
 	int rc;
 
-	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && isatty(2))
+	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && report_color(2))
 		job_rerun_in_color(j);
 	rc = job_flush_stderr(j, status);
 	if (status != 0) {

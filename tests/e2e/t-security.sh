@@ -32,6 +32,8 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 #   GLIBC_TUNABLES                    read to extend it for bpftool, never to decide
 #   CFLAGS EXTRA_CFLAGS BPF_CFLAGS    make's conventions, added to build's
 #   LDFLAGS EXTRA_LDFLAGS LDLIBS      command lines
+#   NO_COLOR TERM COLUMNS             lib/report.c: colour or not, the progress
+#                                     bar's width when the terminal does not say
 # and the places that read a variable whose name is not a literal:
 #   lib/toolchain.c find_from_env, report_missing   (names from their callers)
 #   runtime/bpfpack_btf.c env_flag                  (names from its callers)
@@ -45,7 +47,8 @@ root = sys.argv[1]
 DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 'CC', 'AR',
                 'OBJCOPY', 'CROSS_COMPILE', 'BPFPACK_HOME', 'BPFPACK_CACHE_DIR', 'BPFPACK_ACCEL',
                 'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES',
-                'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS'}
+                'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS',
+                'NO_COLOR', 'TERM', 'COLUMNS'}
 RUNTIME_ALLOW = {'BPFPACK_BTF', 'BPFPACK_BTF_FORCE_EMBEDDED'}
 # (file, function or expression) of getenv calls whose argument is not a literal.
 INDIRECT = {('lib/toolchain.c', 'find_from_env'), ('lib/toolchain.c', 'report_missing'),
