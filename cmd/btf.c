@@ -16,6 +16,7 @@
 #include "../btfhub/btfgen.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
+#include "../btfhub/kernel_release.h"
 #include "../formats/elf_file.h"
 #include "../btfhub/pahole.h"
 #include "../lib/fs.h"
@@ -106,6 +107,18 @@ static void btf_args_free(struct btf_args *a)
 	strv_free(&a->objects);
 }
 
+/* The kernels of the sources that pass the filter; each must have a
+ * release, which names it in the set: one without fails here, naming its
+ * file, rather than when the set is written. */
+static int btf_collect_kernels(const struct btf_args *a, struct btf_source_list *kernels)
+{
+	int rc = btfgen_collect_kernels(&a->sources, a->filter, kernels);
+
+	for (size_t i = 0; rc == 0 && i < kernels->n; i++)
+		rc = kernel_release_check_known(&kernels->v[i]);
+	return rc;
+}
+
 /* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically. */
 static int btf_make_set(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
 			const struct btf_args *a, const char *output, const char *label)
@@ -194,7 +207,7 @@ static int btf_gen(int argc, char **argv)
 		char *label = strndup(base, strstr(base, ".bpf.o") ? (size_t)(strstr(base, ".bpf.o") - base)
 								    : strlen(base));
 
-		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+		rc = btf_collect_kernels(&a, &kernels);
 		if (rc == 0)
 			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, &a, a.output, label);
 		free(label);
@@ -248,7 +261,7 @@ static int btf_gen(int argc, char **argv)
 		fs_sweep_temps(out_dir, &sets);
 		strv_free(&sets);
 	}
-	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+	rc = btf_collect_kernels(&a, &kernels);
 	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
 		const char *name = p.tools.v[i];
 
@@ -383,7 +396,7 @@ static int btf_embed(int argc, char **argv)
 	set_path = fs_path_join(tmpdir, "tool.btfset");
 	rc = fs_write_atomic(obj_path, obj.data, obj.len, 0644);
 	if (rc == 0)
-		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+		rc = btf_collect_kernels(&a, &kernels);
 	if (rc == 0)
 		rc = btf_make_set(&kernels, &obj_path, 1, &a, set_path, fs_basename(tool));
 	if (rc < 0)
