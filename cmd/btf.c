@@ -14,9 +14,11 @@
 #include "build.h"
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btfgen.h"
+#include "../btfhub/btfset_part.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
 #include "../btfhub/pahole.h"
+#include "../btfhub/shard.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/project.h"
@@ -32,6 +34,7 @@ struct btf_args {
 	const char *dir;
 	const char *tool;
 	struct strv objects;
+	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
 };
 
 static int parse_jobs(const char *arg, int *out)
@@ -59,6 +62,7 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		{ "dir", required_argument, NULL, 'C' },
 		{ "tool", required_argument, NULL, 't' },
 		{ "object", required_argument, NULL, 'O' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -91,6 +95,10 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		case 'O':
 			strv_push(&a->objects, optarg);
 			break;
+		case 'S':
+			if (shard_parse(optarg, &a->shard, &a->nshards) < 0)
+				return -1;
+			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
 			break;
@@ -111,9 +119,11 @@ static void btf_args_free(struct btf_args *a)
 	strv_free(&a->objects);
 }
 
-/* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically. */
+/* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically.
+ * With PART (a --shard run; KERNELS is the shard's), writes a partial set
+ * instead: the raw minimized BTF, for `btf merge`. */
 static int btf_make_set(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
-			int parallel, const char *output, const char *label)
+			int parallel, const char *output, const char *label, struct btfset_part_info *part)
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
@@ -132,13 +142,32 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	for (size_t i = 0; i < n_objects; i++)
 		btfgen_check_programs(objects[i]);
 	btfset_builder_init(&set);
-	rc = btfgen_run(kernels, objects, n_objects, &opts, &set, &stats);
+	if (part) {
+		/* The minimizer's output as it is: the merge adds exactly what a
+		 * full run adds. Level 3: the part only travels to the merge. */
+		set.canonical = 0;
+		set.level = 3;
+	}
+	memset(&stats, 0, sizeof(stats));
+	rc = kernels->n ? btfgen_run(kernels, objects, n_objects, &opts, &set, &stats) : 0;
 	/* A set for one object (every tool's) compresses against that object,
 	 * which the tool carries as .bpfpack.bpfobj. */
 	if (rc == 0 && n_objects == 1) {
 		rc = fs_read_file(objects[0], &dict);
-		if (rc == 0)
+		if (rc == 0 && !part)
 			btfset_builder_set_dict(&set, dict.data, dict.len);
+	}
+	if (rc == 0 && part) {
+		rc = btfset_part_objects_key(objects, n_objects, part->objects);
+		if (rc == 0)
+			rc = btfset_part_write(part, dict.data, dict.len, &set, &bytes);
+		if (rc == 0)
+			rc = fs_write_atomic(output, bytes.data, bytes.len, 0644);
+		if (rc == 0)
+			printf("  %-9s %s shard %u/%u: %zu of %u kernels (%zu cached, %zu minimized), %zu bytes\n",
+			       "BTFGEN", label, part->shard, part->nshards, stats.kernels, part->total,
+			       stats.cached, stats.minimized, bytes.len);
+		goto done;
 	}
 	if (rc == 0)
 		rc = btfset_builder_write(&set, &bytes);
@@ -154,6 +183,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 		printf("  %-9s %s: %zu kernel%s (%zu cached, %zu minimized), %u distinct, %zu bytes\n",
 		       "BTFGEN", label, stats.kernels, stats.kernels == 1 ? "" : "s", stats.cached,
 		       stats.minimized, btfset_blob_count(check), bytes.len);
+done:
 	btfset_close(check);
 	btfset_builder_free(&set);
 	buf_free(&bytes);
@@ -162,10 +192,24 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	return rc;
 }
 
+/* For --shard K/N: keeps shard K of KERNELS (the whole selection) and
+ * fills PART with what identifies it. */
+static void btf_select_shard(const struct btf_args *a, struct btf_source_list *kernels,
+			     struct btfset_part_info *part)
+{
+	memset(part, 0, sizeof(*part));
+	part->shard = a->shard;
+	part->nshards = a->nshards;
+	part->total = (uint32_t)kernels->n;
+	shard_selection_key(kernels, part->selection);
+	shard_select(kernels, a->shard, a->nshards, NULL);
+}
+
 static int btf_gen(int argc, char **argv)
 {
 	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
 	struct btf_source_list kernels = {0};
+	struct btfset_part_info part, *partp = NULL;
 	struct project p = {0};
 	char *out_dir = NULL;
 	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0, lock_fd = -1;
@@ -203,8 +247,12 @@ static int btf_gen(int argc, char **argv)
 								    : strlen(base));
 
 		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+		if (rc == 0 && a.nshards) {
+			btf_select_shard(&a, &kernels, &part);
+			partp = &part;
+		}
 		if (rc == 0)
-			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, a.parallel, a.output, label);
+			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, a.parallel, a.output, label, partp);
 		free(label);
 		goto out;
 	}
@@ -257,6 +305,10 @@ static int btf_gen(int argc, char **argv)
 		strv_free(&sets);
 	}
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+	if (rc == 0 && a.nshards) {
+		btf_select_shard(&a, &kernels, &part);
+		partp = &part;
+	}
 	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
 		const char *name = p.tools.v[i];
 
@@ -264,6 +316,8 @@ static int btf_gen(int argc, char **argv)
 			continue;
 		char *obj = xasprintf("%s/%s/%s.bpf.o", p.root, PROJECT_OUTPUT_DIR, name);
 		char *out = a.output ? xstrdup(a.output) :
+			    partp ? xasprintf("%s/%s/%s.%u-of-%u.btfpart", p.root, PROJECT_OUTPUT_DIR, name,
+					      a.shard, a.nshards) :
 			    xasprintf("%s/%s/%s.btfset", p.root, PROJECT_OUTPUT_DIR, name);
 
 		if (!fs_exists(obj)) {
@@ -271,7 +325,7 @@ static int btf_gen(int argc, char **argv)
 			report_hint("run `bpfpack build` first");
 			rc = -ENOENT;
 		} else {
-			rc = btf_make_set(&kernels, &obj, 1, a.parallel, out, name);
+			rc = btf_make_set(&kernels, &obj, 1, a.parallel, out, name, partp);
 		}
 		free(obj);
 		free(out);
@@ -364,6 +418,11 @@ static int btf_embed(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	tool = argv[first];
+	if (a.nshards) {
+		report_error("embed makes a whole set: --shard is for btf gen (join the parts with btf merge)");
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
 	if (stat(tool, &st) < 0) {
 		report_error("cannot read %s: %s", tool, strerror(errno));
 		btf_args_free(&a);
@@ -394,7 +453,7 @@ static int btf_embed(int argc, char **argv)
 	if (rc == 0)
 		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	if (rc == 0)
-		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool));
+		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool), NULL);
 	if (rc < 0)
 		goto out;
 	/* objcopy writes a temp file beside the tool; rename makes it atomic. */
@@ -456,10 +515,44 @@ static int btf_from_debug_cmd(int argc, char **argv)
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/* `btf merge PART... -o SET`: the parts of a --shard run into the set one
+ * full run makes (btfhub/btfset_part checks they belong together). */
+static int btf_merge_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	struct buf bytes = {0};
+	size_t n = 0;
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+
+	if (first == -2) {
+		cmd_usage("btf", 0);
+		btf_args_free(&a);
+		return EXIT_OK;
+	}
+	if (first < 0 || first == argc || !a.output || a.sources.n || a.objects.n || a.nshards || a.filter) {
+		if (first >= 0)
+			report_error(first == argc ? "merge takes the PART files of btf gen --shard" :
+				     !a.output ? "merge needs -o SET" : "merge takes PART files and -o SET only");
+		if (first >= 0)
+			cmd_usage("btf", 1);
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
+	rc = btfset_merge(argv + first, (size_t)(argc - first), &bytes, &n);
+	if (rc == 0)
+		rc = fs_write_atomic(a.output, bytes.data, bytes.len, 0644);
+	if (rc == 0)
+		printf("  %-9s %s: %zu kernel%s from %d part%s, %zu bytes\n", "MERGE", a.output, n,
+		       n == 1 ? "" : "s", argc - first, argc - first == 1 ? "" : "s", bytes.len);
+	buf_free(&bytes);
+	btf_args_free(&a);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_btf(int argc, char **argv)
 {
 	if (argc < 2) {
-		report_error("missing subcommand: gen, embed or from-debug");
+		report_error("missing subcommand: gen, merge, embed or from-debug");
 		cmd_usage("btf", 1);
 		return EXIT_USAGE;
 	}
@@ -475,11 +568,15 @@ int cmd_btf(int argc, char **argv)
 		report_set_command("btf embed");
 		return btf_embed(argc - 1, argv + 1);
 	}
+	if (!strcmp(argv[1], "merge")) {
+		report_set_command("btf merge");
+		return btf_merge_cmd(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "from-debug")) {
 		report_set_command("btf from-debug");
 		return btf_from_debug_cmd(argc - 1, argv + 1);
 	}
-	report_error("unknown subcommand '%s': gen, embed or from-debug", argv[1]);
+	report_error("unknown subcommand '%s': gen, merge, embed or from-debug", argv[1]);
 	cmd_usage("btf", 1);
 	return EXIT_USAGE;
 }
