@@ -12,7 +12,10 @@
 #include "cmd.h"
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btfgen.h"
+#include "../btfhub/btfset_part.h"
 #include "../btfhub/check.h"
+#include "../btfhub/check_part.h"
+#include "../btfhub/shard.h"
 #include "../lib/fs.h"
 #include "../lib/project.h"
 #include "../lib/report.h"
@@ -28,6 +31,10 @@ struct check_args {
 	struct strv objects;
 	int parallel;
 	int format;
+	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
+	const char *output;		/* -o: the partial result of --shard */
+	bool merge;			/* --merge: the operands are partial results */
+	struct strv parts;
 };
 
 static int check_parse_args(int argc, char **argv, struct check_args *a)
@@ -42,6 +49,9 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 		{ "object", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "markdown", no_argument, NULL, 'M' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "merge", no_argument, NULL, 'm' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -50,7 +60,7 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:C:t:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:F:j:C:t:o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			strv_push(&a->sources, optarg);
@@ -95,6 +105,16 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 			}
 			a->format = FMT_MARKDOWN;
 			break;
+		case 'S':
+			if (shard_parse(optarg, &a->shard, &a->nshards) < 0)
+				return -1;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'm':
+			a->merge = true;
+			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
 			break;
@@ -106,9 +126,31 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 			return -1;
 		}
 	}
+	if (a->merge) {
+		for (int i = optind; i < argc; i++)
+			strv_push(&a->parts, argv[i]);
+		if (!a->parts.n) {
+			report_error("--merge takes the PART files of check --shard K/N");
+			return -1;
+		}
+		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->nshards || a->output) {
+			report_error("--merge takes PART files only (with --json, --markdown, --require)");
+			return -1;
+		}
+		return 0;
+	}
 	if (optind < argc) {
 		report_error("unexpected argument '%s'", argv[optind]);
 		cmd_usage("check", 1);
+		return -1;
+	}
+	if (a->nshards && (!a->output || a->format != FMT_TABLE || a->require)) {
+		report_error(!a->output ? "--shard needs -o PART (the partial result for check --merge)" :
+			     "--json, --markdown and --require apply to the whole report: give them to check --merge");
+		return -1;
+	}
+	if (a->output && !a->nshards) {
+		report_error("-o is for the partial result of --shard K/N");
 		return -1;
 	}
 	return 0;
@@ -375,6 +417,7 @@ static void check_args_free(struct check_args *a)
 	strv_free(&a->sources);
 	strv_free(&a->tools);
 	strv_free(&a->objects);
+	strv_free(&a->parts);
 }
 
 /* The tool name of an object path: X of X.bpf.o (or of X.o). */
@@ -388,6 +431,55 @@ static char *object_tool_name(const char *path)
 	return strndup(base, dot && dot > base ? (size_t)(dot - base) : strlen(base));
 }
 
+static int check_report(const struct check_args *a, const struct check_tool *tools, size_t n_tools,
+			const struct btf_source_list *kernels_, const struct check_result *results);
+
+/* --shard: writes the shard's results as a partial result (btfhub/check_part). */
+static int check_write_part(const struct check_args *a, struct check_part_info *part, char *const paths[],
+			    const struct check_tool *tools, size_t n_tools, const struct btf_source_list *kernels,
+			    const size_t *pos, const struct check_result *results)
+{
+	struct buf out = {0};
+	int rc = btfset_part_objects_key(paths, n_tools, part->objects);
+
+	if (rc < 0) {
+		report_error("cannot read the objects again: %s", strerror(-rc));
+		return rc;
+	}
+	check_part_write(&out, part, tools, n_tools, kernels, pos, results);
+	rc = fs_write_atomic(a->output, out.data, out.len, 0644);
+	if (rc == 0)
+		fprintf(stderr, "  %-9s shard %u/%u: %zu of %u kernels, %zu tool%s -> %s\n", "CHECK", part->shard,
+			part->nshards, kernels->n, part->total, n_tools, n_tools == 1 ? "" : "s", a->output);
+	buf_free(&out);
+	return rc;
+}
+
+/* --merge: the report of the partial results, as one full run prints it. */
+static int check_merge(struct check_args *a)
+{
+	struct btf_source_list kernels = {0};
+	struct strv names = {0};
+	struct check_result *results = NULL;
+	struct check_tool *tools;
+	int rc, exit_code;
+
+	rc = check_part_merge(a->parts.v, a->parts.n, &names, &kernels, &results);
+	if (rc < 0)
+		return EXIT_FAIL;
+	tools = xcalloc(names.n, sizeof(*tools));
+	for (size_t i = 0; i < names.n; i++)
+		tools[i].name = names.v[i];	/* the printers need the names only */
+	exit_code = check_report(a, tools, names.n, &kernels, results);
+	for (size_t i = 0; i < names.n * kernels.n; i++)
+		check_result_free(&results[i]);
+	free(results);
+	free(tools);
+	strv_free(&names);
+	btf_source_list_free(&kernels);
+	return exit_code;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
@@ -396,7 +488,8 @@ int cmd_check(int argc, char **argv)
 	struct check_result *results = NULL;
 	struct project p = {0};
 	struct strv paths = {0}, names = {0};
-	size_t n_tools = 0;
+	struct check_part_info part;
+	size_t n_tools = 0, *pos = NULL;
 	int rc = check_parse_args(argc, argv, &a), exit_code = EXIT_OK;
 
 	if (rc == -2) {
@@ -410,6 +503,20 @@ int cmd_check(int argc, char **argv)
 	}
 	if (a.parallel < 1)
 		a.parallel = 1;
+	if (a.require) {
+		struct btf_filter f;
+
+		if (btf_filter_parse(a.require, &f) < 0) {
+			check_args_free(&a);
+			return EXIT_USAGE;
+		}
+		btf_filter_free(&f);
+	}
+	if (a.merge) {
+		exit_code = check_merge(&a);
+		check_args_free(&a);
+		return exit_code;
+	}
 	if (a.objects.n) {
 		if (a.tools.n) {
 			report_error("--tool picks tools of a project; with --object there is none");
@@ -491,43 +598,27 @@ int cmd_check(int argc, char **argv)
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	if (rc < 0)
 		goto out;
-	results = xcalloc(n_tools * kernels.n, sizeof(*results));
+	if (a.nshards) {
+		memset(&part, 0, sizeof(part));
+		part.shard = a.shard;
+		part.nshards = a.nshards;
+		part.total = (uint32_t)kernels.n;
+		shard_selection_key(&kernels, part.selection);
+		shard_select(&kernels, a.shard, a.nshards, &pos);
+	}
+	results = xcalloc(n_tools * kernels.n + 1, sizeof(*results));
 	{
 		struct check_opts o = { .parallel = a.parallel, .progress = a.format == FMT_TABLE };
 
-		rc = check_run(&kernels, tools, n_tools, &o, results);
+		rc = kernels.n ? check_run(&kernels, tools, n_tools, &o, results) : 0;
 	}
 	if (rc < 0)
 		goto out;
-	if (a.format == FMT_JSON)
-		print_json(stdout, tools, n_tools, &kernels, results);
-	else if (a.format == FMT_MARKDOWN)
-		print_markdown(stdout, tools, n_tools, &kernels, results);
-	else
-		print_table(stdout, tools, n_tools, &kernels, results);
-	if (a.require) {
-		struct btf_filter f;
-		size_t bad = 0, matched = 0;
-
-		btf_filter_parse(a.require, &f);
-		for (size_t t = 0; t < n_tools; t++)
-			for (size_t k = 0; k < kernels.n; k++) {
-				if (!btf_filter_match(&f, &kernels.v[k].key))
-					continue;
-				matched++;
-				if (results[t * kernels.n + k].verdict != CHECK_OK)
-					bad++;
-			}
-		btf_filter_free(&f);
-		if (!matched) {
-			report_error("--require %s matches none of the kernels checked", a.require);
-			exit_code = EXIT_FAIL;
-		} else if (bad) {
-			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
-				     a.require);
-			exit_code = EXIT_FAIL;
-		}
+	if (a.nshards) {
+		rc = check_write_part(&a, &part, paths.v, tools, n_tools, &kernels, pos, results);
+		goto out;
 	}
+	exit_code = check_report(&a, tools, n_tools, &kernels, results);
 out:
 	if (results)
 		for (size_t i = 0; i < n_tools * kernels.n; i++)
@@ -536,6 +627,7 @@ out:
 	for (size_t i = 0; i < n_tools; i++)
 		check_tool_free(&tools[i]);
 	free(tools);
+	free(pos);
 	strv_free(&paths);
 	strv_free(&names);
 	btf_source_list_free(&kernels);
@@ -546,4 +638,43 @@ out:
 	if (rc < 0)
 		return EXIT_FAIL;
 	return exit_code;	/* EXIT_USAGE for a bad --require, EXIT_FAIL when it is not met */
+}
+
+/* Prints the report in A's format and applies --require; returns the exit code. */
+static int check_report(const struct check_args *a, const struct check_tool *tools, size_t n_tools,
+			const struct btf_source_list *kernels_, const struct check_result *results)
+{
+	int exit_code = EXIT_OK;
+	const struct btf_source_list kernels = *kernels_;
+
+	if (a->format == FMT_JSON)
+		print_json(stdout, tools, n_tools, &kernels, results);
+	else if (a->format == FMT_MARKDOWN)
+		print_markdown(stdout, tools, n_tools, &kernels, results);
+	else
+		print_table(stdout, tools, n_tools, &kernels, results);
+	if (a->require) {
+		struct btf_filter f;
+		size_t bad = 0, matched = 0;
+
+		btf_filter_parse(a->require, &f);
+		for (size_t t = 0; t < n_tools; t++)
+			for (size_t k = 0; k < kernels.n; k++) {
+				if (!btf_filter_match(&f, &kernels.v[k].key))
+					continue;
+				matched++;
+				if (results[t * kernels.n + k].verdict != CHECK_OK)
+					bad++;
+			}
+		btf_filter_free(&f);
+		if (!matched) {
+			report_error("--require %s matches none of the kernels checked", a->require);
+			exit_code = EXIT_FAIL;
+		} else if (bad) {
+			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
+				     a->require);
+			exit_code = EXIT_FAIL;
+		}
+	}
+	return exit_code;
 }
