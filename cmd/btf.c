@@ -35,6 +35,7 @@ struct btf_args {
 	const char *tool;
 	struct strv objects;
 	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
+	const char *set;		/* embed --set SET: a set made already (btf merge) */
 };
 
 static int parse_jobs(const char *arg, int *out)
@@ -63,6 +64,7 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		{ "tool", required_argument, NULL, 't' },
 		{ "object", required_argument, NULL, 'O' },
 		{ "shard", required_argument, NULL, 'S' },
+		{ "set", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -98,6 +100,9 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		case 'S':
 			if (shard_parse(optarg, &a->shard, &a->nshards) < 0)
 				return -1;
+			break;
+		case 'E':
+			a->set = optarg;
 			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
@@ -392,6 +397,25 @@ static int btf_embed_check_reader(const char *tool)
 	return rc;
 }
 
+/* embed --set: the set must read back with the tool's object as its
+ * dictionary, as the tool's runtime will read it (a part, or a set made for
+ * another object, is refused here rather than at the tool's start). */
+static int btf_embed_check_set(const char *path, const struct buf *obj, const char *tool)
+{
+	struct buf data = {0};
+	struct btfset *s = NULL;
+	char err[256];
+	int rc = fs_read_file(path, &data);
+
+	if (rc == 0 && btfset_open_dict(data.data, data.len, obj->data, obj->len, &s, err, sizeof(err)) < 0) {
+		report_error("%s cannot go into %s: %s", path, tool, err);
+		rc = -EINVAL;
+	}
+	btfset_close(s);
+	buf_free(&data);
+	return rc;
+}
+
 static int btf_embed(int argc, char **argv)
 {
 	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN) };
@@ -408,10 +432,11 @@ static int btf_embed(int argc, char **argv)
 		btf_args_free(&a);
 		return EXIT_OK;
 	}
-	if (first < 0 || argc - first != 1 || !a.sources.n) {
+	if (first < 0 || argc - first != 1 || !a.sources.n == !a.set) {
 		if (first >= 0) {
 			report_error(argc - first != 1 ? "embed takes one TOOL binary" :
-							 "no kernel BTF given: pass --btf SOURCE");
+				     a.set ? "--set and --btf exclude each other" :
+					     "no kernel BTF given: pass --btf SOURCE or --set SET");
 			cmd_usage("btf", 1);
 		}
 		btf_args_free(&a);
@@ -448,11 +473,13 @@ static int btf_embed(int argc, char **argv)
 	if (rc < 0)
 		goto out;
 	obj_path = fs_path_join(tmpdir, "tool.bpf.o");
-	set_path = fs_path_join(tmpdir, "tool.btfset");
+	set_path = a.set ? xstrdup(a.set) : fs_path_join(tmpdir, "tool.btfset");
 	rc = fs_write_atomic(obj_path, obj.data, obj.len, 0644);
-	if (rc == 0)
+	if (rc == 0 && a.set)
+		rc = btf_embed_check_set(a.set, &obj, tool);
+	else if (rc == 0)
 		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
-	if (rc == 0)
+	if (rc == 0 && !a.set)
 		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool), NULL);
 	if (rc < 0)
 		goto out;
