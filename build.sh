@@ -24,6 +24,7 @@ PACKAGES=(
 	dwarves
 	qemu-system-x86 busybox-static
 	libcmocka-dev python3 iproute2 zstd util-linux bsdutils
+	libcap2-bin
 )
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <pwd.h>
@@ -18,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -464,13 +466,15 @@ static void memo_load(struct hash_memo *m, const char *cache_dir)
 		buf_reset(&m->text);
 }
 
+/* Returns 0 or the -errno of a failed write (not reported: the memo is an
+ * optimization, the caller warns). */
 static int memo_save(struct hash_memo *m)
 {
 	int rc = 0;
 
 	if (m->added.len) {
 		buf_append(&m->text, m->added.data, m->added.len);
-		rc = fs_write_atomic(m->path, m->text.data, m->text.len, 0644);
+		rc = fs_write_atomic_quiet(m->path, m->text.data, m->text.len, 0644);
 	}
 	buf_free(&m->text);
 	buf_free(&m->added);
@@ -548,6 +552,34 @@ static char *cache_path(const char *dir, const char *relo_key, const char *file_
 	return p;
 }
 
+/* Whether the cache holds a minimized BTF at PATH. An empty file is none: a
+ * bpftool whose write hit a full disk may still exit 0 (and older runs may
+ * have kept what it left). */
+static bool cache_has(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* Where the minimized BTF of cache file CACHED goes when the cache cannot
+ * take it: DIR, a temp directory of this run, under the same name. */
+static char *fallback_path(const char *dir, const char *cached)
+{
+	return fs_path_join(dir, fs_basename(cached));
+}
+
+/* Once per run: the cache cannot be written, the run goes on without it. */
+static void cache_warn(bool *warned, const char *cache, int err)
+{
+	if (*warned)
+		return;
+	*warned = true;
+	report_warn("cannot write the cache %s: %s; going on without it (set "
+		    "BPFPACK_CACHE_DIR to a writable directory to keep the minimized BTF)",
+		    cache, strerror(err));
+}
+
 /* ---- minimizing -------------------------------------------------------- */
 
 /* Kernels go to a pool of worker processes, each of which decompresses one
@@ -557,10 +589,20 @@ static char *cache_path(const char *dir, const char *relo_key, const char *file_
  * hands out kernels and sleeps in poll(): with -j N on N cores it must not
  * take a core from the workers. */
 
-/* A job is a kernel's index; the answer is that index and 0 or -1. */
+/* A job is a kernel's index and, once the cache has refused a file, the
+ * directory of this run's own to write it to instead (made only then, so a
+ * run killed outright leaves none behind). The answer is that index and 0,
+ * -1, or 2 when the cache could not take the minimized BTF: the parent then
+ * sends the job again with a directory. */
+struct btfgen_request {
+	uint32_t index;
+	char alt_dir[PATH_MAX];	/* "" : the cache */
+};
+
 struct btfgen_answer {
 	uint32_t index;
-	int32_t status;
+	int32_t status;		/* 0, -1 failed, 2 the cache could not take it */
+	int32_t cache_err;	/* with 2: why (an errno) */
 };
 
 /* What a worker is doing, for its signal handler: the bpftool it waits for
@@ -584,8 +626,32 @@ static void worker_on_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* Whether ERR (an errno) means the cache's filesystem cannot take a file: full,
+ * over quota, read-only or not ours. The cache is an optimization, so these
+ * send the minimized BTF elsewhere instead of failing the run. */
+static bool cache_write_error(int err)
+{
+	return err == ENOSPC || err == EDQUOT || err == EROFS || err == EACCES || err == EPERM;
+}
+
+/* The errno a failed bpftool's words name for writing its output, or 0. */
+static int log_write_error(const struct buf *log)
+{
+	if (!log->data)
+		return 0;
+	if (strstr(log->data, strerror(ENOSPC)))
+		return ENOSPC;
+	if (strstr(log->data, strerror(EDQUOT)))
+		return EDQUOT;
+	if (strstr(log->data, strerror(EROFS)))
+		return EROFS;
+	return 0;
+}
+
 /* In a worker: the kernel's BTF into MFD, then bpftool minimizes it into the
- * cache file OUT. Returns 0, or -errno after reporting. */
+ * cache file OUT. Returns 0, -errno after reporting, or, when OUT's
+ * filesystem cannot take the file (cache_write_error), a positive errno
+ * without reporting: the caller then minimizes into a directory of its own. */
 static int worker_minimize(const struct btf_source_entry *e, char *const objects[],
 			   size_t n_objects, const char *bpftool, const char *out, int mfd)
 {
@@ -600,9 +666,16 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 	rc = btf_source_read_raw_fd(e, mfd, &len);
 	if (rc < 0)
 		return rc;
-	tfd = fs_temp_beside(out, &tmp);
-	if (tfd < 0)
-		return tfd;
+	tmp = xasprintf("%s%sXXXXXX", out, FS_TEMP_MARK);
+	tfd = mkostemp(tmp, O_CLOEXEC);
+	if (tfd < 0) {
+		rc = errno;
+		free(tmp);
+		if (cache_write_error(rc))
+			return rc;
+		report_error("cannot create a temp file beside %s: %s", out, strerror(rc));
+		return -rc;
+	}
 	close(tfd);
 	worker_tmp = tmp;
 	strv_push(&argv, bpftool);
@@ -627,18 +700,43 @@ static int worker_minimize(const struct btf_source_entry *e, char *const objects
 		rc = proc_wait(pid);
 		if (rc != 0) {
 			proc_capture_read(err_fd, &log);
-			/* bpftool's own words say why; keep them, on one line. */
-			for (char *c = log.data; c && *c; c++)
-				if (*c == '\n')
-					*c = ' ';
-			report_error("%s: bpftool gen min_core_btf failed (exit %d): %s", e->origin, rc,
-				     log.data && *log.data ? log.data : "no message");
-			rc = -EIO;
+			if (rc < 128 && log_write_error(&log)) {
+				rc = log_write_error(&log);
+			} else {
+				/* bpftool's own words say why; keep them, on one line. */
+				for (char *c = log.data; c && *c; c++)
+					if (*c == '\n')
+						*c = ' ';
+				report_error("%s: bpftool gen min_core_btf failed (exit %d): %s",
+					     e->origin, rc,
+					     log.data && *log.data ? log.data : "no message");
+				rc = -EIO;
+			}
 		}
 	}
-	if (rc == 0)
-		rc = fs_commit_temp(tmp, out, 0644);
-	else
+	if (rc == 0) {
+		struct stat st;
+		struct statvfs sv;
+
+		/* bpftool may exit 0 after a write that hit a full disk. */
+		if (stat(tmp, &st) == 0 && st.st_size == 0) {
+			if (statvfs(tmp, &sv) == 0 &&
+			    (unsigned long long)sv.f_bavail * sv.f_frsize < (1u << 20)) {
+				rc = ENOSPC;
+			} else {
+				report_error("%s: bpftool gen min_core_btf wrote nothing", e->origin);
+				rc = -EIO;
+			}
+		}
+	}
+	if (rc == 0 && (chmod(tmp, 0644) < 0 || rename(tmp, out) < 0)) {
+		rc = errno;
+		if (!cache_write_error(rc)) {
+			report_error("cannot write %s: %s", out, strerror(rc));
+			rc = -rc;
+		}
+	}
+	if (rc != 0)
 		unlink(tmp);
 	worker_tmp = NULL;
 	free(tmp);
@@ -667,13 +765,16 @@ static void worker_main(int sock, pid_t parent, const struct btf_source_list *ke
 		_exit(1);
 	for (;;) {
 		struct btfgen_answer ans = {0};
+		struct btfgen_request req;
 		uint32_t i;
-		ssize_t n = recv(sock, &i, sizeof(i), 0);
+		ssize_t n = recv(sock, &req, sizeof(req), 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != sizeof(i) || i >= kernels->n)
+		if (n != sizeof(req) || req.index >= kernels->n)
 			_exit(0);
+		i = req.index;
+		req.alt_dir[sizeof(req.alt_dir) - 1] = '\0';
 		ans.index = i;
 		/* Not MFD_CLOEXEC: bpftool opens it as /proc/self/fd/N. One
 		 * for every kernel this worker does, overwritten in place. */
@@ -681,8 +782,21 @@ static void worker_main(int sock, pid_t parent, const struct btf_source_list *ke
 			report_error("%s: cannot buffer its BTF: %s", kernels->v[i].origin, strerror(errno));
 			ans.status = -1;
 		} else {
-			ans.status = worker_minimize(&kernels->v[i], objects, n_objects, bpftool,
-						     paths[i], mfd) < 0 ? -1 : 0;
+			char *out = req.alt_dir[0] ? fallback_path(req.alt_dir, paths[i]) :
+						     xstrdup(paths[i]);
+			int rc = worker_minimize(&kernels->v[i], objects, n_objects, bpftool, out,
+						 mfd);
+
+			if (rc > 0 && !req.alt_dir[0]) {
+				/* The cache cannot take it: the parent says where. */
+				ans.status = 2;
+				ans.cache_err = rc;
+			} else {
+				if (rc > 0)
+					report_error("cannot write %s: %s", out, strerror(rc));
+				ans.status = rc == 0 ? 0 : -1;
+			}
+			free(out);
 		}
 		if (send(sock, &ans, sizeof(ans), MSG_NOSIGNAL) != sizeof(ans))
 			_exit(1);
@@ -735,16 +849,27 @@ struct btfgen_worker {
 /* Hands worker W the next kernel of JOBS that is still missing from the
  * cache; closes its socket (it then exits) when there is none. Returns
  * whether it got one. */
+/* Sends worker W kernel I, to be written to ALT_DIR (NULL: the cache). */
+static bool pool_send(struct btfgen_worker *w, uint32_t i, const char *alt_dir)
+{
+	struct btfgen_request req = { .index = i };
+
+	if (alt_dir)
+		snprintf(req.alt_dir, sizeof(req.alt_dir), "%s", alt_dir);
+	return send(w->sock, &req, sizeof(req), MSG_NOSIGNAL) == sizeof(req);
+}
+
 static bool pool_dispatch(struct btfgen_worker *w, const struct btfgen_job *jobs, size_t n_jobs,
-			  size_t *next, const struct btf_source_list *kernels, char **paths)
+			  size_t *next, const struct btf_source_list *kernels, char **paths,
+			  const char *alt_dir)
 {
 	while (*next < n_jobs) {
 		uint32_t i = (uint32_t)jobs[(*next)++].index;
 
 		/* Another run may have made it meanwhile. */
-		if (fs_exists(paths[i]))
+		if (cache_has(paths[i]))
 			continue;
-		if (send(w->sock, &i, sizeof(i), MSG_NOSIGNAL) != sizeof(i))
+		if (!pool_send(w, i, alt_dir))
 			break;
 		w->job = i;
 		w->busy = true;
@@ -769,6 +894,12 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	struct hash_memo memo = {0};
 	char *cache = o->cache_dir ? xstrdup(o->cache_dir) : btfgen_cache_dir();
 	char *dir = NULL;
+	/* OWN_DIR: this run's temp directory, for the minimized BTF the cache
+	 * cannot take (ALT_DIR), or as the whole cache when it cannot even be
+	 * created. Removed at the end. */
+	char *own_dir = NULL;
+	const char *alt_dir = NULL;
+	bool warned = false;
 	size_t n_jobs = 0, next = 0, busy = 0, done = 0, total, n_workers = 0, todo = 0;
 	struct stat st;
 	int rc;
@@ -785,9 +916,20 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	snprintf(tool_id, sizeof(tool_id), "%s %lld %lld", o->bpftool, (long long)st.st_size,
 		 (long long)st.st_mtim.tv_sec);
 	dir = xasprintf("%s/min-btf/%s", cache, relo_key);
-	rc = fs_mkdir_p(dir, 0755);
-	if (rc < 0)
-		goto out;
+	rc = fs_mkdirs(dir, 0755);
+	if (rc < 0) {
+		cache_warn(&warned, cache, -rc);
+		rc = fs_mkdtemp("bpfpack-btfgen", &own_dir);
+		if (rc < 0)
+			goto out;
+		free(cache);
+		cache = xstrdup(own_dir);
+		free(dir);
+		dir = xasprintf("%s/min-btf/%s", cache, relo_key);
+		rc = fs_mkdir_p(dir, 0755);
+		if (rc < 0)
+			goto out;
+	}
 	memo_load(&memo, cache);
 	for (size_t i = 0; i < kernels->n && rc == 0; i++) {
 		char file_hash[33];
@@ -797,7 +939,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 		if (rc < 0)
 			break;
 		paths[i] = cache_path(cache, relo_key, file_hash, &kernels->v[i], tool_id);
-		if (fs_exists(paths[i]))
+		if (cache_has(paths[i]))
 			continue;
 		todo++;
 		/* The same kernel given twice is minimized once. */
@@ -809,10 +951,14 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 		jobs[n_jobs].size = stat(kernels->v[i].path, &st) == 0 ? (long long)st.st_size : 0;
 		n_jobs++;
 	}
-	if (rc == 0)
-		rc = memo_save(&memo);
-	else
+	if (rc == 0) {
+		int mrc = memo_save(&memo);
+
+		if (mrc < 0)
+			cache_warn(&warned, cache, -mrc);
+	} else {
 		memo_save(&memo);
+	}
 	if (rc < 0)
 		goto out;
 	stats->cached = kernels->n - todo;
@@ -862,7 +1008,8 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 		workers[w].sock = sv[0];
 	}
 	for (size_t w = 0; w < n_workers && workers[w].pid > 0; w++) {
-		if (rc == 0 && pool_dispatch(&workers[w], jobs, n_jobs, &next, kernels, paths))
+		if (rc == 0 &&
+		    pool_dispatch(&workers[w], jobs, n_jobs, &next, kernels, paths, alt_dir))
 			busy++;
 		else if (workers[w].sock >= 0) {
 			close(workers[w].sock);
@@ -892,6 +1039,18 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			n = recv(wk->sock, &ans, sizeof(ans), 0);
 			if (n < 0 && errno == EINTR)
 				continue;
+			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 2) {
+				/* The cache refused it: again, into a directory of this
+				 * run's own (made now, once), as every job after it. */
+				cache_warn(&warned, cache, ans.cache_err);
+				if (!own_dir && fs_mkdtemp("bpfpack-btfgen", &own_dir) == 0)
+					alt_dir = own_dir;
+				if (alt_dir && pool_send(wk, wk->job, alt_dir))
+					continue;
+				report_error("cannot write %s: %s", paths[wk->job],
+					     strerror(ans.cache_err));
+				ans.status = -1;
+			}
 			busy--;
 			done++;
 			if (n == sizeof(ans) && ans.index == wk->job && ans.status == 0) {
@@ -924,7 +1083,7 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			}
 			progress_show(o, done, total, kernels->v[wk->job].origin);
 			if (rc == 0 && wk->pid > 0 &&
-			    pool_dispatch(wk, jobs, n_jobs, &next, kernels, paths)) {
+			    pool_dispatch(wk, jobs, n_jobs, &next, kernels, paths, alt_dir)) {
 				busy++;
 			} else {
 				if (wk->sock >= 0)
@@ -956,6 +1115,17 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 	for (size_t i = 0; i < kernels->n && rc == 0; i++) {
 		struct buf blob = {0};
 
+		/* Made outside the cache, which could not take it. */
+		if (alt_dir && !cache_has(paths[i])) {
+			char *alt = fallback_path(alt_dir, paths[i]);
+
+			if (fs_exists(alt)) {
+				free(paths[i]);
+				paths[i] = alt;
+			} else {
+				free(alt);
+			}
+		}
 		rc = fs_read_file(paths[i], &blob);
 		if (rc == 0)
 			rc = btfset_builder_add(set, &kernels->v[i].key, blob.data, blob.len);
@@ -971,5 +1141,9 @@ out:
 	free(pfds);
 	free(dir);
 	free(cache);
+	if (own_dir) {
+		fs_rm_rf(own_dir);
+		free(own_dir);
+	}
 	return rc;
 }

@@ -1201,6 +1201,7 @@ struct run_ctx {
 	atomic_size_t next;
 	atomic_int failed;
 	atomic_size_t done;
+	atomic_flag cache_warned;
 	bool progress;
 };
 
@@ -1232,9 +1233,14 @@ static void *run_worker(void *arg)
 			check_tool_kernel(&c->tools[t], k, &c->results[t * n + i]);
 			if (c->cache_paths[t * n + i]) {
 				result_serialize(&c->results[t * n + i], &b);
-				/* A cache that cannot be written costs time, not results. */
-				if (fs_write_atomic(c->cache_paths[t * n + i], b.data, b.len, 0644) < 0)
-					report_debug("cannot write %s", c->cache_paths[t * n + i]);
+				/* A cache that cannot be written costs time, not
+				 * results: one warning a run, as btf gen does. */
+				int wrc = fs_write_atomic_quiet(c->cache_paths[t * n + i],
+								b.data, b.len, 0644);
+
+				if (wrc < 0 && !atomic_flag_test_and_set(&c->cache_warned))
+					report_warn("cannot write the cache %s: %s; going on without it",
+						    c->cache_paths[t * n + i], strerror(-wrc));
 				buf_free(&b);
 			}
 		}
@@ -1305,8 +1311,12 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	}
 	for (size_t t = 0; cache && t < n_tools; t++) {
 		char *dir = xasprintf("%s/check/%s", cache, tool_keys[t]);
+		int mrc = c.n_todo ? fs_mkdirs(dir, 0755) : 0;
 
-		if (c.n_todo && fs_mkdir_p(dir, 0755) < 0)
+		if (mrc < 0 && !atomic_flag_test_and_set(&c.cache_warned))
+			report_warn("cannot write the cache %s: %s; going on without it",
+				    dir, strerror(-mrc));
+		if (mrc < 0)
 			for (size_t k = 0; k < nk; k++) {
 				free(c.cache_paths[t * nk + k]);
 				c.cache_paths[t * nk + k] = NULL;

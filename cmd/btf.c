@@ -422,6 +422,7 @@ static int btf_embed(int argc, char **argv)
 	struct btf_source_list kernels = {0};
 	struct buf obj = {0};
 	struct strv cmd = {0};
+	struct buf errs = {0};
 	char *tmpdir = NULL, *obj_path = NULL, *set_path = NULL, *tmp_out = NULL, *objcopy = NULL;
 	const char *tool;
 	struct stat st;
@@ -491,9 +492,16 @@ static int btf_embed(int argc, char **argv)
 	}
 	close(fd);
 	embed_objcopy_argv(&cmd, objcopy, tool, tmp_out, set_path, NULL);
-	rc = proc_run_capture(cmd.v, NULL, NULL);
+	rc = proc_run_capture(cmd.v, NULL, &errs);
 	if (rc != 0) {
-		report_error("%s failed (exit %d) on %s", objcopy, rc, tool);
+		/* A full disk: one line naming the tool, not objcopy's dozen. */
+		if (errs.data && strstr(errs.data, strerror(ENOSPC))) {
+			report_error("cannot write %s: %s", tool, strerror(ENOSPC));
+		} else {
+			if (errs.len)
+				fprintf(stderr, "%s", errs.data);
+			report_error("%s failed (exit %d) on %s", objcopy, rc, tool);
+		}
 		unlink(tmp_out);
 		rc = -EIO;
 		goto out;
@@ -511,6 +519,7 @@ out:
 	free(objcopy);
 	strv_free(&cmd);
 	buf_free(&obj);
+	buf_free(&errs);
 	btf_source_list_free(&kernels);
 	btf_args_free(&a);
 	if (rc == -EINTR)

@@ -183,14 +183,14 @@ int cmd_new(int argc, char **argv)
 	staging = xasprintf("%s/.%s%sXXXXXX", dir, name, FS_TEMP_MARK);
 	if (!mkdtemp(staging)) {
 		rc = -errno;
-		report_error("cannot create a directory in %s: %s", dir, strerror(errno));
+		report_error("cannot create %s: %s", target, strerror(-rc));
 		free(staging);
 		staging = NULL;
 		goto out;
 	}
 	struct template_vars vars = { .name = name };
 
-	rc = template_instantiate(templates_dir, tmpl, &vars, staging);
+	rc = template_instantiate_as(templates_dir, tmpl, &vars, staging, target);
 	if (rc < 0)
 		goto out;
 	/* mkdtemp made it 0700; a project directory is an ordinary one, but

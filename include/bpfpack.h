@@ -11,8 +11,8 @@
  *	if (bpfpack_btf_setup(&open_opts, "mytool", env.verbose))
  *		return 1;
  *	skel = mytool_bpf__open_opts(&open_opts);
- *	... mytool_bpf__load(skel) ...
- *	bpfpack_btf_cleanup();	// after load: libbpf reads the BTF while loading
+ *	err = mytool_bpf__load(skel);
+ *	bpfpack_btf_cleanup();	// right after load: libbpf has read the BTF
  */
 #ifndef BPFPACK_H
 #define BPFPACK_H
@@ -50,10 +50,17 @@ struct btfset;
  * blob checked against its CRC32 and handed to libbpf through a memfd
  * (/proc/self/fd/N). BPFPACK_BTF_FORCE_EMBEDDED=1 skips straight to the
  * embedded set, even on a kernel with BTF (for tests). No other environment
- * variable is read. A btf_custom_path the tool already set is left alone. */
+ * variable is read, and in a process running with elevated privileges
+ * (AT_SECURE: setuid, setgid or file capabilities) neither is: the caller
+ * must not choose the file a privileged process parses (with VERBOSE it says
+ * which variables it ignored). A btf_custom_path the tool already set is left
+ * alone. */
 int bpfpack_btf_setup(struct bpf_object_open_opts *opts, const char *prog, int verbose);
-/* Closes the memfd (or removes the temp file) made by bpfpack_btf_setup. Safe
- * to call more than once, and when setup chose no file. */
+/* Closes the memfd (or removes the temp file) made by bpfpack_btf_setup and
+ * returns the memory the embedded set used. Call it right after the
+ * skeleton's load (libbpf has read the BTF by then), so a tool that runs for
+ * hours holds nothing of the set. Safe to call more than once, and when setup
+ * chose no file; a later bpfpack_btf_setup() decides afresh. */
 void bpfpack_btf_cleanup(void);
 
 /* ---- the matcher, exposed for tests ---------------------------------------

@@ -93,7 +93,8 @@ void fs_sweep_temps(const char *dir, const struct strv *targets)
 	strv_free(&names);
 }
 
-int fs_temp_beside(const char *target, char **tmp_path)
+/* fs_temp_beside, reporting only when REPORT. */
+static int temp_beside(const char *target, char **tmp_path, bool report)
 {
 	char *tmp = xasprintf("%s%sXXXXXX", target, FS_TEMP_MARK);
 	int fd = mkostemp(tmp, O_CLOEXEC);
@@ -101,7 +102,8 @@ int fs_temp_beside(const char *target, char **tmp_path)
 	if (fd < 0) {
 		int err = errno;
 
-		report_error("cannot create a temp file beside %s: %s", target, strerror(err));
+		if (report)
+			report_error("cannot create a temp file beside %s: %s", target, strerror(err));
 		free(tmp);
 		return -err;
 	}
@@ -109,40 +111,71 @@ int fs_temp_beside(const char *target, char **tmp_path)
 	return fd;
 }
 
-int fs_commit_temp(const char *tmp, const char *target, mode_t mode)
+int fs_temp_beside(const char *target, char **tmp_path)
+{
+	return temp_beside(target, tmp_path, true);
+}
+
+/* chmod and rename TMP over TARGET; unlinks TMP on failure. */
+static int commit_temp(const char *tmp, const char *target, mode_t mode, bool report)
 {
 	if (chmod(tmp, mode) < 0 || rename(tmp, target) < 0) {
 		int err = errno;
 
-		report_error("cannot write %s: %s", target, strerror(err));
+		if (report)
+			report_error("cannot write %s: %s", target, strerror(err));
 		unlink(tmp);
 		return -err;
 	}
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int fs_commit_temp(const char *tmp, const char *target, mode_t mode)
+{
+	return commit_temp(tmp, target, mode, true);
+}
+
+/* The temp file, the data, the rename. A full disk shows at write() or, on
+ * filesystems that allocate late, at close(): both are checked, and the temp
+ * file is removed on every failure, so a full disk leaves the old PATH as it
+ * was and nothing beside it. */
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool report)
 {
 	char *tmp;
-	int fd = fs_temp_beside(path, &tmp);
+	int fd = temp_beside(path, &tmp, false);
 	int err;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Name the file the user asked for, not the temp file. */
+		if (report)
+			report_error("cannot write %s: %s", path, strerror(-fd));
 		return fd;
+	}
 	err = write_all(fd, data, len);
 	/* fsync is left out on purpose: build outputs are cheap to regenerate and
 	 * rename already guarantees no reader sees a half-written file. */
 	if (close(fd) < 0 && !err)
 		err = -errno;
 	if (err) {
-		report_error("cannot write %s: %s", path, strerror(-err));
+		if (report)
+			report_error("cannot write %s: %s", path, strerror(-err));
 		unlink(tmp);
 		free(tmp);
 		return err;
 	}
-	err = fs_commit_temp(tmp, path, mode);
+	err = commit_temp(tmp, path, mode, report);
 	free(tmp);
 	return err;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, true);
+}
+
+int fs_write_atomic_quiet(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, false);
 }
 
 int fs_write_if_changed(const char *path, const void *data, size_t len, mode_t mode)
@@ -164,6 +197,15 @@ int fs_write_if_changed(const char *path, const void *data, size_t len, mode_t m
 
 int fs_mkdir_p(const char *path, mode_t mode)
 {
+	int err = fs_mkdirs(path, mode);
+
+	if (err)
+		report_error("cannot create directory %s: %s", path, strerror(-err));
+	return err;
+}
+
+int fs_mkdirs(const char *path, mode_t mode)
+{
 	char *p = xstrdup(path);
 	int err = 0;
 
@@ -183,8 +225,6 @@ int fs_mkdir_p(const char *path, mode_t mode)
 	}
 	if (!err && !fs_is_dir(path))
 		err = -ENOTDIR;
-	if (err)
-		report_error("cannot create directory %s: %s", path, strerror(-err));
 	free(p);
 	return err;
 }

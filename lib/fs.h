@@ -18,6 +18,9 @@
 int fs_read_file(const char *path, struct buf *out);
 /* Writes DATA to PATH atomically with MODE. Reports on failure. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* fs_write_atomic without the report (returns -errno): for files that are an
+ * optimization (the cache), whose failure the caller turns into a warning. */
+int fs_write_atomic_quiet(const char *path, const void *data, size_t len, mode_t mode);
 /* Like fs_write_atomic, but leaves PATH untouched when it already holds DATA. */
 int fs_write_if_changed(const char *path, const void *data, size_t len, mode_t mode);
 
@@ -33,6 +36,9 @@ void fs_sweep_temps(const char *dir, const struct strv *targets);
 int fs_commit_temp(const char *tmp, const char *target, mode_t mode);
 
 int fs_mkdir_p(const char *path, mode_t mode);
+/* fs_mkdir_p without the report: for directories that are an optimization
+ * (the cache), whose failure the caller turns into a warning. */
+int fs_mkdirs(const char *path, mode_t mode);
 /* Creates a fresh temp directory under $TMPDIR (or /tmp); *path is malloc'd. */
 int fs_mkdtemp(const char *prefix, char **path);
 /* Removes PATH recursively (no error when it does not exist). */

@@ -185,13 +185,36 @@ static int job_start(struct job *j)
 	return 0;
 }
 
-static void job_flush_stderr(struct job *j)
+/* Prints J's captured stderr, unless the job failed because the disk is full:
+ * then the tool's own words (clang's stack dump, ld's "final link failed")
+ * give way to one line naming the file, and -ENOSPC is returned. */
+static int job_flush_stderr(struct job *j, int status)
 {
+	/* Parallel jobs hit a full disk together: the first one says it. */
+	static bool full_reported;
 	struct buf err = {0};
+	int ret = 0;
 
 	if (j->err_fd < 0)
-		return;
-	if (proc_capture_read(j->err_fd, &err) == 0 && err.len) {
+		return 0;
+	if (proc_capture_read(j->err_fd, &err) == 0 && status != 0 && status < 128 && err.len &&
+	    (memmem(err.data, err.len, "No space left on device", 23) ||
+	     memmem(err.data, err.len, "Disk quota exceeded", 19))) {
+		ret = memmem(err.data, err.len, "No space", 8) ? -ENOSPC : -EDQUOT;
+		/* A nested bpfpack (btf gen) already said which file, in our words. */
+		if (full_reported) {
+			/* Said once already. */
+		} else if (!strncmp(err.data, "bpfpack: ", 9) ||
+			   memmem(err.data, err.len, "\nbpfpack: ", 10)) {
+			fflush(stdout);
+			if (write(2, err.data, err.len) < 0) {
+				/* Nothing sensible to do when stderr is gone. */
+			}
+		} else {
+			report_error("cannot write %s: %s", j->output, strerror(-ret));
+		}
+		full_reported = true;
+	} else if (err.len) {
 		fflush(stdout);
 		if (write(2, err.data, err.len) < 0) {
 			/* Nothing sensible to do when stderr is gone. */
@@ -200,6 +223,7 @@ static void job_flush_stderr(struct job *j)
 	buf_free(&err);
 	close(j->err_fd);
 	j->err_fd = -1;
+	return ret;
 }
 
 /* Colour changes what clang emits for BPF: clang 19 orders the BTF forward
@@ -249,9 +273,11 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 
 	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && isatty(2))
 		job_rerun_in_color(j);
-	job_flush_stderr(j);
+	rc = job_flush_stderr(j, status);
 	if (status != 0) {
 		unlink(j->tmp);
+		if (rc < 0)
+			return rc;
 		if (status > 128)
 			report_error("%s was killed by signal %d while making %s",
 				     fs_basename(j->argv.v[0]), status - 128, fs_basename(j->output));

@@ -124,7 +124,7 @@ static int path_is_contained(const char *rel)
 }
 
 static int instantiate_dir(const char *src_dir, const char *rel, const struct template_vars *vars,
-			   const char *dest_dir)
+			   const char *dest_dir, const char *shown_dir)
 {
 	DIR *d = opendir(src_dir);
 	struct dirent *e;
@@ -163,14 +163,22 @@ static int instantiate_dir(const char *src_dir, const char *rel, const struct te
 		if (!rc && S_ISDIR(st.st_mode)) {
 			rc = fs_mkdir_p(dst, 0755);
 			if (!rc)
-				rc = instantiate_dir(src, out_rel, vars, dest_dir);
+				rc = instantiate_dir(src, out_rel, vars, dest_dir, shown_dir);
 		} else if (!rc && S_ISREG(st.st_mode)) {
 			rc = fs_read_file(src, &body);
 			if (!rc)
 				rc = template_render(body.data, body.len, vars, where, &text);
-			if (!rc)
-				rc = fs_write_atomic(dst, text.data, text.len,
-						     (st.st_mode & 0111) ? 0755 : 0644);
+			if (!rc) {
+				rc = fs_write_atomic_quiet(dst, text.data, text.len,
+							   (st.st_mode & 0111) ? 0755 : 0644);
+				/* Named where the user will find it, not in staging. */
+				if (rc < 0) {
+					char *shown = fs_path_join(shown_dir, out_rel);
+
+					report_error("cannot write %s: %s", shown, strerror(-rc));
+					free(shown);
+				}
+			}
 		} else if (!rc) {
 			/* Links could point anywhere; a template has plain files only. */
 			report_error("%s: not a regular file or directory", where);
@@ -191,6 +199,13 @@ static int instantiate_dir(const char *src_dir, const char *rel, const struct te
 int template_instantiate(const char *templates_dir, const char *name,
 			 const struct template_vars *vars, const char *dest_dir)
 {
+	return template_instantiate_as(templates_dir, name, vars, dest_dir, dest_dir);
+}
+
+int template_instantiate_as(const char *templates_dir, const char *name,
+			    const struct template_vars *vars, const char *dest_dir,
+			    const char *shown_dir)
+{
 	char *src = fs_path_join(templates_dir, name);
 	int rc;
 
@@ -200,7 +215,7 @@ int template_instantiate(const char *templates_dir, const char *name,
 		free(src);
 		return -ENOENT;
 	}
-	rc = instantiate_dir(src, "", vars, dest_dir);
+	rc = instantiate_dir(src, "", vars, dest_dir, shown_dir);
 	free(src);
 	return rc;
 }

@@ -29,5 +29,10 @@ char *template_summary(const char *templates_dir, const char *name);
  * name that would land outside DEST_DIR. */
 int template_instantiate(const char *templates_dir, const char *name,
 			 const struct template_vars *vars, const char *dest_dir);
+/* template_instantiate into DEST_DIR (a staging directory) whose errors name
+ * the files as SHOWN_DIR/FILE, where they will end up. */
+int template_instantiate_as(const char *templates_dir, const char *name,
+			    const struct template_vars *vars, const char *dest_dir,
+			    const char *shown_dir);
 
 #endif

@@ -4,9 +4,16 @@
  * embedded in the tool's own binary (section .bpfpack.btf), handed over
  * through a memfd. Linked statically into tools, so it uses only libc,
  * libbpf's header, libelf, zlib and zstd (through btfset.c), never lib/. */
+/* secure_getenv, memfd flags: tools may compile this without _GNU_SOURCE. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "../include/bpfpack.h"
 
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -598,11 +605,37 @@ static bool file_has_btf(const char *path)
 	return found;
 }
 
+/* True when the process runs with more privileges than its caller gave it
+ * (setuid, setgid, file capabilities): the kernel sets AT_SECURE then. Such a
+ * process must not let the caller's environment choose which file it opens
+ * and parses, nor skip the kernel's own BTF. */
+static bool running_secure(void)
+{
+	return getauxval(AT_SECURE) != 0;
+}
+
+/* Every variable the runtime reads is read with secure_getenv: NULL in a
+ * privileged process whatever the caller set. */
 static bool env_flag(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v && strcmp(v, "0") != 0;
+}
+
+/* With -v in a privileged process: names the runtime's variables the caller
+ * set and that are being ignored, so nobody wonders why they have no effect.
+ * (getenv, not secure_getenv: it only tells whether they are set.) */
+static void say_env_ignored(const char *prog)
+{
+	bool btf = getenv("BPFPACK_BTF") != NULL;
+	bool forced = getenv("BPFPACK_BTF_FORCE_EMBEDDED") != NULL;
+
+	if (btf || forced)
+		bpfpack_say(prog, "running with elevated privileges (setuid, setgid or file "
+			    "capabilities): ignoring %s%s%s from the environment",
+			    btf ? "BPFPACK_BTF" : "", btf && forced ? ", " : "",
+			    forced ? "BPFPACK_BTF_FORCE_EMBEDDED" : "");
 }
 
 /* Section SECTION of the tool's own binary: /proc/self/exe, else the path
@@ -680,17 +713,20 @@ int bpfpack_btf_decide(struct bpf_object_open_opts *opts, const char *prog, int 
 		"/usr/lib/debug/boot/vmlinux-%s.debug",
 		"/usr/lib/debug/lib/modules/%s/vmlinux",
 	};
-	bool forced = env_flag("BPFPACK_BTF_FORCE_EMBEDDED");
+	bool forced;
 	const char *env;
 	struct utsname u;
 	size_t i;
 
+	if (verbose && running_secure())
+		say_env_ignored(prog);
+	forced = env_flag("BPFPACK_BTF_FORCE_EMBEDDED");
 	if (forced)
 		return setup_embedded(opts, prog, verbose, true);
 	if (!release && uname(&u) == 0)
 		release = u.release;
 
-	env = getenv("BPFPACK_BTF");
+	env = secure_getenv("BPFPACK_BTF");
 	if (file_readable(kernel_btf)) {
 		if (verbose)
 			bpfpack_say(prog, "BTF: the kernel's own (%s)%s", kernel_btf,
@@ -774,7 +810,7 @@ int bpfpack_btf_setup(struct bpf_object_open_opts *opts, const char *prog, int v
 	return ret;
 }
 
-void bpfpack_btf_cleanup(void)
+void bpfpack_btf_release(void)
 {
 	if (bpfpack_state.fd >= 0)
 		close(bpfpack_state.fd);
@@ -787,4 +823,15 @@ void bpfpack_btf_cleanup(void)
 	free(bpfpack_state.owned_path);
 	memset(&bpfpack_state, 0, sizeof(bpfpack_state));
 	bpfpack_state.fd = -1;
+#ifdef __GLIBC__
+	/* The set, its decompressed payload and libbpf's parse of the BTF were
+	 * freed; give the heap they grew back to the system, so a tool that runs
+	 * for hours holds what it needs to run, not what it needed to start. */
+	malloc_trim(0);
+#endif
+}
+
+void bpfpack_btf_cleanup(void)
+{
+	bpfpack_btf_release();
 }

@@ -41,4 +41,13 @@ int bpfpack_btf_decide(struct bpf_object_open_opts *opts, const char *prog, int 
 void bpfpack_btf_describe_miss(const struct btfset *s, const struct bpfpack_sysinfo *si,
 			       char *buf, size_t len);
 
+/* Releases everything the fallback holds: closes the memfd (or removes the
+ * temp file) that handed the BTF to libbpf, frees the remembered path, and
+ * gives the freed heap (the set, its decompressed payload) back to the
+ * system. Call it once libbpf has loaded the objects that used the BTF
+ * (bpf_object__load, NAME_bpf__load): libbpf has read it by then. A later
+ * bpfpack_btf_setup() decides afresh. Idempotent; bpfpack_btf_cleanup() is
+ * this function under its public name. */
+void bpfpack_btf_release(void);
+
 #endif

@@ -110,6 +110,8 @@ int main(int argc, char **argv)
 		trace_explain_load_error("bashreadline", err, BPF_PROG_TYPE_KPROBE, "", true);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	/* Every bash running SHELL, now or later (or just -p). */
 	skel->links.readline_return = bpf_program__attach_uprobe_opts(
 		skel->progs.readline_return, env.pid ? env.pid : -1, env.shell, 0, &uopts);

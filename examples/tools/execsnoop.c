@@ -118,6 +118,8 @@ int main(int argc, char **argv)
 					 open_opts.btf_custom_path, true);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	err = execsnoop_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "execsnoop: cannot attach to syscalls:sys_enter_execve/"

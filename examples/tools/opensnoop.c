@@ -109,6 +109,8 @@ int main(int argc, char **argv)
 					 open_opts.btf_custom_path, true);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	err = opensnoop_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "opensnoop: cannot attach to the syscalls:sys_*_openat tracepoints "

@@ -125,6 +125,8 @@ int main(int argc, char **argv)
 					 open_opts.btf_custom_path, false);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	err = runqlat_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "runqlat: cannot attach to the sched raw tracepoints "

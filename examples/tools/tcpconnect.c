@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 					 open_opts.btf_custom_path, true);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	err = tcpconnect_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "tcpconnect: cannot attach to sock:inet_sock_set_state "

@@ -178,6 +178,8 @@ int main(int argc, char **argv)
 					 false);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 	/* A link: the program leaves the interface when this process ends. */
 	skel->links.count_sources = bpf_program__attach_xdp(skel->progs.count_sources, ifindex);
 	if (!skel->links.count_sources) {

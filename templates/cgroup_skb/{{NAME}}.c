@@ -238,6 +238,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* Links: the programs leave the cgroup when this process ends, even if it
 	 * is killed, and other programs attached there keep running. */

@@ -182,6 +182,8 @@ int main(int argc, char **argv)
 		explain_load_error(err, open_opts.btf_custom_path);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	err = {{NAME}}_bpf__attach(skel);
 	if (err) {

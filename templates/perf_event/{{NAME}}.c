@@ -275,6 +275,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0) {

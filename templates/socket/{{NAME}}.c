@@ -234,6 +234,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* Protocol 0: the socket receives nothing until bind() names one, so no
 	 * packet gets queued before the filter is in place. */

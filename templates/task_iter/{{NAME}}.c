@@ -225,6 +225,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* For an iterator, attaching makes a link; each iterator file made from
 	 * it is one walk over the tasks. */

@@ -235,6 +235,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* The clsact qdisc holds both hooks. It may exist already (another tool's
 	 * filters): then it stays when this tool exits. */

@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 					"(run with -v for libbpf's log)\n", strerror(-err));
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	err = {{NAME}}_bpf__attach(skel);
 	if (err) {

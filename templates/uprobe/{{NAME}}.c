@@ -193,6 +193,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* The skeleton's links are destroyed with it. */
 	err = attach_probe(skel->progs.getaddrinfo_entry, false, &skel->links.getaddrinfo_entry);

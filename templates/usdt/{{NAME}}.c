@@ -213,6 +213,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	err = attach_probe(skel->progs.gc_start, "gc__start", &skel->links.gc_start);
 	if (!err)

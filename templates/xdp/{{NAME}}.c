@@ -210,6 +210,8 @@ int main(int argc, char **argv)
 		explain_load_error(err);
 		goto cleanup;
 	}
+	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
+	bpfpack_btf_cleanup();
 
 	/* A link: the program leaves the interface when this process ends, even
 	 * if it is killed. The skeleton destroys it with itself. */

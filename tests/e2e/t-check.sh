@@ -83,5 +83,15 @@ if [ -f good.bpf.o ]; then
 	t_expect_error "a bad --require spec is a usage error" 2 'filter|require|term' \
 		"$BPFPACK" check --object good.bpf.o "${KS[@]}" --require 'debian:'
 	t_expect_error "--object needs --btf" 1 'pass --btf' "$BPFPACK" check --object good.bpf.o
+	# The cache is an optimization: one that cannot be written (its parent is
+	# a file, which stops root too) warns once.
+	: >notadir
+	if BPFPACK_CACHE_DIR=$PWD/notadir/c "$BPFPACK" check --object good.bpf.o "${KS[@]}" \
+		>ro.out 2>ro.err && [ "$(grep -c 'warning: cannot write the cache' ro.err)" = 1 ] &&
+		[ "$(wc -l <ro.err)" = 1 ] && grep -q ' ok' ro.out; then
+		t_ok "a cache that cannot be written: one warning, the verdicts all the same"
+	else
+		t_fail "a cache that cannot be written: one warning, the verdicts all the same" "$(cat ro.err ro.out)"
+	fi
 fi
 t_done

@@ -539,6 +539,49 @@ static void test_use_set_hands_blob_through_memfd(void **state)
 	bpfpack_btf_cleanup();	/* twice is fine */
 }
 
+/* bpfpack_btf_release (what templates call right after load, and what
+ * libbpf wrappers call): the memfd is gone from the fd table, and the next
+ * setup hands out a fresh one that still holds the right BTF. */
+static void test_release_closes_memfd_and_allows_setup_again(void **state)
+{
+	struct fixture *fx = *state;
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	LIBBPF_OPTS(bpf_object_open_opts, opts2);
+	struct bpfpack_sysinfo si;
+	struct btf *btf;
+	char link[64], target[128];
+	ssize_t n;
+	int fd;
+
+	assert_int_equal(bpfpack_sysinfo_parse(os_ol_79, "4.14.35-2047.510.5.5.el7uek.x86_64",
+					       "x86_64", &si), 0);
+	assert_int_equal(bpfpack_btf_use_set(&opts, fx->set_bytes.data, fx->set_bytes.len, NULL, 0,
+					     &si, "mytool", 0, 0), 0);
+	fd = atoi(opts.btf_custom_path + 14);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_non_null(strstr(target, "memfd:bpfpack-btf"));
+
+	bpfpack_btf_release();
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		assert_null(strstr(target, "bpfpack-btf"));
+	}
+	bpfpack_btf_release();	/* twice is fine */
+
+	assert_int_equal(bpfpack_btf_use_set(&opts2, fx->set_bytes.data, fx->set_bytes.len, NULL, 0,
+					     &si, "mytool", 0, 0), 0);
+	btf = btf__parse(opts2.btf_custom_path, NULL);
+	assert_non_null(btf);
+	assert_int_equal(btf__type_by_id(btf, btf__find_by_name_kind(btf, "task_struct",
+								      BTF_KIND_STRUCT))->size, 1010);
+	btf__free(btf);
+	bpfpack_btf_release();
+}
+
 static void test_use_set_miss_names_kernel_distro_and_count(void **state)
 {
 	struct fixture *fx = *state;
@@ -953,6 +996,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sysinfo_quotes_and_escapes),
 		cmocka_unit_test(test_sysinfo_arch_names),
 		cmocka_unit_test(test_use_set_hands_blob_through_memfd),
+		cmocka_unit_test(test_release_closes_memfd_and_allows_setup_again),
 		cmocka_unit_test(test_use_set_miss_names_kernel_distro_and_count),
 		cmocka_unit_test(test_use_set_refuses_corrupt_set),
 		cmocka_unit_test(test_read_section_from_elf),
