@@ -262,6 +262,9 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 			    key_copy(k->key.release, sizeof(k->key.release), f[5]))
 				BAD("%s:%zu: a kernel key field is too long", path, lineno);
 			k->origin = xstrdup(f[6]);
+			if (shard_of(k, info.nshards) != info.shard)
+				BAD("%s:%zu: kernel %s/%s/%s/%s is not in shard %u/%u", path, lineno, f[2], f[3], f[4],
+				    f[5], info.shard, info.nshards);
 			m->have[a] = true;
 			m->from[a] = path;
 			kernels_seen++;
@@ -319,29 +322,45 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 int check_part_merge(char *const paths[], size_t n, struct strv *tool_names, struct btf_source_list *kernels,
 		     struct check_result **results)
 {
+	struct buf *texts = xcalloc(n ? n : 1, sizeof(*texts));
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = fs_read_file(paths[i], &texts[i]);
+	if (rc == 0)
+		rc = check_part_merge_mem(texts, (const char *const *)paths, n, tool_names, kernels, results);
+	for (size_t i = 0; i < n; i++)
+		buf_free(&texts[i]);
+	free(texts);
+	return rc;
+}
+
+int check_part_merge_mem(const struct buf *parts, const char *const names[], size_t n, struct strv *tool_names,
+			 struct btf_source_list *kernels, struct check_result **results)
+{
 	struct merge_state m = { .kernels = kernels };
 	struct buf *texts = xcalloc(n ? n : 1, sizeof(*texts));
 	int rc = 0;
 
 	*results = NULL;
+	memset(kernels, 0, sizeof(*kernels));
 	if (!n) {
 		report_error("no parts to merge");
 		free(texts);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		rc = fs_read_file(paths[i], &texts[i]);
-		if (rc == 0)
-			buf_append(&texts[i], "", 1);	/* NUL-terminated */
-		if (rc == 0 && memchr(texts[i].data, '\0', texts[i].len - 1)) {
-			report_error("%s is not a partial check result (made by check --shard K/N)", paths[i]);
+		buf_append(&texts[i], parts[i].data, parts[i].len);
+		buf_append(&texts[i], "", 1);	/* NUL-terminated, and a copy merge_one may cut up */
+		if (memchr(texts[i].data, '\0', texts[i].len - 1)) {
+			report_error("%s is not a partial check result (made by check --shard K/N)", names[i]);
 			rc = -EBADMSG;
 		}
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = merge_one(&m, paths[i], texts[i].data, i == 0);
+		rc = merge_one(&m, names[i], texts[i].data, i == 0);
 	if (rc == 0 && !m.tools.n) {
-		report_error("%s holds no tool", paths[0]);
+		report_error("%s holds no tool", names[0]);
 		rc = -EBADMSG;
 	}
 	for (uint32_t k = 1; rc == 0 && k <= m.first.nshards; k++) {

@@ -44,5 +44,9 @@ void check_part_write(struct buf *out, const struct check_part_info *info, const
  * and every kernel once. Reports and returns -errno. */
 int check_part_merge(char *const paths[], size_t n, struct strv *tool_names, struct btf_source_list *kernels,
 		     struct check_result **results);
+/* The same on parts in memory; NAMES are for messages (and must outlive
+ * nothing: they are not kept). For the fuzzer. */
+int check_part_merge_mem(const struct buf *parts, const char *const names[], size_t n, struct strv *tool_names,
+			 struct btf_source_list *kernels, struct check_result **results);
 
 #endif
