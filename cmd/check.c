@@ -503,6 +503,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (a.parallel < 1)
 		a.parallel = 1;
+	/* A --require spec that does not parse is a usage error, found before the work. */
 	if (a.require) {
 		struct btf_filter f;
 
@@ -578,16 +579,6 @@ int cmd_check(int argc, char **argv)
 			strv_push(&names, p.tools.v[i]);
 			free(obj);
 		}
-	}
-	/* A --require spec that does not parse is a usage error, found before the work. */
-	if (a.require) {
-		struct btf_filter f;
-
-		if (btf_filter_parse(a.require, &f) < 0) {
-			exit_code = EXIT_USAGE;
-			goto out;
-		}
-		btf_filter_free(&f);
 	}
 	tools = xcalloc(paths.n, sizeof(*tools));
 	for (size_t i = 0; i < paths.n; i++, n_tools++) {
