@@ -6,6 +6,11 @@
 # On GitHub Actions the driver's directory is added to $GITHUB_PATH.
 . "$(dirname "$0")/ci-env.sh"
 
+# git for fetch-btfhub.sh (a bare Debian image has none).
+if ! command -v git >/dev/null && command -v apt-get >/dev/null; then
+	ci_say "installing git"
+	apt-get update -qq && apt-get install -y -qq git ca-certificates >/dev/null
+fi
 if [ -n "${BPFPACK_DEB:-}" ]; then
 	ci_say "installing $BPFPACK_DEB"
 	apt-get install -y "$(cd "$(dirname "$BPFPACK_DEB")" && pwd)/$(basename "$BPFPACK_DEB")"
