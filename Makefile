@@ -8,7 +8,10 @@ CPPFLAGS += -D_GNU_SOURCE -Iinclude -DBPFPACK_VERSION='"$(VERSION)"' -MMD -MP
 LIBS := -lbpf -lelf -lz -linih -larchive -lzstd -llzma -lxxhash
 SANITIZE ?=
 
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) $(wildcard runtime/*.c)
+# runtime/bpfpack_open.c wraps libbpf's open functions for built tools only
+# (it needs the link's --wrap flags): never in the driver.
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) \
+	    $(filter-out runtime/bpfpack_open.c,$(wildcard runtime/*.c))
 CMD_SRCS := $(wildcard cmd/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=build/obj/%.o)
 CMD_OBJS := $(CMD_SRCS:%.c=build/obj/%.o)
@@ -34,5 +37,51 @@ unit: $(UNIT_BINS)
 clean:
 	rm -rf build bin
 
-.PHONY: all unit clean
+# Installing as a program: PREFIX/bin/bpfpack and its data in
+# PREFIX/share/bpfpack (the place the driver looks for beside its bin/),
+# the man pages and the bash completion. DESTDIR stages the tree (the .deb).
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+DATADIR = $(DESTDIR)$(PREFIX)/share/bpfpack
+MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHCOMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+DATA_PARTS = templates include runtime
+# The generated documentation: made by the driver's generators (`bpfpack
+# __man`, `bpfpack __completion`); `make install DOCS=` leaves it out. A
+# driver without those generators has nothing to make.
+DOCS ?= $(if $(shell grep -l '"__completion"' cmd/*.c 2>/dev/null),man completion)
+
+# Made by the driver from its own command and option tables.
+man: bin/bpfpack
+	bin/bpfpack __man build/man
+
+completion: bin/bpfpack
+	mkdir -p build/completion
+	bin/bpfpack __completion >build/completion/bpfpack.tmp
+	mv build/completion/bpfpack.tmp build/completion/bpfpack
+
+install: bin/bpfpack $(DOCS)
+	install -d $(BINDIR) $(DATADIR)
+	install -m 0755 bin/bpfpack $(BINDIR)/bpfpack.tmp
+	mv $(BINDIR)/bpfpack.tmp $(BINDIR)/bpfpack
+	# Replaced whole, so files an older version had do not linger.
+	cd $(DATADIR) && rm -rf $(DATA_PARTS)
+	cp -R $(DATA_PARTS) $(DATADIR)/
+	chmod -R u=rwX,go=rX $(DATADIR)
+	if [ -d build/man ]; then install -d $(MANDIR) && install -m 0644 build/man/*.1 $(MANDIR)/; fi
+	if [ -f build/completion/bpfpack ]; then \
+		install -d $(BASHCOMPDIR) && install -m 0644 build/completion/bpfpack $(BASHCOMPDIR)/bpfpack; fi
+
+# Removes what install put there, and nothing else: the directories
+# PREFIX/bin and share/man are left (they are shared).
+uninstall:
+	rm -f $(BINDIR)/bpfpack $(MANDIR)/bpfpack.1 $(MANDIR)/bpfpack-*.1 $(BASHCOMPDIR)/bpfpack
+	rm -rf $(DATADIR)
+
+# build/bpfpack_VERSION_ARCH.deb: what `make install PREFIX=/usr` installs.
+deb: bin/bpfpack $(DOCS)
+	DOCS="$(DOCS)" packaging/deb.sh
+
+.PHONY: all unit clean man completion install uninstall deb
 -include $(shell find build/obj build/tests -name '*.d' 2>/dev/null)

@@ -10,29 +10,60 @@
 #                       tests built with ASan + UBSan (LeakSanitizer on); any
 #                       report fails the run (reports: build/sanitizer-logs/)
 #   ./build.sh arm64    ... and what `bpfpack build --arch arm64` and `vmtest --arch arm64` need
-set -euo pipefail
+#   ./build.sh deb      build/bpfpack_VERSION_ARCH.deb (make deb; installs only what building needs)
+#
+# Debian 12 bookworm (libbpf and bpftool from bookworm-backports, which this
+# script enables with a pin for those two alone) and Debian 13 trixie
+# (everything from trixie itself).
+set -eEuo pipefail
+
+# Never die silently: whatever step fails says so in one line, with the
+# command, and the exit status is non-zero. Subshells leave the report to the
+# main shell (errtrace makes them inherit the trap).
+STEP=start
+on_error() {
+	local rc=$1 cmd=$2
+	if [ "$BASH_SUBSHELL" -eq 0 ]; then
+		printf 'build.sh: error: step "%s" failed: %s (exit %d)\n' "$STEP" "$cmd" "$rc" >&2
+	fi
+	exit "$rc"
+}
+trap 'on_error $? "$BASH_COMMAND"' ERR
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$ROOT"
 
-# Packages the driver, the tools it builds and the tests need.
-PACKAGES=(
+# Packages the driver and the tools it builds need: all `./build.sh demo`
+# installs, so a new user's first run stays short.
+BUILD_PACKAGES=(
 	make gcc libc6-dev binutils pkg-config file xz-utils
-	clang-19 llvm-19 libclang-rt-19-dev
+	clang-19
 	libbpf-dev bpftool
 	libelf-dev zlib1g-dev libzstd-dev liblzma-dev libarchive-dev libxxhash-dev libinih-dev
+	util-linux bsdutils
+)
+# The rest of what bpfpack uses (pahole for btf from-debug, qemu and busybox
+# for vmtest) and what the tests need: `./build.sh`, `test`, `arm64`.
+PACKAGES=(
+	"${BUILD_PACKAGES[@]}"
+	llvm-19 libclang-rt-19-dev
 	dwarves
 	qemu-system-x86 busybox-static
-	libcmocka-dev python3 iproute2 zstd util-linux bsdutils
+	libcmocka-dev python3 iproute2 zstd
 	libcap2-bin
 )
+# Only the tests need these: mmdebstrap makes the fresh-machine chroots of
+# tests/fresh; git clones the tree under test into them.
+TEST_PACKAGES=(mmdebstrap git)
+# ./build.sh deb: dpkg-shlibdeps works out the driver's library dependencies.
+DEB_PACKAGES=(dpkg-dev)
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.
 MIN_LIBBPF=1:1.4
 MIN_BPFTOOL=7.5
 
 log() { printf 'build.sh: %s\n' "$*" >&2; }
-die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+die() { printf 'build.sh: error: step "%s": %s\n' "$STEP" "$*" >&2; exit 1; }
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -40,7 +71,12 @@ as_root() {
 
 installed_version() {
 	# dpkg-query exits 1 for a package dpkg has never heard of: not an error here.
-	{ dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$1 == "installed" { print $2 }'
+	# With multiarch (libbpf-dev:arm64 beside libbpf-dev) it lists one line
+	# per architecture: only this machine's (or "all") counts.
+	local native
+	native=$(dpkg --print-architecture)
+	{ dpkg-query -W -f='${db:Status-Status} ${Version} ${Architecture}\n' "$1" 2>/dev/null || true; } |
+		awk -v a="$native" '$1 == "installed" && ($3 == a || $3 == "all") { print $2; exit }'
 }
 
 # The mirror apt already uses for the release itself (never a host we name).
@@ -89,10 +125,13 @@ EOT
 	fi
 }
 
+# setup [PACKAGE...]: installs what is missing of PACKAGES (default: all).
 setup() {
-	local missing=() codename v
+	local missing=() codename v want=("$@")
+	STEP="install packages"
+	[ "${#want[@]}" -gt 0 ] || want=("${PACKAGES[@]}")
 	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	for p in "${PACKAGES[@]}"; do
+	for p in "${want[@]}"; do
 		v=$(installed_version "$p")
 		case "$p" in
 		libbpf-dev) [ -n "$v" ] && dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || missing+=("$p") ;;
@@ -102,6 +141,9 @@ setup() {
 	done
 	if [ "${#missing[@]}" -gt 0 ]; then
 		command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} by hand"
+		# bookworm has libbpf 1.1 and bpftool 7.1: the newer ones come from
+		# its backports. trixie (libbpf 1.5, bpftool 7.5) and later carry
+		# them themselves.
 		if [ "$codename" = bookworm ]; then
 			enable_backports "$codename"
 		fi
@@ -109,7 +151,9 @@ setup() {
 		as_root apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 		v=$(installed_version libbpf-dev)
-		dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || die "libbpf-dev $v is older than $MIN_LIBBPF"
+		dpkg --compare-versions "$v" ge "$MIN_LIBBPF" || die "libbpf-dev ${v:-(none)} is older than $MIN_LIBBPF"
+		v=$(installed_version bpftool)
+		dpkg --compare-versions "$v" ge "$MIN_BPFTOOL" || die "bpftool ${v:-(none)} is older than $MIN_BPFTOOL"
 	fi
 }
 
@@ -151,15 +195,25 @@ mk() {
 }
 
 build() {
+	STEP="build bin/bpfpack"
 	make_flags
 	mk bin/bpfpack
 }
 
+# The demo's scratch directory: a global, because the EXIT trap runs after
+# demo() has returned and its locals are gone.
+DEMO_DIR=
+demo_cleanup() {
+	if [ -n "$DEMO_DIR" ]; then rm -rf "$DEMO_DIR"; fi
+}
+
 demo() {
 	local dir tool pid
+	STEP=demo
 	mount_tracefs
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/bpfpack-demo.XXXXXX")
-	trap 'rm -rf "$dir"' EXIT
+	DEMO_DIR=$dir
+	trap demo_cleanup EXIT
 	echo "== bpfpack new demotool (template: tracepoint) in $dir"
 	bin/bpfpack new demotool -C "$dir"
 	echo "== bpfpack build"
@@ -185,7 +239,7 @@ case "${1:-}" in
 	build
 	;;
 demo)
-	setup
+	setup "${BUILD_PACKAGES[@]}"
 	build
 	demo
 	;;
@@ -195,22 +249,31 @@ test)
 		shift
 		sanitize_setup
 	fi
-	setup
+	setup "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 	# The arm64 target is part of what the suite covers; without it (e.g. no
 	# mirror) its tests skip and say why.
 	tests/setup-arm64.sh || log "arm64 set-up failed: the arm64 tests will skip"
 	build
 	mount_tracefs
+	STEP="build the unit tests"
 	mk unit
+	STEP=test
 	exec tests/run.sh "$@"
 	;;
 arm64)
 	setup
+	STEP="set up arm64"
 	tests/setup-arm64.sh
 	build
 	;;
+deb)
+	setup "${BUILD_PACKAGES[@]}" "${DEB_PACKAGES[@]}"
+	build
+	STEP="build the .deb"
+	mk deb
+	;;
 *)
-	echo "usage: ./build.sh [demo|test [--sanitize] [PATTERN]|arm64]" >&2
+	echo "usage: ./build.sh [demo|test [--sanitize] [PATTERN]|arm64|deb]" >&2
 	exit 2
 	;;
 esac

@@ -38,4 +38,12 @@ void embed_objcopy_argv(struct strv *argv, const char *objcopy, const char *in, 
  * rewrite static glibc binaries). NULL when not found. */
 char *embed_find_objcopy(void);
 
+/* Whether the linked tool at PATH carries bpfpack's runtime on a path that
+ * reads the embedded set: bpfpack_btf_setup() or one of the wrappers of
+ * libbpf's open functions (runtime/bpfpack_open.c). 1 yes, 0 no (e.g. a
+ * light skeleton, which opens nothing through libbpf), -ENODATA when it has
+ * no symbol table to tell (stripped), another negative errno when PATH
+ * cannot be read as ELF. */
+int embed_runtime_linked(const char *path);
+
 #endif

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "build.h"
 #include "../btfhub/btf_source.h"
+#include "../btfhub/btf_extract.h"
 #include "../btfhub/btfgen.h"
 #include "../btfhub/btfset_part.h"
 #include "../btfhub/btfset_write.h"
@@ -36,6 +37,7 @@ struct btf_args {
 	struct strv objects;
 	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
 	const char *set;		/* embed --set SET: a set made already (btf merge) */
+	const char *release;	/* extract: the kernel */
 };
 
 static int parse_jobs(const char *arg, int *out)
@@ -65,6 +67,7 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 		{ "object", required_argument, NULL, 'O' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "set", required_argument, NULL, 'E' },
+		{ "release", required_argument, NULL, 'r' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -73,7 +76,7 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:o:C:t:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:F:j:o:C:t:r:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			strv_push(&a->sources, optarg);
@@ -103,6 +106,9 @@ static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char 
 			break;
 		case 'E':
 			a->set = optarg;
+			break;
+		case 'r':
+			a->release = optarg;
 			break;
 		case 'v':
 			report_set_verbose(report_verbose() + 1);
@@ -388,9 +394,13 @@ static int btf_embed_check_reader(const char *tool)
 	int rc = fs_read_file(tool, &file);
 
 	if (rc == 0 && !memmem(file.data, file.len, tag, sizeof(tag) - 1)) {
-		report_error("%s was built by an older bpfpack: its runtime cannot read the BTF "
-			     "sets this one writes (format version %d)", tool, BTFSET_VERSION);
-		report_hint("rebuild it with `bpfpack build --btf SOURCE`");
+		/* Every tool bpfpack links now carries the runtime when it opens
+		 * its object through libbpf; without it, nothing reads a set. */
+		report_error("%s carries no runtime that reads BTF sets of format version %d: it "
+			     "opens no BPF object through libbpf's open functions (e.g. a light "
+			     "skeleton), or an older bpfpack built it", tool, BTFSET_VERSION);
+		report_hint("rebuild it with this bpfpack (`bpfpack build --btf SOURCE`); a light "
+			    "skeleton needs the kernel's own BTF");
 		rc = -EPROTONOSUPPORT;
 	}
 	buf_free(&file);
@@ -585,10 +595,35 @@ static int btf_merge_cmd(int argc, char **argv)
 	return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+static int btf_extract_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+
+	if (first == -2) {
+		cmd_usage("btf", 0);
+		btf_args_free(&a);
+		return EXIT_OK;
+	}
+	if (first < 0 || argc - first != 1 || !a.output || !a.release || a.objects.n > 1) {
+		if (first >= 0) {
+			report_error(argc - first != 1 ? "extract takes one TOOL binary or set file" :
+				     !a.release ? "extract needs --release R (or DISTRO/VERSION/ARCH/R)" :
+				     !a.output ? "extract needs -o FILE" : "extract takes one --object");
+			cmd_usage("btf", 1);
+		}
+		btf_args_free(&a);
+		return EXIT_USAGE;
+	}
+	rc = btf_extract(argv[first], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
+	btf_args_free(&a);
+	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_btf(int argc, char **argv)
 {
 	if (argc < 2) {
-		report_error("missing subcommand: gen, merge, embed or from-debug");
+		report_error("missing subcommand: gen, merge, embed, from-debug or extract");
 		cmd_usage("btf", 1);
 		return EXIT_USAGE;
 	}
@@ -612,7 +647,11 @@ int cmd_btf(int argc, char **argv)
 		report_set_command("btf from-debug");
 		return btf_from_debug_cmd(argc - 1, argv + 1);
 	}
-	report_error("unknown subcommand '%s': gen, merge, embed or from-debug", argv[1]);
+	if (!strcmp(argv[1], "extract")) {
+		report_set_command("btf extract");
+		return btf_extract_cmd(argc - 1, argv + 1);
+	}
+	report_error("unknown subcommand '%s': gen, merge, embed, from-debug or extract", argv[1]);
 	cmd_usage("btf", 1);
 	return EXIT_USAGE;
 }

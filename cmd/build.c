@@ -41,6 +41,15 @@
 /* The libraries every tool links statically, in link order. */
 static const char *const static_libs[] = { "-lbpf", "-lelf", "-lzstd", "-lz" };
 
+/* libbpf's object-open functions, routed through bpfpack's runtime
+ * (runtime/bpfpack_open.c) in every tool: code that never calls
+ * bpfpack_btf_setup() still gets the embedded BTF on kernels without BTF. */
+static const char link_wrap_open[] =
+	"-Wl,--wrap=bpf_object__open_skeleton,--wrap=bpf_object__open_file,"
+	"--wrap=bpf_object__open_mem,--wrap=bpf_object__open,"
+	"--wrap=bpf_object__load,--wrap=bpf_object__load_skeleton,"
+	"--wrap=bpf_object__close,--wrap=bpf_object__destroy_skeleton";
+
 /* The kernel's name of this machine's architecture (for an arch bpfpack has
  * no toolchain_arch of). */
 static const char *host_bpf_arch(void)
@@ -239,6 +248,132 @@ static void add_clang_includes(struct strv *argv, const struct build_ctx *b)
 	}
 }
 
+/* Fewer BPF sources than this that would share a precompiled vmlinux.h
+ * compile without it. */
+#define PCH_MIN_USERS 4
+
+/* The flags every BPF compile of the project shares, from the clang
+ * binary to the project's and the environment's BPF flags. */
+static void add_bpf_common_flags(struct strv *argv, const struct build_ctx *b)
+{
+	strv_push(argv, b->tc->clang);
+	strv_push(argv, "-g");
+	strv_push(argv, "-O2");
+	strv_push(argv, "-target");
+	strv_push(argv, "bpf");
+	strv_pushf(argv, "-D__TARGET_ARCH_%s", b->arch ? b->arch->bpf_name : host_bpf_arch());
+	/* The project's path stays out of the object (DWARF, .BTF.ext file
+	 * names): the same sources build the same binary anywhere. */
+	strv_pushf(argv, "-ffile-prefix-map=%s=.", b->p->root);
+	add_clang_includes(argv, b);
+	strv_push_all(argv, &b->p->bpf_cflags);
+	strv_push_all(argv, &b->env_bpf_cflags);
+}
+
+/* The vmlinux.h a BPF source's `#include "vmlinux.h"` finds: the project's
+ * own (the source's directory is searched first), else the generated one;
+ * NULL when that is ambiguous (a cross build beside a project vmlinux.h). */
+static char *bpf_vmlinux_header(const struct build_ctx *b)
+{
+	if (b->p->has_vmlinux_h)
+		return b->vmlinux_h ? NULL : fs_path_join(b->p->root, "vmlinux.h");
+	return b->vmlinux_h ? xstrdup(b->vmlinux_h) : NULL;
+}
+
+/* Whether the first preprocessor line of SRC (after blank lines and
+ * comments) is #include "vmlinux.h" (or <vmlinux.h>): then the precompiled
+ * vmlinux.h is exactly what the compile would parse first. */
+static bool bpf_source_starts_with_vmlinux(const char *src)
+{
+	char text[65536];	/* the first directive comes after the licence comment */
+	const char *p;
+	bool yes = false;
+	ssize_t n;
+	/* Silently: an unreadable source is the compiler's to report. */
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	for (p = text; *p;) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else if (p[0] == '/' && p[1] == '/') {
+			p = strchr(p, '\n');
+			if (!p)
+				break;
+		} else if (p[0] == '/' && p[1] == '*') {
+			p = strstr(p + 2, "*/");
+			if (!p)
+				break;
+			p += 2;
+		} else {
+			break;
+		}
+	}
+	if (p && *p == '#') {
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "include", 7)) {
+			p += 7;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			yes = !strncmp(p, "\"vmlinux.h\"", 11) || !strncmp(p, "<vmlinux.h>", 11);
+		}
+	}
+	return yes;
+}
+
+/* vmlinux.h (~3 MB of declarations, about half of each BPF compile) ->
+ * .output/vmlinux.h.pch, precompiled once with the project's BPF flags and
+ * given to every compile that starts with it (-include-pch). The objects come
+ * out the same (tests/e2e/t-collection.sh compares them with --no-pch). */
+static void add_pch_job(struct build_ctx *b)
+{
+	char *header = bpf_vmlinux_header(b);
+	char *pch;
+	struct job *j;
+
+	size_t users = 0;
+
+	b->pch_job = (size_t)-1;
+	/* Worth it from four compiles on (precompiling costs about one and a
+	 * half compiles, and saves about half of each). Counted over the
+	 * project's tools, not the ones named: `build X` then `build` must not
+	 * flip X's command. */
+	for (size_t i = 0; header && !b->no_pch && i < b->p->tools.n && users < PCH_MIN_USERS; i++) {
+		const struct project_tool *t = project_tool_find(b->p, b->p->tools.v[i]);
+		char *src = xasprintf("%s/%s.bpf.c", b->p->root, b->p->tools.v[i]);
+
+		if (!strv_contains(&b->p->exclude, b->p->tools.v[i]) && !(t && t->bpf_cflags.n) &&
+		    bpf_source_starts_with_vmlinux(src))
+			users++;
+		free(src);
+	}
+	if (b->no_pch || !header || users < PCH_MIN_USERS) {
+		free(header);
+		return;
+	}
+	pch = xasprintf("%s/vmlinux.h.pch", b->out_dir);
+	b->pch_job = jobs_add(b->jobs, "PCH", "vmlinux.h", pch);
+	j = &b->jobs->v[b->pch_job];
+	add_bpf_common_flags(&j->argv, b);
+	strv_push(&j->argv, "-x");
+	strv_push(&j->argv, "c-header");
+	strv_push(&j->argv, header);
+	strv_push(&j->argv, "-o");
+	strv_push(&j->argv, JOBS_OUTPUT);
+	j->color = true;
+	strv_push(&j->inputs, header);
+	free(header);
+	free(pch);
+}
+
 /* NAME.bpf.c -> .output/NAME.tmp.bpf.o -> .output/NAME.bpf.o -> .output/NAME.skel.h */
 static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 {
@@ -247,27 +382,30 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 	char *obj = xasprintf("%s/%s.bpf.o", b->out_dir, name);
 	char *skel = xasprintf("%s/%s.skel.h", b->out_dir, name);
 	char *what = xasprintf("%s.bpf.c", name);
+	const struct project_tool *tool;
 	size_t compile, link, gen;
 	struct job *j;
 
 	compile = jobs_add(b->jobs, "BPF", what, tmp_obj);
 	j = &b->jobs->v[compile];
-	strv_push(&j->argv, b->tc->clang);
-	strv_push(&j->argv, "-g");
-	strv_push(&j->argv, "-O2");
-	strv_push(&j->argv, "-target");
-	strv_push(&j->argv, "bpf");
-	strv_pushf(&j->argv, "-D__TARGET_ARCH_%s", b->arch ? b->arch->bpf_name : host_bpf_arch());
-	/* The project's path stays out of the object (DWARF, .BTF.ext file
-	 * names): the same sources build the same binary anywhere. */
-	strv_pushf(&j->argv, "-ffile-prefix-map=%s=.", b->p->root);
-	add_clang_includes(&j->argv, b);
-	strv_push_all(&j->argv, &b->p->bpf_cflags);
+	add_bpf_common_flags(&j->argv, b);
+	tool = project_tool_find(b->p, name);
+	if (tool)
+		strv_push_all(&j->argv, &tool->bpf_cflags);
 	strv_push(&j->argv, "-c");
 	strv_push(&j->argv, src);
 	strv_push(&j->argv, "-o");
 	strv_push(&j->argv, JOBS_OUTPUT);
 	compdb_add(b->db, b->p->root, src, j->argv.v, tmp_obj);
+	/* The shared precompiled vmlinux.h, when it is what this source parses
+	 * first with the same flags (not with its own [tool] bpf_cflags). */
+	if (b->pch_job != (size_t)-1 && !(tool && tool->bpf_cflags.n) &&
+	    bpf_source_starts_with_vmlinux(src)) {
+		strv_push(&j->argv, "-include-pch");
+		strv_push(&j->argv, b->jobs->v[b->pch_job].output);
+		jobs_add_dep(b->jobs, compile, b->pch_job);
+		j = &b->jobs->v[compile];
+	}
 	strv_push(&j->argv, "-MD");
 	strv_push(&j->argv, "-MF");
 	j->depfile = xasprintf("%s.d", tmp_obj);
@@ -315,7 +453,7 @@ static size_t add_bpf_jobs(struct build_ctx *b, const char *name)
 /* SRC -> OBJ with the user-space compiler. Project sources get the project's
  * flags and an entry in compile_commands.json; bpfpack's runtime does not. */
 static size_t add_cc_job_for(struct build_ctx *b, const char *src, const char *obj,
-			     const char *what, bool project_source)
+			     const char *what, bool project_source, const struct strv *tool_cflags)
 {
 	size_t idx = jobs_add(b->jobs, "CC", what, obj);
 	struct job *j = &b->jobs->v[idx];
@@ -332,8 +470,12 @@ static size_t add_cc_job_for(struct build_ctx *b, const char *src, const char *o
 		strv_pushf(&j->argv, "-I%s", b->p->root);
 	if (b->include_dir)
 		strv_pushf(&j->argv, "-I%s", b->include_dir);
-	if (project_source)
+	if (project_source) {
 		strv_push_all(&j->argv, &b->p->cflags);
+		if (tool_cflags)
+			strv_push_all(&j->argv, tool_cflags);
+		strv_push_all(&j->argv, &b->env_cflags);
+	}
 	strv_push(&j->argv, "-c");
 	strv_push(&j->argv, src);
 	strv_push(&j->argv, "-o");
@@ -351,16 +493,56 @@ static size_t add_cc_job_for(struct build_ctx *b, const char *src, const char *o
 	return idx;
 }
 
-/* FILE.c of the project -> .output/FILE.o */
-static size_t add_cc_job(struct build_ctx *b, const char *file)
+/* FILE.c of the project -> .output/FILE.o; TOOL_CFLAGS (may be NULL) are
+ * the [tool NAME] cflags of the tool FILE belongs to. */
+static size_t add_cc_job(struct build_ctx *b, const char *file, const struct strv *tool_cflags)
 {
 	char *src = fs_path_join(b->p->root, file);
 	char *obj = xasprintf("%s/%.*s.o", b->out_dir, (int)(strlen(file) - 2), file);
-	size_t idx = add_cc_job_for(b, src, obj, file, true);
+	size_t idx = add_cc_job_for(b, src, obj, file, true, tool_cflags);
 
 	free(src);
 	free(obj);
 	return idx;
+}
+
+/* The post step of EMBED when BTF is embedded: a warning (never a failure)
+ * when the tool at PATH ("X" + temp suffix) carries no runtime that would
+ * read the set. */
+static int embed_check_runtime(const char *path)
+{
+	const char *base = fs_basename(path), *end = strstr(base, FS_TEMP_MARK);
+	int linked = embed_runtime_linked(path);
+
+	if (linked == 0)
+		report_warn("%.*s never opens its BPF object through libbpf "
+			    "(bpf_object__open_skeleton, __open_file, __open_mem, __open; e.g. a "
+			    "light skeleton made with `bpftool gen skeleton -L`): the BTF embedded "
+			    "in it will not be used; its CO-RE needs the kernel's own BTF",
+			    end ? (int)(end - base) : (int)strlen(base), base);
+	return 0;
+}
+
+/* Whether gold links this build's tools: native builds, when ld.gold is in
+ * PATH. A static link with it takes about half the CPU of ld.bfd's, and a
+ * collection links every tool against the same static libraries. */
+static bool link_with_gold(const struct build_ctx *b)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	if (b->cross || !path)
+		return false;
+	copy = xstrdup(path);
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *f = fs_path_join(*d ? d : ".", "ld.gold");
+
+		found = access(f, X_OK) == 0;
+		free(f);
+	}
+	free(copy);
+	return found;
 }
 
 /* .output/X.o + helpers + libbpfpack.a -> .output/X.linked (static) */
@@ -374,6 +556,10 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 	j->mode = 0755;
 	strv_push(&j->argv, b->tc->cc);
 	strv_push(&j->argv, "-static");
+	if (b->gold)
+		strv_push(&j->argv, "-fuse-ld=gold");
+	strv_push_all(&j->argv, &b->env_ldflags);
+	strv_push(&j->argv, link_wrap_open);
 	strv_push(&j->argv, "-o");
 	strv_push(&j->argv, JOBS_OUTPUT);
 	strv_push(&j->argv, b->jobs->v[tool_obj_job].output);
@@ -390,8 +576,15 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 		j = &b->jobs->v[idx];
 	}
 	strv_push_all(&j->argv, &b->p->ldlibs);
+	if (project_tool_find(b->p, name))
+		strv_push_all(&j->argv, &project_tool_find(b->p, name)->ldlibs);
+	strv_push_all(&j->argv, &b->env_ldlibs);
 	for (size_t i = 0; i < sizeof(static_libs) / sizeof(static_libs[0]); i++)
 		strv_push(&j->argv, static_libs[i]);
+	/* Once more after -lelf: its elf_compat member supplies what elfutils
+	 * 0.192's libelf.a (trixie) calls but lacks; pulled only then. */
+	if (b->runtime_job != (size_t)-1)
+		strv_push(&j->argv, b->jobs->v[b->runtime_job].output);
 	j->color = true;
 	free(bin);
 	return idx;
@@ -435,7 +628,7 @@ static int add_runtime_jobs(struct build_ctx *b)
 		char *obj = xasprintf("%s/bpfpack-rt-%.*s.o", b->out_dir,
 				      (int)(strlen(srcs.v[i]) - 2), srcs.v[i]);
 		char *what = xasprintf("runtime/%s", srcs.v[i]);
-		size_t cc = add_cc_job_for(b, src, obj, what, false);
+		size_t cc = add_cc_job_for(b, src, obj, what, false, NULL);
 
 		strv_push(&b->jobs->v[ar].argv, obj);
 		jobs_add_dep(b->jobs, ar, cc);
@@ -504,17 +697,45 @@ static size_t add_embed_job(struct build_ctx *b, const char *name, size_t link_j
 			   b->jobs->v[obj_job].output);
 	jobs_add_dep(b->jobs, idx, link_job);
 	jobs_add_dep(b->jobs, idx, obj_job);
-	if (btfgen_job != (size_t)-1)
+	if (btfgen_job != (size_t)-1) {
 		jobs_add_dep(b->jobs, idx, btfgen_job);
+		/* Embedded BTF is read only through the runtime: say so when the
+		 * tool reaches libbpf by no path it covers (a light skeleton). */
+		b->jobs->v[idx].post = embed_check_runtime;
+	}
 	free(what);
 	free(bin);
 	return idx;
+}
+
+/* The first job of a tool's that failed: the tool's own jobs FIRST..LAST,
+ * then the shared ones it needs (helpers, the PCH, the runtime); NULL if
+ * none did. */
+static const struct job *tool_failed_job(const struct build_ctx *b, size_t first, size_t last,
+					 const size_t *helper_jobs)
+{
+	for (size_t i = first; i <= last; i++)
+		if (b->jobs->v[i].state == JOB_FAILED)
+			return &b->jobs->v[i];
+	for (size_t i = 0; i < b->p->helpers.n; i++)
+		if (b->jobs->v[helper_jobs[i]].state == JOB_FAILED)
+			return &b->jobs->v[helper_jobs[i]];
+	if (b->pch_job != (size_t)-1 && b->jobs->v[b->pch_job].state == JOB_FAILED)
+		return &b->jobs->v[b->pch_job];
+	if (b->runtime_job != (size_t)-1)
+		for (size_t i = 0; i < b->jobs->n; i++)
+			if (b->jobs->v[i].state == JOB_FAILED &&
+			    !strncmp(b->jobs->v[i].what, "runtime/", 8))
+				return &b->jobs->v[i];
+	return NULL;
 }
 
 int build_project(struct build_ctx *b)
 {
 	struct project *p = b->p;
 	size_t *helper_jobs = xcalloc(p->helpers.n, sizeof(*helper_jobs));
+	size_t *tool_first = xcalloc(b->selected.n + 1, sizeof(*tool_first));
+	size_t *tool_last = xcalloc(b->selected.n + 1, sizeof(*tool_last));
 	char *compdb_path;
 	struct jobs_stats stats;
 	int rc;
@@ -522,24 +743,30 @@ int build_project(struct build_ctx *b)
 	rc = prepare_vmlinux_h(b);
 	if (rc < 0)
 		goto out;
+	/* First: every BPF compile that uses it waits for it, so it should not
+	 * queue behind the runtime's compiles. */
+	add_pch_job(b);
+	b->gold = link_with_gold(b);
 	rc = add_runtime_jobs(b);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < p->helpers.n; i++)
-		helper_jobs[i] = add_cc_job(b, p->helpers.v[i]);
-	for (size_t i = 0; i < p->tools.n; i++) {
-		const char *name = p->tools.v[i];
-		size_t skel = add_bpf_jobs(b, name);
-		size_t bpf_obj = skel - 1;	/* add_bpf_jobs: BPF, GEN-OBJ, GEN-SKEL */
+		helper_jobs[i] = add_cc_job(b, p->helpers.v[i], NULL);
+	for (size_t i = 0; i < b->selected.n; i++) {
+		const char *name = b->selected.v[i];
+		const struct project_tool *t = project_tool_find(p, name);
+		size_t skel, bpf_obj, obj, link, btfgen = (size_t)-1;
 		char *user = xasprintf("%s.c", name);
-		size_t obj = add_cc_job(b, user);
-		size_t link, btfgen = (size_t)-1;
 
+		tool_first[i] = b->jobs->n;
+		skel = add_bpf_jobs(b, name);
+		bpf_obj = skel - 1;	/* add_bpf_jobs: BPF, GEN-OBJ, GEN-SKEL */
+		obj = add_cc_job(b, user, t ? &t->cflags : NULL);
 		jobs_add_dep(b->jobs, obj, skel);
 		link = add_link_job(b, name, obj, helper_jobs);
 		if (b->btf_kernels.n)
 			btfgen = add_btfgen_job(b, name, bpf_obj);
-		add_embed_job(b, name, link, bpf_obj, btfgen);
+		tool_last[i] = add_embed_job(b, name, link, bpf_obj, btfgen);
 		free(user);
 	}
 	/* compile_commands.json describes the native build, what clangd on
@@ -551,13 +778,34 @@ int build_project(struct build_ctx *b)
 		if (rc < 0)
 			goto out;
 	}
+	b->jobs->keep_going = b->keep_going;
 	rc = jobs_run(b->jobs, b->parallel, &stats);
+	if (rc == -EIO && b->keep_going) {
+		size_t failed = 0;
+
+		/* One line per tool that was not made, after everything else. */
+		for (size_t i = 0; i < b->selected.n; i++) {
+			const struct job *f;
+
+			if (b->jobs->v[tool_last[i]].state == JOB_DONE)
+				continue;
+			failed++;
+			f = tool_failed_job(b, tool_first[i], tool_last[i], helper_jobs);
+			report_error("%s: not built: %s failed on %s", b->selected.v[i],
+				     f ? fs_basename(f->argv.v[0]) : "a step",
+				     f ? f->what : "it");
+		}
+		report_error("%zu of %zu tool%s not built", failed, b->selected.n,
+			     b->selected.n == 1 ? "" : "s");
+	}
 	if (rc == 0 && stats.ran == 0)
 		fprintf(stderr, "bpfpack: build: no work to do\n");
 out:
 	free(b->vmlinux_h);
 	b->vmlinux_h = NULL;
 	free(helper_jobs);
+	free(tool_first);
+	free(tool_last);
 	return rc;
 }
 
@@ -596,6 +844,78 @@ static int cross_check_bin_dir(const struct build_ctx *b)
 	return 0;
 }
 
+/* The tools to build: NAMED (each must be a tool of P), else every tool but
+ * those [build] exclude names. */
+static int build_select_tools(const struct project *p, const struct strv *named,
+			      struct strv *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < p->exclude.n; i++)
+		if (!strv_contains(&p->tools, p->exclude.v[i]))
+			report_warn("bpfpack.ini: [build] exclude names '%s', which is no tool of "
+				    "this project", p->exclude.v[i]);
+	for (size_t i = 0; i < p->n_tool_settings; i++)
+		if (!strv_contains(&p->tools, p->tool_settings[i].name))
+			report_warn("bpfpack.ini: [tool %s]: no tool %s in this project",
+				    p->tool_settings[i].name, p->tool_settings[i].name);
+	for (size_t i = 0; i < named->n; i++) {
+		if (strv_contains(&p->tools, named->v[i])) {
+			strv_push(out, named->v[i]);
+			continue;
+		}
+		report_error("no tool '%s' in %s: a tool is an X.bpf.c with a matching X.c",
+			     named->v[i], p->root);
+		rc = -ENOENT;
+	}
+	if (rc < 0) {
+		struct buf list = {0};
+
+		for (size_t i = 0; i < p->tools.n; i++)
+			buf_printf(&list, "%s%s", i ? " " : "", p->tools.v[i]);
+		report_hint("its tools: %s", list.data);
+		buf_free(&list);
+		return rc;
+	}
+	if (named->n)
+		return 0;
+	for (size_t i = 0; i < p->tools.n; i++)
+		if (!strv_contains(&p->exclude, p->tools.v[i]))
+			strv_push(out, p->tools.v[i]);
+	if (!out->n) {
+		report_error("every tool of %s is excluded ([build] exclude in bpfpack.ini)", p->root);
+		report_hint("name the tools to build: `bpfpack build TOOL...`");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* VAR of the environment, split at whitespace (no shell quoting), onto OUT. */
+static void env_words(const char *var, struct strv *out)
+{
+	const char *v = getenv(var);
+	char *copy, *save = NULL;
+
+	if (!v || !*v)
+		return;
+	copy = xstrdup(v);
+	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+		strv_push(out, w);
+	free(copy);
+}
+
+/* make's conventions. They land on the command lines, so a change rebuilds
+ * what they touch (the command is each output's signature). */
+static void build_env_flags(struct build_ctx *b)
+{
+	env_words("CFLAGS", &b->env_cflags);
+	env_words("EXTRA_CFLAGS", &b->env_cflags);
+	env_words("BPF_CFLAGS", &b->env_bpf_cflags);
+	env_words("LDFLAGS", &b->env_ldflags);
+	env_words("EXTRA_LDFLAGS", &b->env_ldflags);
+	env_words("LDLIBS", &b->env_ldlibs);
+}
+
 static long cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -614,10 +934,13 @@ int cmd_build(int argc, char **argv)
 		{ "filter", required_argument, NULL, 'F' },
 		{ "arch", required_argument, NULL, 'A' },
 		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "keep-going", no_argument, NULL, 'k' },
+		{ "no-pch", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct build_ctx b = { .parallel = (int)cpu_count() };
+	struct strv named = {0};
 	struct strv cli_sources = {0};
 	const char *cli_filter = NULL;
 	char *arch_filter = NULL, *vmlinux_src = NULL, *top_out = NULL;
@@ -630,7 +953,7 @@ int cmd_build(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "C:j:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "C:j:vkh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			dir = optarg;
@@ -651,6 +974,12 @@ int cmd_build(int argc, char **argv)
 			break;
 		case 'D':
 			b.debug = true;
+			break;
+		case 'k':
+			b.keep_going = true;
+			break;
+		case 'P':
+			b.no_pch = true;
 			break;
 		case 'b': {
 			/* Absolute now: the build runs in the project root. */
@@ -691,12 +1020,20 @@ int cmd_build(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("build", 1);
-		strv_free(&cli_sources);
-		free(vmlinux_src);
-		return EXIT_USAGE;
+	/* TOOL...: build only those. */
+	for (int i = optind; i < argc; i++) {
+		const char *why;
+
+		if (project_name_check(argv[i], &why) < 0) {
+			report_error("'%s' cannot name a tool: %s", argv[i], why);
+			cmd_usage("build", 1);
+			strv_free(&cli_sources);
+			strv_free(&named);
+			free(vmlinux_src);
+			return EXIT_USAGE;
+		}
+		if (!strv_contains(&named, argv[i]))
+			strv_push(&named, argv[i]);
 	}
 	if (!b.arch)
 		b.arch = toolchain_arch_host();
@@ -712,6 +1049,10 @@ int cmd_build(int argc, char **argv)
 		rc = -EINVAL;
 		goto out_early;
 	}
+	rc = build_select_tools(&p, &named, &b.selected);
+	if (rc < 0)
+		goto out_early;
+	build_env_flags(&b);
 	/* --btf replaces the manifest's [btf] sources; --filter its filter. */
 	b.btf_sources = cli_sources.n ? &cli_sources : &p.btf_sources;
 	b.btf_filter = cli_filter ? cli_filter : p.btf_filter;
@@ -725,6 +1066,11 @@ int cmd_build(int argc, char **argv)
 	}
 	for (size_t i = 0; i < p.lone_bpf.n; i++)
 		report_warn("%s has no matching .c file: not built", p.lone_bpf.v[i]);
+	/* Before any work: the runtime and include/ come from the data dir. */
+	if (!toolchain_data_dir_require()) {
+		rc = -ENOENT;
+		goto out_early;
+	}
 	rc = toolchain_find_for(&tc, b.arch);
 	if (rc < 0)
 		goto out_early;
@@ -803,6 +1149,12 @@ out_early:
 	free(b.objcopy);
 	btf_source_list_free(&b.btf_kernels);
 	strv_free(&cli_sources);
+	strv_free(&named);
+	strv_free(&b.selected);
+	strv_free(&b.env_cflags);
+	strv_free(&b.env_bpf_cflags);
+	strv_free(&b.env_ldflags);
+	strv_free(&b.env_ldlibs);
 	toolchain_free(&tc);
 	project_free(&p);
 	if (rc == -EINTR) {

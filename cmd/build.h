@@ -35,6 +35,16 @@ struct build_ctx {
 	const char *btf_filter;
 	struct btf_source_list btf_kernels;	/* the sources expanded; empty: embed no BTF */
 	char *vmlinux_h;	/* generated OUT_DIR/vmlinux.h, or NULL when the project's is used */
+	bool keep_going;	/* -k: a failed tool does not stop the others */
+	bool no_pch;		/* --no-pch: every BPF compile parses vmlinux.h itself */
+	bool gold;		/* links with -fuse-ld=gold */
+	size_t pch_job;		/* the job precompiling vmlinux.h, or (size_t)-1 */
+	struct strv selected;	/* the tools to build (named, else all but [build] exclude) */
+	/* The make conventions from the environment, split at whitespace. */
+	struct strv env_cflags;		/* CFLAGS EXTRA_CFLAGS: user-space sources */
+	struct strv env_bpf_cflags;	/* BPF_CFLAGS: BPF sources */
+	struct strv env_ldflags;	/* LDFLAGS EXTRA_LDFLAGS: the link, before the objects */
+	struct strv env_ldlibs;		/* LDLIBS: the link, before bpfpack's libraries */
 };
 
 int build_project(struct build_ctx *b);

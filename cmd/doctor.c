@@ -12,7 +12,18 @@
  * a static link against the arch's multiarch libraries (an ELF of that
  * machine; it cannot run here), qemu for that machine and a busybox of that
  * arch for the guest. The running kernel's checks (BTF, loading BPF,
- * tracefs) say nothing about another machine and are left out. */
+ * tracefs) say nothing about another machine and are left out.
+ *
+ * Also checked, for the parts that need more than a build: bpfpack's data
+ * directory (templates, include, runtime), what vmtest needs (qemu for the
+ * arch, a static busybox, KVM or else qemu's TCG) and pahole for
+ * `btf from-debug`. On this machine a missing vmtest or pahole piece is a
+ * warning (builds work without it); with --arch it fails like the rest.
+ *
+ * The checks are one table, run in order; each reports through doctor_ok()
+ * / doctor_fail(), which print a line at once (or, with --json, collect the
+ * results for one JSON document at the end). One summary line ends the text
+ * report. */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,13 +66,32 @@
 #define DOCTOR_CAP_PERFMON 38
 #define DOCTOR_CAP_BPF 39
 
+enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
+
+static const char *const doctor_status_names[] = { "ok", "warn", "fail" };
+
+/* One check's outcome, kept for --json. */
+struct doctor_result {
+	char *check;
+	enum doctor_status status;
+	char *message;
+	char *fix;	/* NULL when it passed */
+};
+
 struct doctor {
 	const struct toolchain_arch *arch;	/* the target; NULL: this machine (unknown arch) */
 	bool cross;	/* ARCH is not this machine's */
+	bool json;	/* --json: collect, print one document at the end */
 	char *tmpdir;	/* scratch for the compile and link checks; NULL if it could not be made */
 	char *clang;	/* NULL when no clang was found */
 	char *cc;	/* NULL when no C compiler was found */
+	char *qemu;	/* NULL when no qemu for the arch was found */
+	const char *only_for;	/* the running check is needed only by this ("vmtest"); NULL: by builds */
 	int failed;	/* number of failed checks */
+	int warned;	/* number of checks failed that only vmtest or btf from-debug need */
+	int passed;
+	struct doctor_result *results;
+	size_t n_results;
 };
 
 /* The smallest program that exercises what every bpfpack tool needs from
@@ -116,31 +146,65 @@ static void doctor_ok(struct doctor *d, const char *check, const char *fmt, ...)
 static void doctor_fail(struct doctor *d, const char *check, const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+static void doctor_record(struct doctor *d, const char *check, enum doctor_status status,
+			  const char *fix, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void doctor_record(struct doctor *d, const char *check, enum doctor_status status,
+			  const char *fix, const char *fmt, va_list ap)
+{
+	struct doctor_result *r;
+	struct buf msg = {0};
+	char *text = NULL;
+
+	if (status == DOCTOR_FAIL && d->only_for && !d->cross)
+		status = DOCTOR_WARN;
+	if (status == DOCTOR_OK)
+		d->passed++;
+	else if (status == DOCTOR_WARN)
+		d->warned++;
+	else
+		d->failed++;
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	buf_append_str(&msg, text ? text : "(out of memory)");
+	free(text);
+	if (status == DOCTOR_WARN)
+		buf_printf(&msg, " (needed by %s only)", d->only_for);
+	if (d->json) {
+		d->results = xrealloc(d->results, (d->n_results + 1) * sizeof(*d->results));
+		r = &d->results[d->n_results++];
+		r->check = xstrdup(check);
+		r->status = status;
+		r->message = xstrdup(msg.data ? msg.data : "");
+		r->fix = fix ? xstrdup(fix) : NULL;
+	} else {
+		printf("%-5s %s: %s", status == DOCTOR_OK ? "ok" : status == DOCTOR_WARN ? "warn" : "FAIL",
+		       check, msg.data ? msg.data : "");
+		if (status != DOCTOR_OK)
+			printf(" — fix: %s", fix);
+		putchar('\n');
+		/* Children may write to our stderr between checks; keep lines in order. */
+		fflush(stdout);
+	}
+	buf_free(&msg);
+}
+
 static void doctor_ok(struct doctor *d, const char *check, const char *fmt, ...)
 {
 	va_list ap;
 
-	(void)d;
-	printf("ok    %s: ", check);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	doctor_record(d, check, DOCTOR_OK, NULL, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	/* Children may write to our stderr between checks; keep lines in order. */
-	fflush(stdout);
 }
 
 static void doctor_fail(struct doctor *d, const char *check, const char *fix, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->failed++;
-	printf("FAIL  %s: ", check);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	doctor_record(d, check, DOCTOR_FAIL, fix, fmt, ap);
 	va_end(ap);
-	printf(" — fix: %s\n", fix);
-	fflush(stdout);
 }
 
 /* strndup that aborts on OOM like the rest of buf.h's x* helpers. */
@@ -695,11 +759,41 @@ out:
 	buf_free(&archives);
 }
 
+/* The runtime's elf_compat.c compiled into an archive in the scratch dir;
+ * NULL without a data dir or when it does not build (the link then says
+ * what is missing). */
+static char *doctor_compat_archive(struct doctor *d)
+{
+	const char *data = toolchain_data_dir_find();
+	char *src, *obj, *lib = NULL, *ar;
+
+	if (!data || !d->tmpdir)
+		return NULL;
+	src = fs_path_join(data, "runtime/elf_compat.c");
+	obj = fs_path_join(d->tmpdir, "elf_compat.o");
+	ar = d->cross ? toolchain_find_cross(d->arch, "ar", NULL) : proc_find_program("ar");
+	char *cc_argv[] = { d->cc, "-O2", "-c", "-o", obj, src, NULL };
+
+	if (ar && fs_exists(src) && doctor_run(cc_argv, NULL, NULL) == 0) {
+		lib = fs_path_join(d->tmpdir, "libbpfpack-compat.a");
+		char *ar_argv[] = { ar, "rcs", lib, obj, NULL };
+
+		if (doctor_run(ar_argv, NULL, NULL) != 0) {
+			free(lib);
+			lib = NULL;
+		}
+	}
+	free(ar);
+	free(obj);
+	free(src);
+	return lib;
+}
+
 static void doctor_check_static_libs(struct doctor *d)
 {
 	const char *check = "static-libs";
 	struct buf out = {0}, err = {0};
-	char *src, *exe = NULL, *ver = NULL;
+	char *src, *exe = NULL, *ver = NULL, *compat = NULL;
 	int rc;
 
 	if (!d->cc) {
@@ -713,8 +807,11 @@ static void doctor_check_static_libs(struct doctor *d)
 		return;
 	}
 	exe = fs_path_join(d->tmpdir, "static");
-	/* The exact libraries and order the build links every tool with. */
-	char *link_argv[] = { d->cc, "-static", "-o", exe, src, "-lbpf", "-lelf", "-lz", "-lzstd", NULL };
+	/* The libraries the build links every tool with, and after them, as
+	 * the build does, an archive of the runtime's elf_compat (what
+	 * elfutils 0.192's libelf.a lacks). */
+	compat = doctor_compat_archive(d);
+	char *link_argv[] = { d->cc, "-static", "-o", exe, src, "-lbpf", "-lelf", "-lz", "-lzstd", compat, NULL };
 
 	rc = doctor_run(link_argv, NULL, &err);
 	if (rc != 0) {
@@ -750,6 +847,7 @@ static void doctor_check_static_libs(struct doctor *d)
 	else
 		doctor_ok(d, check, "cc -static -lbpf -lelf -lz -lzstd links (could not run it from %s)", d->tmpdir);
 out:
+	free(compat);
 	free(ver);
 	free(exe);
 	free(src);
@@ -879,8 +977,8 @@ static void doctor_check_qemu(struct doctor *d)
 	const struct vm_machine *m = vm_machine_find(d->arch->name);
 	const char *want = getenv(m->qemu_env);
 	struct buf out = {0};
-	char *qemu, *fix = xasprintf("install %s (tests/setup-arm64.sh does) or set %s",
-				     m->qemu_package, m->qemu_env);
+	char *qemu, *fix = xasprintf("install %s (%s does) or set %s", m->qemu_package,
+				     d->cross ? "tests/setup-arm64.sh" : "./build.sh", m->qemu_env);
 	int rc;
 
 	qemu = proc_find_program(want && *want ? want : m->qemu);
@@ -900,11 +998,147 @@ static void doctor_check_qemu(struct doctor *d)
 			    qemu, rc);
 		goto out;
 	}
-	doctor_ok(d, check, "%s (for vmtest --arch %s)", qemu, d->arch->name);
+	doctor_ok(d, check, "%s (for vmtest%s%s)", qemu, d->cross ? " --arch " : "", d->cross ? d->arch->name : "");
+	d->qemu = qemu;
+	qemu = NULL;
 out:
 	free(qemu);
 	free(fix);
 	buf_free(&out);
+}
+
+/* How vmtest's guests will run: KVM when /dev/kvm can run this machine's
+ * kind, else qemu's TCG emulator, which must then be built into qemu. */
+static void doctor_check_vm_accel(struct doctor *d)
+{
+	const char *check = "vm-accel";
+	const struct vm_machine *m = vm_machine_find(d->arch->name);
+	struct buf out = {0};
+	int rc;
+
+	if (!d->qemu) {
+		doctor_fail(d, check, "fix the qemu check first", "no qemu to ask (see the qemu check)");
+		return;
+	}
+	if (vm_kvm_usable(m)) {
+		doctor_ok(d, check, "KVM (/dev/kvm runs %s guests)", d->arch->name);
+		return;
+	}
+	char *argv[] = { d->qemu, "-accel", "help", NULL };
+
+	rc = doctor_run(argv, &out, NULL);
+	if (rc != 0 || !strstr(doctor_str(&out), "\ntcg")) {
+		doctor_fail(d, check, "install a qemu with TCG (Debian's qemu-system packages have it), or use a machine with KVM",
+			    "no usable KVM and `%s -accel help` (exit %d) lists no tcg", d->qemu, rc);
+	} else {
+		doctor_ok(d, check, "TCG: no KVM for %s guests here (/dev/kvm absent, not accessible, or a CPU without vmx/svm); "
+			  "guests run emulated, slower", d->arch->name);
+	}
+	buf_free(&out);
+}
+
+/* Whether the ELF at PATH is for this machine and has no program
+ * interpreter (static). Returns 1, 0, or -errno (-ENOEXEC: not ELF64). */
+static int doctor_elf_is_static(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph)) {
+		close(fd);
+		return -ENOEXEC;
+	}
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (Elf64_Off)i * sizeof(ph))) != (ssize_t)sizeof(ph)) {
+			rc = -ENOEXEC;
+			break;
+		}
+		if (ph.p_type == PT_INTERP) {
+			rc = 0;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/* The busybox this machine's guests run: found as vmtest finds it ($BUSYBOX,
+ * /bin/busybox, PATH); the guest has no libraries, so it must be static. */
+static void doctor_check_busybox(struct doctor *d)
+{
+	const char *check = "busybox";
+	const char *fix = "install busybox-static (./build.sh does) or set BUSYBOX to a static busybox";
+	const char *want = getenv("BUSYBOX");
+	char *bb;
+	int st;
+
+	if (!want || !*want)
+		want = fs_exists("/bin/busybox") ? "/bin/busybox" : "busybox";
+	bb = proc_find_program(want);
+	if (!bb) {
+		doctor_fail(d, check, fix, "%s%s not found (vmtest's guests run it)",
+			    getenv("BUSYBOX") && *getenv("BUSYBOX") ? "BUSYBOX=" : "", want);
+		return;
+	}
+	st = doctor_elf_is_static(bb);
+	if (st < 0)
+		doctor_fail(d, check, fix, "%s is not a 64-bit ELF program: %s", bb, strerror(-st));
+	else if (doctor_elf_machine(bb) != (int)d->arch->elf_machine)
+		doctor_fail(d, check, fix, "%s is not an %s program", bb, d->arch->name);
+	else if (!st)
+		doctor_fail(d, check, fix, "%s is dynamically linked; the guest has no libraries", bb);
+	else
+		doctor_ok(d, check, "%s, static (for vmtest)", bb);
+	free(bb);
+}
+
+/* pahole (dwarves) encodes BTF from DWARF for `btf from-debug`. */
+static void doctor_check_pahole(struct doctor *d)
+{
+	const char *check = "pahole";
+	const char *fix = "install dwarves (./build.sh does)";
+	struct buf out = {0};
+	char *pahole = proc_find_program("pahole"), *line = NULL;
+	int rc;
+
+	if (!pahole) {
+		doctor_fail(d, check, fix, "no pahole in PATH (btf from-debug runs it on a vmlinux with DWARF)");
+		return;
+	}
+	char *argv[] = { pahole, "--version", NULL };
+
+	rc = doctor_run(argv, &out, NULL);
+	line = doctor_pick_line(doctor_str(&out), NULL, NULL);
+	if (rc != 0 || !*line)
+		doctor_fail(d, check, fix, "`%s --version` failed (exit %d)", pahole, rc);
+	else
+		doctor_ok(d, check, "%s %s (for btf from-debug)", pahole, line);
+	free(line);
+	free(pahole);
+	buf_free(&out);
+}
+
+/* bpfpack's own templates, headers and runtime, without which neither
+ * `new` nor `build` can work. */
+static void doctor_check_data_dir(struct doctor *d)
+{
+	const char *check = "data-dir";
+	const char *dir = toolchain_data_dir_find();
+	const char *env = getenv("BPFPACK_HOME");
+
+	if (dir)
+		doctor_ok(d, check, "%s (templates/, include/, runtime/)%s", dir,
+			  env && *env ? " from BPFPACK_HOME" : "");
+	else
+		doctor_fail(d, check, "install bpfpack with `make install` or its .deb, or set BPFPACK_HOME to the directory "
+			    "holding templates/, include/ and runtime/",
+			    env && *env ? "BPFPACK_HOME=%s lacks templates/, include/ or runtime/" :
+			    "no templates/, include/ and runtime/ beside this binary nor in ../share/bpfpack%s",
+			    env && *env ? env : "");
 }
 
 /* The busybox an arm64 guest runs: found as vmtest finds it and, from a
@@ -975,10 +1209,95 @@ static int doctor_libbpf_print(enum libbpf_print_level level, const char *fmt, v
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Which runs a check belongs to. */
+#define DOCTOR_NATIVE 1u	/* this machine's target */
+#define DOCTOR_CROSS 2u		/* --arch for another machine */
+#define DOCTOR_BOTH (DOCTOR_NATIVE | DOCTOR_CROSS)
+
+/* Every check, in order: each after the ones it depends on (clang-bpf on
+ * clang, static-libs on cc and the data dir, vm-accel on qemu). ONLY_FOR
+ * names the one feature that needs it; on this machine its failure is a
+ * warning. */
+static const struct doctor_check {
+	void (*run)(struct doctor *d);
+	unsigned int when;
+	const char *only_for;
+} doctor_checks[] = {
+	{ doctor_check_data_dir, DOCTOR_BOTH, NULL },
+	{ doctor_check_clang, DOCTOR_BOTH, NULL },
+	{ doctor_check_clang_bpf, DOCTOR_BOTH, NULL },
+	{ doctor_check_bpftool, DOCTOR_BOTH, NULL },
+	{ doctor_check_cc, DOCTOR_BOTH, NULL },	/* cross: cross-cc and cross-binutils */
+	{ doctor_check_libbpf_headers, DOCTOR_BOTH, NULL },
+	{ doctor_check_static_libs, DOCTOR_BOTH, NULL },
+	/* The running kernel says nothing about another machine's. */
+	{ doctor_check_kernel_btf, DOCTOR_NATIVE, NULL },
+	{ doctor_check_bpf_permission, DOCTOR_NATIVE, NULL },
+	{ doctor_check_tracefs, DOCTOR_NATIVE, NULL },
+	{ doctor_check_qemu, DOCTOR_BOTH, "vmtest" },
+	{ doctor_check_vm_accel, DOCTOR_BOTH, "vmtest" },
+	{ doctor_check_busybox, DOCTOR_NATIVE, "vmtest" },
+	{ doctor_check_guest_busybox, DOCTOR_CROSS, "vmtest" },
+	{ doctor_check_pahole, DOCTOR_NATIVE, "btf from-debug" },
+};
+
+static void doctor_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* --json: one document, for CI:
+ * {"target":"x86_64","cross":false,"checks":[{"name":..,"status":"ok"|"warn"|"fail",
+ *  "message":..,"fix":..|null},...],"ok":N,"warn":N,"fail":N} */
+static void doctor_print_json(const struct doctor *d)
+{
+	printf("{\"target\":");
+	if (d->arch)
+		doctor_json_str(d->arch->name);
+	else
+		printf("null");
+	printf(",\"cross\":%s,\"checks\":[", d->cross ? "true" : "false");
+	for (size_t i = 0; i < d->n_results; i++) {
+		const struct doctor_result *r = &d->results[i];
+
+		printf("%s{\"name\":", i ? "," : "");
+		doctor_json_str(r->check);
+		printf(",\"status\":\"%s\",\"message\":", doctor_status_names[r->status]);
+		doctor_json_str(r->message);
+		printf(",\"fix\":");
+		if (r->fix)
+			doctor_json_str(r->fix);
+		else
+			printf("null");
+		putchar('}');
+	}
+	printf("],\"ok\":%d,\"warn\":%d,\"fail\":%d}\n", d->passed, d->warned, d->failed);
+}
+
+/* The last line of the text report. */
+static void doctor_print_summary(const struct doctor *d)
+{
+	printf("summary: %d ok, %d failed, %d warning%s: %s\n", d->passed, d->failed, d->warned,
+	       d->warned == 1 ? "" : "s",
+	       d->failed ? "builds need the failed checks fixed" :
+	       d->warned ? "ready to build; the warnings name what else needs fixing" :
+	       d->cross ? "ready to build and vmtest for this arch" : "ready to build, run and vmtest tools");
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "arch", required_argument, NULL, 'A' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1002,6 +1321,9 @@ int cmd_doctor(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'J':
+			d.json = true;
+			break;
 		default:
 			if (optopt)
 				report_error("unknown option '-%c'", optopt);
@@ -1018,7 +1340,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 
 	d.cross = toolchain_arch_is_cross(d.arch);
-	if (d.cross) {
+	if (d.cross && !d.json) {
 		const struct toolchain_arch *host = toolchain_arch_host();
 
 		printf("target: %s (cross build from %s)\n", d.arch->name, host ? host->name : "this machine");
@@ -1029,29 +1351,40 @@ int cmd_doctor(int argc, char **argv)
 	if (fs_mkdtemp("bpfpack-doctor", &d.tmpdir) < 0)
 		d.tmpdir = NULL;
 
-	/* Ordered so a check comes after the ones it depends on. */
-	doctor_check_clang(&d);
-	doctor_check_clang_bpf(&d);
-	doctor_check_bpftool(&d);
-	doctor_check_cc(&d);
-	doctor_check_libbpf_headers(&d);
-	doctor_check_static_libs(&d);
-	if (d.cross) {
-		/* What vmtest needs for the arch; this machine's kernel says
-		 * nothing about another machine's. */
-		doctor_check_qemu(&d);
-		doctor_check_guest_busybox(&d);
-	} else {
-		doctor_check_kernel_btf(&d);
-		doctor_check_bpf_permission(&d);
-		doctor_check_tracefs(&d);
+	for (size_t i = 0; i < sizeof(doctor_checks) / sizeof(doctor_checks[0]); i++) {
+		const struct doctor_check *ck = &doctor_checks[i];
+
+		if (!(ck->when & (d.cross ? DOCTOR_CROSS : DOCTOR_NATIVE)))
+			continue;
+		d.only_for = ck->only_for;
+		if (ck->only_for && !strcmp(ck->only_for, "vmtest") && !d.arch) {
+			/* vmtest boots only machines bpfpack knows; say so once. */
+			if (ck->run == doctor_check_qemu)
+				doctor_fail(&d, "qemu", "run vmtest on x86_64 or arm64",
+					    "vmtest has no VM machine for this architecture (it knows %s)",
+					    toolchain_arch_list());
+			continue;
+		}
+		ck->run(&d);
 	}
+	d.only_for = NULL;
+	if (d.json)
+		doctor_print_json(&d);
+	else
+		doctor_print_summary(&d);
 
 	if (d.tmpdir)
 		fs_rm_rf(d.tmpdir);
 	libbpf_set_print(old_print);
+	for (size_t i = 0; i < d.n_results; i++) {
+		free(d.results[i].check);
+		free(d.results[i].message);
+		free(d.results[i].fix);
+	}
+	free(d.results);
 	free(d.tmpdir);
 	free(d.clang);
 	free(d.cc);
+	free(d.qemu);
 	return d.failed ? EXIT_FAIL : EXIT_OK;
 }

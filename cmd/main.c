@@ -19,6 +19,9 @@ static const struct cmd commands[] = {
 	  "Creates DIR/NAME/ (DIR defaults to .) from templates/TEMPLATE: NAME.bpf.c,\n"
 	  "NAME.c, NAME.h, bpfpack.ini, README.md and .gitignore. NAME must be a C\n"
 	  "identifier: it names the tool and its libbpf skeleton.\n"
+	  "Inside a project (a bpfpack.ini in DIR or above it), adds the tool to that\n"
+	  "project instead: NAME.bpf.c, NAME.c and NAME.h in its root, /NAME in its\n"
+	  ".gitignore.\n"
 	  "\n"
 	  "  -t, --template T  template to use (default: tracepoint)\n"
 	  "  -C, --dir DIR     create the project inside DIR\n"
@@ -36,8 +39,8 @@ static const struct cmd commands[] = {
 	  "                 (default: the running kernel's /sys/kernel/btf/vmlinux)\n"
 	  "  -o, --output F write to F (atomically) instead of stdout\n" },
 	{ "build", cmd_build, "build every tool of the project into a static binary",
-	  "usage: bpfpack build [-C DIR] [-j N] [-v] [--debug] [--btf SOURCE]... [--filter SPEC]\n"
-	  "                     [--arch ARCH] [--vmlinux SOURCE]\n"
+	  "usage: bpfpack build [-C DIR] [-j N] [-k] [-v] [--debug] [--btf SOURCE]... [--filter SPEC]\n"
+	  "                     [--arch ARCH] [--vmlinux SOURCE] [TOOL...]\n"
 	  "\n"
 	  "Builds the project that holds the current directory (the nearest directory\n"
 	  "upwards with a bpfpack.ini, else the current directory). Every X.bpf.c with a\n"
@@ -45,9 +48,14 @@ static const struct cmd commands[] = {
 	  "tool. Intermediate files go to .output/, binaries to the project directory.\n"
 	  "With kernel BTF sources (--btf, or [btf] sources in bpfpack.ini) each tool\n"
 	  "carries BTF minimized for each of those kernels, for kernels without BTF.\n"
+	  "TOOL...: build only those tools (default: every tool but [build] exclude).\n"
+	  "CFLAGS, EXTRA_CFLAGS, BPF_CFLAGS, LDFLAGS, EXTRA_LDFLAGS and LDLIBS from the\n"
+	  "environment are added to the commands (a change rebuilds what they touch).\n"
 	  "\n"
 	  "  -C, --dir DIR       build the project in DIR\n"
 	  "  -j, --jobs N        run up to N compilers at once (default: number of CPUs)\n"
+	  "  -k, --keep-going    a failing tool does not stop the others; at the end one\n"
+	  "                      line per tool not built, exit 1\n"
 	  "  -v, --verbose       print every command as it runs\n"
 	  "      --debug         build user space with -O0 -g (the BPF side is always -O2 -g)\n"
 	  "      --btf SOURCE    kernel BTF to embed: a BTF file, vmlinux, kernel image, .deb,\n"
@@ -71,6 +79,7 @@ static const struct cmd commands[] = {
 	  "       bpfpack btf embed TOOL --btf SOURCE... [--filter SPEC] [-j N]\n"
 	  "       bpfpack btf embed TOOL --set SET\n"
 	  "       bpfpack btf from-debug VMLINUX_OR_DBG_DEB -o OUT.btf\n"
+	  "       bpfpack btf extract TOOL_OR_SET --release R -o FILE [--object OBJ]\n"
 	  "\n"
 	  "gen: minimizes each kernel's BTF for the project's BPF objects (.output/X.bpf.o;\n"
 	  "run `bpfpack build` first) with bpftool gen min_core_btf, in parallel and cached\n"
@@ -81,6 +90,8 @@ static const struct cmd commands[] = {
 	  "embed: replaces the BTF set inside an already-built tool binary.\n"
 	  "from-debug: encodes BTF from a kernel's DWARF with pahole (a vmlinux with debug\n"
 	  "info, .xz-compressed or not, or a linux-image-*-dbg .deb).\n"
+	  "extract: writes one kernel's minimized BTF (raw BTF) out of a built tool or a\n"
+	  "set file (.output/X.btfset), for debugging or for BPFPACK_BTF.\n"
 	  "\n"
 	  "  --btf SOURCE     kernel BTF: a BTF file, vmlinux, kernel image, .deb, btfhub\n"
 	  "                   .btf.tar.xz or btfhub-archive directory (repeatable; default:\n"
@@ -93,7 +104,8 @@ static const struct cmd commands[] = {
 	  "                   partial set for `btf merge` (default: .output/X.K-of-N.btfpart)\n"
 	  "  --set SET        embed: this set (from `btf merge`) instead of making one\n"
 	  "  -j, --jobs N     kernels minimized at once (default: number of CPUs)\n"
-	  "  -C, --dir DIR    the project in DIR\n" },
+	  "  -C, --dir DIR    the project in DIR\n"
+	  "  --release R      extract: the kernel, R or DISTRO/VERSION/ARCH/R\n" },
 	{ "check", cmd_check, "predict on which kernels each tool loads and attaches",
 	  "usage: bpfpack check [-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]...\n"
 	  "                     [--object OBJ]... [--json | --markdown] [--require SPEC] [-j N]\n"
@@ -179,16 +191,21 @@ static const struct cmd commands[] = {
 	  "\n"
 	  "  -C, --dir DIR  clean the project in DIR\n" },
 	{ "doctor", cmd_doctor, "check the toolchain and the kernel",
-	  "usage: bpfpack doctor [--arch ARCH]\n"
+	  "usage: bpfpack doctor [--arch ARCH] [--json]\n"
 	  "\n"
-	  "Checks clang and its BPF target, bpftool, libbpf headers and static libraries,\n"
-	  "the C compiler, the running kernel's BTF and the permission to load BPF.\n"
+	  "Checks bpfpack's data directory, clang and its BPF target, bpftool, libbpf\n"
+	  "headers and static libraries, the C compiler, the running kernel's BTF and\n"
+	  "the permission to load BPF; for vmtest qemu, KVM or TCG and a static busybox,\n"
+	  "for btf from-debug pahole (those are warnings: builds work without them).\n"
 	  "With --arch for another arch: the BPF compile for it, the cross compiler and\n"
 	  "binutils, the :arm64 static libraries, qemu-system-aarch64 and an arm64\n"
 	  "busybox (the running kernel's checks are left out).\n"
-	  "Each failing check says how to fix it; the exit status is 1 if any failed.\n"
+	  "Each failing check says how to fix it; a summary line ends the report; the\n"
+	  "exit status is 1 if any failed.\n"
 	  "\n"
-	  "  --arch ARCH   check the toolchain for ARCH (x86_64, arm64)\n" },
+	  "  --arch ARCH   check the toolchain for ARCH (x86_64, arm64)\n"
+	  "  --json        one JSON document: each check's name, status (ok, warn, fail),\n"
+	  "                message and fix, and the counts\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

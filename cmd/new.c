@@ -64,6 +64,102 @@ static int move_entries(const char *src, const char *dest)
 	return rc;
 }
 
+/* Appends "/NAME" to the project's .gitignore (made when missing) unless a
+ * line already says so. */
+static int gitignore_add_tool(const char *root, const char *name)
+{
+	char *path = fs_path_join(root, ".gitignore");
+	char *line = xasprintf("/%s", name);
+	struct buf old = {0}, out = {0};
+	bool present = false;
+	int rc = 0;
+
+	if (fs_exists(path) && (rc = fs_read_file(path, &old)) < 0)
+		goto out;
+	for (char *p = old.data; p && *p;) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if ((len == strlen(line) && !strncmp(p, line, len)) ||
+		    (len == strlen(name) && !strncmp(p, name, len)))
+			present = true;
+		p = nl ? nl + 1 : NULL;
+	}
+	if (present)
+		goto out;
+	if (old.len)
+		buf_append(&out, old.data, old.len);
+	if (old.len && old.data[old.len - 1] != '\n')
+		buf_append(&out, "\n", 1);
+	buf_printf(&out, "%s\n", line);
+	rc = fs_write_atomic(path, out.data, out.len, 0644);
+out:
+	buf_free(&old);
+	buf_free(&out);
+	free(line);
+	free(path);
+	return rc;
+}
+
+/* `bpfpack new NAME` in (or -C) an existing project: adds the tool's own files
+ * of template TMPL (NAME.bpf.c, NAME.c, NAME.h) to the project root and a
+ * line to its .gitignore, instead of nesting a second project. Files that
+ * exist are never replaced without FORCE. */
+static int new_add_tool(const char *templates_dir, const char *tmpl, const char *name,
+			const char *root, bool force)
+{
+	static const char *const suffixes[] = { ".bpf.c", ".c", ".h" };
+	struct template_vars vars = { .name = name };
+	char *staging = xasprintf("%s/.%s%sXXXXXX", root, name, FS_TEMP_MARK);
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && !force; i++) {
+		char *f = xasprintf("%s/%s%s", root, name, suffixes[i]);
+
+		if (fs_exists(f)) {
+			report_error("%s exists: the project %s already has a tool or file named %s",
+				     f, root, name);
+			report_hint("choose another NAME, or pass --force to replace its files");
+			rc = -EEXIST;
+		}
+		free(f);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		free(staging);
+		return rc;
+	}
+	if (!mkdtemp(staging)) {
+		rc = -errno;
+		report_error("cannot create a directory in %s: %s", root, strerror(errno));
+		free(staging);
+		return rc;
+	}
+	rc = template_instantiate(templates_dir, tmpl, &vars, staging);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && rc == 0; i++) {
+		char *from = xasprintf("%s/%s%s", staging, name, suffixes[i]);
+		char *to = xasprintf("%s/%s%s", root, name, suffixes[i]);
+
+		if (fs_exists(from) && rename(from, to) < 0) {
+			rc = -errno;
+			report_error("cannot write %s: %s", to, strerror(errno));
+		}
+		free(from);
+		free(to);
+	}
+	if (rc == 0)
+		rc = gitignore_add_tool(root, name);
+	fs_rm_rf(staging);
+	free(staging);
+	if (rc < 0)
+		return rc;
+	printf("added tool %s to %s from template '%s': %s.bpf.c, %s.c, %s.h\n", name, root, tmpl,
+	       name, name, name);
+	printf("next: bpfpack build -C %s %s && sudo %s/%s\n", root, name, root, name);
+	return 0;
+}
+
 int cmd_new(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,6 +200,8 @@ int cmd_new(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!toolchain_data_dir_require())
+		return EXIT_FAIL;
 	templates_dir = fs_path_join(toolchain_data_dir(), "templates");
 	if (list) {
 		rc = list_templates(templates_dir);
@@ -153,6 +251,17 @@ int cmd_new(int argc, char **argv)
 		report_error("cannot create the project in %s: not a directory", dir);
 		free(templates_dir);
 		return EXIT_FAIL;
+	}
+	/* Inside a project (a bpfpack.ini here or above): add a tool to it. */
+	{
+		struct project proj;
+
+		if (project_discover(dir, &proj) == 0 && proj.has_manifest) {
+			rc = new_add_tool(templates_dir, tmpl, name, proj.root, force);
+			project_free(&proj);
+			goto out;
+		}
+		project_free(&proj);
 	}
 	target = fs_path_join(dir, name);
 	empty = 1;

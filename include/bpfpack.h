@@ -13,6 +13,11 @@
  *	skel = mytool_bpf__open_opts(&open_opts);
  *	err = mytool_bpf__load(skel);
  *	bpfpack_btf_cleanup();	// right after load: libbpf has read the BTF
+ *
+ * The call is optional: `bpfpack build` links every tool with libbpf's
+ * object-open functions wrapped (runtime/bpfpack_open.c), so an object opened
+ * with no btf_custom_path gets the same choice anyway. Calling setup gives the
+ * tool its own -v line and error handling, and nothing is decided twice.
  */
 #ifndef BPFPACK_H
 #define BPFPACK_H

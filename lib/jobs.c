@@ -17,8 +17,6 @@
 #include "proc.h"
 #include "report.h"
 
-enum { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
 static volatile sig_atomic_t jobs_signal;
 
 static void on_signal(int sig)
@@ -349,6 +347,7 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	size_t done = 0, running = 0;
+	bool failed = false;
 	mode_t old_mask;
 	int rc = 0;
 
@@ -371,10 +370,21 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 
 		for (size_t i = 0; i < jobs->n && !rc && !jobs_signal; i++) {
 			struct job *j = &jobs->v[i];
-			bool ready = j->state == JOB_WAITING;
+			bool ready = j->state == JOB_WAITING, blocked = false;
 
-			for (size_t d = 0; d < j->n_deps && ready; d++)
-				ready = jobs->v[j->deps[d]].state == JOB_DONE;
+			for (size_t d = 0; d < j->n_deps && ready; d++) {
+				int ds = jobs->v[j->deps[d]].state;
+
+				blocked = ds == JOB_FAILED || ds == JOB_SKIPPED;
+				ready = ds == JOB_DONE;
+			}
+			if (blocked) {
+				/* Only reached with keep_going: a failure stops the run otherwise. */
+				j->state = JOB_SKIPPED;
+				done++;
+				progress = true;
+				continue;
+			}
 			if (!ready)
 				continue;
 			if (!job_is_stale(jobs, j)) {
@@ -390,6 +400,13 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 			if (rc == 0) {
 				running++;
 				progress = true;
+			} else if (jobs->keep_going && rc != -EINTR) {
+				/* The program could not start (reported): this job fails. */
+				j->state = JOB_FAILED;
+				failed = true;
+				done++;
+				progress = true;
+				rc = 0;
 			}
 		}
 		if (rc || jobs_signal)
@@ -425,7 +442,12 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 				done++;
 			} else {
 				j->state = JOB_FAILED;
-				rc = -EIO;
+				if (jobs->keep_going) {
+					failed = true;
+					done++;
+				} else {
+					rc = -EIO;
+				}
 			}
 			break;
 		}
@@ -437,6 +459,8 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 		/* After a failure, let the running commands finish and report. */
 		jobs_abort_running(jobs, 0);
 	}
+	if (!rc && failed)
+		rc = -EIO;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	umask(old_mask);

@@ -46,10 +46,16 @@ struct job {
 	long long started_ns;	/* when the command started (wall clock) */
 };
 
+/* A job's state; after jobs_run every job is DONE, FAILED (its command
+ * failed or could not start) or SKIPPED (a job it needs failed: only with
+ * keep_going; else the run stopped and it stays WAITING). */
+enum { JOB_WAITING, JOB_RUNNING, JOB_DONE, JOB_FAILED, JOB_SKIPPED };
+
 struct jobs {
 	struct job *v;
 	size_t n;
 	size_t cap;
+	bool keep_going;	/* a failed job stops only the jobs that need it */
 	const char *sig_dir;	/* where the command line of each output is kept, as
 				 * FILENAME.cmd: outputs must have distinct file names */
 };
@@ -64,7 +70,8 @@ struct jobs_stats {
 };
 
 /* Runs the graph with up to PARALLEL commands at once. Stops starting new jobs
- * at the first failure and waits for the running ones. Returns 0, -EIO when a
+ * at the first failure and waits for the running ones; with keep_going, runs
+ * every job whose dependencies all succeeded and skips the others. Returns 0, -EIO when a
  * command failed (its diagnostics already printed, one line reported), or
  * -ENOENT (or another -errno) when a program could not be started, or
  * -EINTR when SIGINT/SIGTERM arrived (children killed, temp files removed). */

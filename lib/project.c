@@ -114,6 +114,40 @@ struct manifest_ctx {
 	int err;
 };
 
+const struct project_tool *project_tool_find(const struct project *p, const char *tool)
+{
+	for (size_t i = 0; i < p->n_tool_settings; i++)
+		if (!strcmp(p->tool_settings[i].name, tool))
+			return &p->tool_settings[i];
+	return NULL;
+}
+
+/* The settings of [tool NAME] (NAME as written after "tool "), made on first
+ * use; NULL (reported) when NAME cannot name a tool. */
+static struct project_tool *manifest_tool(struct manifest_ctx *ctx, const char *name)
+{
+	struct project *p = ctx->p;
+	const char *why;
+	struct project_tool *t;
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	if (project_name_check(name, &why) < 0) {
+		report_error("%s: [tool %s]: '%s' cannot name a tool: %s", ctx->path, name, name, why);
+		ctx->err = -EINVAL;
+		return NULL;
+	}
+	t = (struct project_tool *)project_tool_find(p, name);
+	if (t)
+		return t;
+	p->tool_settings = xrealloc(p->tool_settings,
+				    (p->n_tool_settings + 1) * sizeof(*p->tool_settings));
+	t = &p->tool_settings[p->n_tool_settings++];
+	memset(t, 0, sizeof(*t));
+	t->name = xstrdup(name);
+	return t;
+}
+
 static int manifest_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct manifest_ctx *ctx = user;
@@ -131,6 +165,28 @@ static int manifest_entry(void *user, const char *section, const char *name, con
 		}
 		if (strcmp(name, "ldlibs") == 0) {
 			split_words(value, &ctx->p->ldlibs);
+			return 1;
+		}
+		if (strcmp(name, "exclude") == 0) {
+			split_words(value, &ctx->p->exclude);
+			return 1;
+		}
+	}
+	if (strncmp(section, "tool ", 5) == 0) {
+		struct project_tool *t = manifest_tool(ctx, section + 5);
+
+		if (!t)
+			return 0;
+		if (strcmp(name, "cflags") == 0) {
+			split_words(value, &t->cflags);
+			return 1;
+		}
+		if (strcmp(name, "bpf_cflags") == 0) {
+			split_words(value, &t->bpf_cflags);
+			return 1;
+		}
+		if (strcmp(name, "ldlibs") == 0) {
+			split_words(value, &t->ldlibs);
 			return 1;
 		}
 	}
@@ -268,6 +324,14 @@ void project_free(struct project *p)
 	strv_free(&p->bpf_cflags);
 	strv_free(&p->ldlibs);
 	strv_free(&p->btf_sources);
+	strv_free(&p->exclude);
+	for (size_t i = 0; i < p->n_tool_settings; i++) {
+		free(p->tool_settings[i].name);
+		strv_free(&p->tool_settings[i].cflags);
+		strv_free(&p->tool_settings[i].bpf_cflags);
+		strv_free(&p->tool_settings[i].ldlibs);
+	}
+	free(p->tool_settings);
 	free(p->btf_filter);
 	memset(p, 0, sizeof(*p));
 }

@@ -12,6 +12,13 @@
 #define PROJECT_MANIFEST "bpfpack.ini"
 #define PROJECT_OUTPUT_DIR ".output"
 
+/* A [tool NAME] section of bpfpack.ini: flags for one tool only, added after
+ * the [build] ones (its X.c and X.bpf.c, and its link). */
+struct project_tool {
+	char *name;
+	struct strv cflags, bpf_cflags, ldlibs;
+};
+
 struct project {
 	char *root;		/* absolute path of the project directory */
 	bool has_manifest;
@@ -23,6 +30,9 @@ struct project {
 	struct strv cflags;	/* extra flags for user-space sources */
 	struct strv bpf_cflags;	/* extra flags for BPF sources */
 	struct strv ldlibs;	/* extra libraries for the link, e.g. -lm */
+	struct strv exclude;	/* tools not built unless named on the command line */
+	struct project_tool *tool_settings;	/* [tool NAME] sections */
+	size_t n_tool_settings;
 	/* From bpfpack.ini [btf]. */
 	struct strv btf_sources;	/* kernel BTF sources, absolute paths */
 	char *btf_filter;		/* --filter spec, or NULL */
@@ -36,6 +46,8 @@ int project_scan(struct project *p);
 /* Reports and returns -ENOENT when the project has no tool. */
 int project_require_tools(const struct project *p);
 void project_free(struct project *p);
+/* The [tool NAME] settings of TOOL, or NULL when it has none. */
+const struct project_tool *project_tool_find(const struct project *p, const char *tool);
 
 /* 0 when NAME can name a tool (a C identifier that is not a keyword, at most
  * 64 characters); else -EINVAL, with *why set to a static explanation. */

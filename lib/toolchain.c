@@ -367,37 +367,90 @@ void toolchain_free(struct toolchain *tc)
 	memset(tc, 0, sizeof(*tc));
 }
 
-const char *toolchain_data_dir(void)
+/* Whether DIR holds every part of bpfpack's data. */
+static bool data_dir_complete(const char *dir)
+{
+	static const char *const parts[] = { "templates", "include", "runtime" };
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		char *p = fs_path_join(dir, parts[i]);
+
+		ok = fs_is_dir(p);
+		free(p);
+	}
+	return ok;
+}
+
+/* Where the data is looked for, in order: $BPFPACK_HOME, else the source
+ * tree (bin/bpfpack beside templates/) and then PREFIX/share/bpfpack of
+ * the running binary. *TRIED gets the places looked at, for messages. */
+static char *data_dir_search(struct buf *tried)
+{
+	const char *env = getenv("BPFPACK_HOME");
+	char exe[PATH_MAX], *found = NULL;
+	ssize_t n;
+
+	if (env && *env) {
+		buf_printf(tried, "BPFPACK_HOME=%s", env);
+		return data_dir_complete(env) ? xstrdup(env) : NULL;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0) {
+		buf_printf(tried, "(cannot read /proc/self/exe)");
+		return NULL;
+	}
+	exe[n] = '\0';
+	char *bindir = fs_dirname(exe);
+	char *prefix = fs_dirname(bindir);
+	char *installed = fs_path_join(prefix, "share/bpfpack");
+
+	/* The source tree wins over an install. */
+	if (data_dir_complete(prefix))
+		found = xstrdup(prefix);
+	else if (data_dir_complete(installed))
+		found = xstrdup(installed);
+	buf_printf(tried, "%s and %s", prefix, installed);
+	free(installed);
+	free(prefix);
+	free(bindir);
+	return found;
+}
+
+const char *toolchain_data_dir_find(void)
 {
 	static char *dir;
-	char exe[PATH_MAX];
-	ssize_t n;
+	static bool searched;
+	struct buf tried = {0};
+
+	if (!searched) {
+		dir = data_dir_search(&tried);
+		searched = true;
+		buf_free(&tried);
+	}
+	return dir;
+}
+
+const char *toolchain_data_dir_require(void)
+{
+	const char *dir = toolchain_data_dir_find();
+	struct buf tried = {0};
+	char *again;
 
 	if (dir)
 		return dir;
-	const char *env = getenv("BPFPACK_HOME");
+	again = data_dir_search(&tried);	/* only for the places it names */
+	free(again);
+	report_error("bpfpack's data directory (templates/, include/, runtime/) is missing: looked in %s; "
+		     "install bpfpack with `make install` or its .deb, or set BPFPACK_HOME to that directory",
+		     tried.data ? tried.data : "nowhere");
+	buf_free(&tried);
+	return NULL;
+}
 
-	if (env && *env)
-		return dir = xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *bindir = fs_dirname(exe);
-		char *prefix = fs_dirname(bindir);
-		char *installed = fs_path_join(prefix, "share/bpfpack");
-		char *tmpl = fs_path_join(prefix, "templates");
+const char *toolchain_data_dir(void)
+{
+	const char *dir = toolchain_data_dir_find();
 
-		/* The source tree (bin/bpfpack beside templates/) wins over an install. */
-		if (fs_is_dir(tmpl))
-			dir = xstrdup(prefix);
-		else if (fs_is_dir(installed))
-			dir = xstrdup(installed);
-		free(tmpl);
-		free(installed);
-		free(prefix);
-		free(bindir);
-	}
-	if (!dir)
-		dir = xstrdup(".");
-	return dir;
+	return dir ? dir : ".";
 }

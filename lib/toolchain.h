@@ -79,8 +79,13 @@ char *toolchain_find_cc(void);
 /* The clang major version from `clang --version`, or -errno. */
 int toolchain_clang_major(const char *clang);
 
-/* bpfpack's own data: the directory holding templates/ and include/ (the
- * source tree, or PREFIX/share/bpfpack once installed). BPFPACK_HOME overrides. */
+/* bpfpack's own data: the directory holding templates/, include/ and runtime/
+ * (the source tree, or PREFIX/share/bpfpack once installed). BPFPACK_HOME
+ * overrides. toolchain_data_dir_find() returns NULL when there is none;
+ * toolchain_data_dir_require() then also reports it in one line with the
+ * fix; toolchain_data_dir() returns "." instead. */
+const char *toolchain_data_dir_find(void);
+const char *toolchain_data_dir_require(void);
 const char *toolchain_data_dir(void);
 
 #endif

@@ -50,6 +50,11 @@ static struct {
 	char *tmp_file, *tmp_dir;	/* fallback without /proc/self/fd */
 } bpfpack_state = { .fd = -1 };
 
+/* Where bpfpack_say's lines go instead of stderr while the open wrappers
+ * (bpfpack_btf_auto) decide for a tool that never called setup: libbpf's
+ * print callback, so the tool's own -v shows them. */
+static void (*bpfpack_say_sink)(const char *line);
+
 /* One line "PROG: message" on stderr, written with one call so parallel
  * output does not split it. */
 static void bpfpack_say(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -66,6 +71,10 @@ static void bpfpack_say(const char *prog, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	va_end(ap);
+	if (bpfpack_say_sink) {
+		bpfpack_say_sink(line);
+		return;
+	}
 	fprintf(stderr, "%s\n", line);
 }
 
@@ -834,4 +843,9 @@ void bpfpack_btf_release(void)
 void bpfpack_btf_cleanup(void)
 {
 	bpfpack_btf_release();
+}
+
+void bpfpack_btf_set_say_sink(void (*sink)(const char *line))
+{
+	bpfpack_say_sink = sink;
 }

@@ -41,6 +41,11 @@ int bpfpack_btf_decide(struct bpf_object_open_opts *opts, const char *prog, int 
 void bpfpack_btf_describe_miss(const struct btfset *s, const struct bpfpack_sysinfo *si,
 			       char *buf, size_t len);
 
+/* Sends the runtime's message lines ("PROG: ...", without a newline) to
+ * SINK instead of stderr; NULL restores stderr. The open wrappers
+ * (bpfpack_open.c) route them through libbpf's print callback. */
+void bpfpack_btf_set_say_sink(void (*sink)(const char *line));
+
 /* Releases everything the fallback holds: closes the memfd (or removes the
  * temp file) that handed the BTF to libbpf, frees the remembered path, and
  * gives the freed heap (the set, its decompressed payload) back to the

@@ -67,7 +67,7 @@ if (cd multi/sub && "$BPFPACK" build -j 2 >../../multi.out 2>&1); then
 else
 	t_fail "a two-tool project builds from a subdirectory" "$(cat multi.out)"
 fi
-want="AR libbpfpack.a;BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;CC runtime/bpfpack_btf.c;CC runtime/btfset.c;EMBED alpha;EMBED beta;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;VMLINUX vmlinux.h;"
+want="AR libbpfpack.a;BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;CC runtime/bpfpack_btf.c;CC runtime/bpfpack_open.c;CC runtime/btfset.c;CC runtime/elf_compat.c;EMBED alpha;EMBED beta;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;VMLINUX vmlinux.h;"
 got=$(steps <multi.out)
 [ "$got" = "$want" ] && t_ok "every step of both tools ran once" || t_fail "every step of both tools ran once" "$got"
 ok=1

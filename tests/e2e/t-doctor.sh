@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # t-doctor: end-to-end checks of `bpfpack doctor`: on a machine set up by
-# ./build.sh (run as root) every check passes; a missing clang or bpftool makes
-# its check fail with a fix and the exit status 1; a bad flag is a usage error.
+# ./build.sh (run as root) every check passes and a summary line ends the
+# report; --json says the same as one JSON document; a missing clang, bpftool
+# or data directory makes its check fail with a fix and the exit status 1; a
+# missing vmtest piece is a warning that keeps exit 0; a bad flag is a usage
+# error.
 # Prints `ok - NAME` / `not ok - NAME` per case; exits 1 if any failed.
 set -u
 
 BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BPFPACK=$BPFPACK_ROOT/bin/bpfpack
 # Every check doctor runs, in its output order.
-CHECKS=(clang clang-bpf bpftool cc libbpf-headers static-libs kernel-btf bpf-permission tracefs)
+CHECKS=(data-dir clang clang-bpf bpftool cc libbpf-headers static-libs kernel-btf bpf-permission tracefs
+	qemu vm-accel busybox pahole)
 
 failed=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-doctor.XXXXXX") || exit 1
@@ -46,8 +50,9 @@ else
 		grep -q "^ok    $c: ." "$tmp/out" || missing="$missing $c"
 	done
 	lines=$(wc -l <"$tmp/out")
-	if [ "$rc" -eq 0 ] && [ -z "$missing" ] && [ "$lines" -eq "${#CHECKS[@]}" ] &&
-	   ! grep -q '^FAIL' "$tmp/out"; then
+	if [ "$rc" -eq 0 ] && [ -z "$missing" ] && [ "$lines" -eq $((${#CHECKS[@]} + 1)) ] &&
+	   ! grep -q '^FAIL' "$tmp/out" &&
+	   [ "$(tail -n 1 "$tmp/out")" = "summary: ${#CHECKS[@]} ok, 0 failed, 0 warnings: ready to build, run and vmtest tools" ]; then
 		pass "$name"
 	else
 		echo "#   exit $rc, $lines lines, no ok line for:${missing:- (none)}"
@@ -78,6 +83,60 @@ if [ "$rc" -eq 1 ] &&
 else
 	echo "#   exit $rc"
 	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 3b. --json: one JSON document naming every check with its status, and the
+# counts; nothing else on stdout.
+name="doctor --json: one document, every check with status, message and fix, counts that add up"
+run_doctor BPFTOOL=/nonexistent "$BPFPACK" doctor --json
+if [ "$rc" -eq 1 ] && python3 - "$tmp/out" "${CHECKS[@]}" <<'EOF_PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [c["name"] for c in d["checks"]]
+want = sys.argv[2:]
+assert d["target"] and d["cross"] is False, d
+assert all(w in names for w in want), (names, want)
+by = {c["name"]: c for c in d["checks"]}
+assert by["bpftool"]["status"] == "fail" and "BPFTOOL=/nonexistent" in by["bpftool"]["message"], by["bpftool"]
+assert by["bpftool"]["fix"], by["bpftool"]
+assert by["clang"]["status"] == "ok" and by["clang"]["fix"] is None, by["clang"]
+counts = {s: sum(1 for c in d["checks"] if c["status"] == s) for s in ("ok", "warn", "fail")}
+assert counts == {"ok": d["ok"], "warn": d["warn"], "fail": d["fail"]}, (counts, d)
+assert d["fail"] >= 1
+EOF_PY
+then
+	pass "$name"
+else
+	echo "#   exit $rc"
+	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 3c. Without its data directory doctor says so, with the fix.
+name="BPFPACK_HOME without the data: exit 1, FAIL data-dir with the install fix"
+run_doctor BPFPACK_HOME="$tmp" "$BPFPACK" doctor
+if [ "$rc" -eq 1 ] &&
+   grep -q "^FAIL  data-dir: BPFPACK_HOME=$tmp lacks templates/, include/ or runtime/ — fix: install bpfpack with \`make install\` or its .deb" "$tmp/out" &&
+   grep -q '^summary: .* [1-9][0-9]* failed' "$tmp/out"; then
+	pass "$name"
+else
+	echo "#   exit $rc"
+	fail "$name" "$tmp/out" "$tmp/err"
+fi
+
+# 3d. A busybox vmtest cannot use is a warning: builds still work, exit 0.
+name="BUSYBOX=a dynamic program: warn busybox (vmtest only), the summary counts it"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - $name # SKIP not root (the other checks need root to pass)"
+else
+	run_doctor BUSYBOX=/bin/ls "$BPFPACK" doctor
+	if [ "$rc" -eq 0 ] &&
+	   grep -q '^warn  busybox: /bin/ls is dynamically linked.*(needed by vmtest only) — fix: install busybox-static' "$tmp/out" &&
+	   grep -q '^summary: 13 ok, 0 failed, 1 warning: ' "$tmp/out"; then
+		pass "$name"
+	else
+		echo "#   exit $rc"
+		fail "$name" "$tmp/out" "$tmp/err"
+	fi
 fi
 
 # 4. An unknown flag is a usage error: exit 2, one error line and the usage

@@ -39,7 +39,7 @@ rc=$?
 
 t_expect_error "build -j 0" 2 "-j takes a number" "$BPFPACK" build -j 0
 t_expect_error "build --bogus" 2 "unknown option '--bogus'" "$BPFPACK" build --bogus
-t_expect_error "build extra argument" 2 "unexpected argument 'extra'" "$BPFPACK" build extra
+t_expect_error "build with an argument that cannot name a tool" 2 "'1bad' cannot name a tool" "$BPFPACK" build 1bad
 
 "$BPFPACK" new badini >/dev/null
 printf '[build]\nfrobs = 1\n' >>badini/bpfpack.ini

@@ -34,15 +34,15 @@ fi
 cp lr/lr lr-set
 objcopy --remove-section .bpfpack.btf lr/lr lr-noset
 
-# probe NAME BINARY FORCE: runs BINARY for up to 30 s, waits for its header
-# (it has loaded and attached), records fd links, maps and RssAnon (kB) in
-# NAME.fd, NAME.maps, NAME.rss, then stops it.
+# probe NAME BINARY FORCE [HEADER]: runs BINARY for up to 30 s, waits for
+# its header line (it has loaded and attached), records fd links, maps and
+# RssAnon (kB) in NAME.fd, NAME.maps, NAME.rss, then stops it.
 probe() {
-	local name=$1 bin=$2 force=$3 pid
+	local name=$1 bin=$2 force=$3 header=${4:-^TIME } pid
 	BPFPACK_BTF_FORCE_EMBEDDED=$force "./$bin" -v -d 30 >"$name.out" 2>"$name.err" &
 	pid=$!
 	T_BG_PIDS+=("$pid")
-	if ! t_wait_for "$name.out" '^TIME ' 20; then
+	if ! t_wait_for "$name.out" "$header" 20; then
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		return 1
@@ -84,5 +84,25 @@ if [ -n "$rs" ] && [ -n "$rn" ] && [ "$rs" -le $((rn + 256)) ]; then
 	t_ok "after load: anonymous memory as without a set (${rs} kB vs ${rn} kB)"
 else
 	t_fail "after load: anonymous memory as without a set" "with the set: ${rs:-?} kB, without: ${rn:-?} kB"
+fi
+# Plain libbpf code that never calls bpfpack (examples/plain/execlog opens
+# its skeleton itself): the wrapped open hands libbpf the memfd, the wrapped
+# load releases it.
+cp -r "$BPFPACK_ROOT/examples/plain" plain
+rm -rf plain/.output plain/execlog plain/exitlog
+if ! (cd plain && nice "$BPFPACK" build --btf ../tree execlog >../plain-build.out 2>&1); then
+	t_fail "build a plain libbpf tool with embedded BTF" "$(cat plain-build.out)"
+	t_done
+fi
+cp plain/execlog execlog-set
+if probe plain execlog-set 1 '^EVT ' && grep -q "BTF: embedded, for " plain.err; then
+	t_ok "a plain libbpf tool runs on its embedded set"
+	if ! grep -q 'bpfpack-btf' plain.fd; then
+		t_ok "plain libbpf tool, after load: the memfd is closed without a cleanup call"
+	else
+		t_fail "plain libbpf tool, after load: the memfd is closed without a cleanup call" "$(grep bpfpack-btf plain.fd)"
+	fi
+else
+	t_fail "a plain libbpf tool runs on its embedded set" "$(grep -v '^libbpf: [^B]' plain.err | tail -n 5)"
 fi
 t_done

@@ -30,9 +30,12 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 #   BPFPACK_HOME BPFPACK_CACHE_DIR    bpfpack's data and cache directories
 #   BPFPACK_ACCEL QEMU BUSYBOX        vmtest's accelerator, qemu and busybox
 #   GLIBC_TUNABLES                    read to extend it for bpftool, never to decide
+#   CFLAGS EXTRA_CFLAGS BPF_CFLAGS    make's conventions, added to build's
+#   LDFLAGS EXTRA_LDFLAGS LDLIBS      command lines
 # and the places that read a variable whose name is not a literal:
 #   lib/toolchain.c find_from_env, report_missing   (names from their callers)
 #   runtime/bpfpack_btf.c env_flag                  (names from its callers)
+#   cmd/build.c env_words                           (names from its caller)
 #   lib/vm.c, cmd/doctor.c: getenv(m->qemu_env)     (QEMU for each VM's machine)
 #   lib/vm_rootfs.c vm_rootfs_busybox_source        (BUSYBOX_<ARCH>)
 cat >audit.py <<'EOF'
@@ -41,13 +44,15 @@ import os, re, sys
 root = sys.argv[1]
 DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 'CC', 'AR',
                 'OBJCOPY', 'CROSS_COMPILE', 'BPFPACK_HOME', 'BPFPACK_CACHE_DIR', 'BPFPACK_ACCEL',
-                'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES'}
+                'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES',
+                'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS'}
 RUNTIME_ALLOW = {'BPFPACK_BTF', 'BPFPACK_BTF_FORCE_EMBEDDED'}
 # (file, function or expression) of getenv calls whose argument is not a literal.
 INDIRECT = {('lib/toolchain.c', 'find_from_env'), ('lib/toolchain.c', 'report_missing'),
             ('runtime/bpfpack_btf.c', 'env_flag'), ('lib/vm.c', 'm->qemu_env'),
-            ('cmd/doctor.c', 'm->qemu_env'), ('lib/vm_rootfs.c', 'vm_rootfs_busybox_source')}
-WRAPPERS = {'find_from_env', 'report_missing', 'env_flag'}
+            ('cmd/doctor.c', 'm->qemu_env'), ('lib/vm_rootfs.c', 'vm_rootfs_busybox_source'),
+            ('cmd/build.c', 'env_words')}
+WRAPPERS = {'find_from_env', 'report_missing', 'env_flag', 'env_words'}
 RUNTIME_DIRS = ('runtime', 'include', 'templates', 'examples')
 DRIVER_DIRS = ('lib', 'cmd', 'btfhub')
 

@@ -480,6 +480,45 @@ static void test_missing_program(void **state)
 	free(out);
 }
 
+/* keep_going: a failed job skips only what needs it; independent jobs (and
+ * one that cannot even start) do not stop the others, and the run fails. */
+static void test_keep_going(void **state)
+{
+	struct fixture *f = *state;
+	struct jobs jobs = { .sig_dir = f->sig, .keep_going = true };
+	struct jobs_stats stats;
+	char *bad_out = at(f, "bad.out"), *after = at(f, "after.out");
+	char *ok_out = at(f, "ok.out"), *ok2 = at(f, "ok2.out"), *never = at(f, "never.out");
+	size_t bad, next, ok, ok_next, missing;
+
+	bad = add_sh_job(&jobs, bad_out, "exit 1", false);
+	next = add_sh_job(&jobs, after, "echo ran > \"$1\"", false);
+	jobs_add_dep(&jobs, next, bad);
+	missing = jobs_add(&jobs, "X", "never", never);
+	push_all(&jobs.v[missing].argv, (const char *const[]){ "/nonexistent/bpfpack-no-such-tool",
+		 JOBS_OUTPUT, NULL });
+	ok = add_sh_job(&jobs, ok_out, "sleep 0.2; echo ok > \"$1\"", false);
+	ok_next = add_sh_job(&jobs, ok2, "echo ok2 > \"$1\"", false);
+	jobs_add_dep(&jobs, ok_next, ok);
+
+	assert_int_equal(jobs_run(&jobs, 1, &stats), -EIO);
+	assert_int_equal(jobs.v[bad].state, JOB_FAILED);
+	assert_int_equal(jobs.v[next].state, JOB_SKIPPED);
+	assert_int_equal(jobs.v[missing].state, JOB_FAILED);
+	assert_int_equal(jobs.v[ok].state, JOB_DONE);
+	assert_int_equal(jobs.v[ok_next].state, JOB_DONE);
+	assert_false(fs_exists(after));
+	assert_file_text(ok_out, "ok\n");
+	assert_file_text(ok2, "ok2\n");
+	assert_no_temp_files(f->dir);
+	jobs_free(&jobs);
+	free(bad_out);
+	free(after);
+	free(ok_out);
+	free(ok2);
+	free(never);
+}
+
 static void test_failure_keeps_old_output_and_retries(void **state)
 {
 	struct fixture *f = *state;
@@ -678,6 +717,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parallel_independent_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_limit_is_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dependency_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depfile_header_change_reruns, setup, teardown),
 	};
 

@@ -328,6 +328,40 @@ static void test_manifest_flags(void **state)
 	project_free(&p);
 }
 
+/* [tool NAME] sections and [build] exclude. */
+static void test_manifest_tool_sections(void **state)
+{
+	struct fixture *f = *state;
+	const struct project_tool *t;
+	struct project p;
+
+	free(touch(f->dir, PROJECT_MANIFEST,
+		   "[build]\n"
+		   "exclude = profile  other\n"
+		   "[tool profile]\n"
+		   "cflags = -DPROF -Iblaze\n"
+		   "ldlibs = -lblazesym\n"
+		   "[tool demo]\n"
+		   "bpf_cflags = -DX=1\n"
+		   "[tool profile]\n"
+		   "cflags = -DMORE\n"));
+	free(touch(f->dir, "demo.bpf.c", "\n"));
+	free(touch(f->dir, "demo.c", "\n"));
+	scan_dir(f->dir, &p, 0);
+	check_strv(&p.exclude, (const char *const[]){ "profile", "other", NULL });
+	assert_int_equal(p.n_tool_settings, 2);
+	t = project_tool_find(&p, "profile");
+	assert_non_null(t);
+	check_strv(&t->cflags, (const char *const[]){ "-DPROF", "-Iblaze", "-DMORE", NULL });
+	check_strv(&t->ldlibs, (const char *const[]){ "-lblazesym", NULL });
+	assert_int_equal(t->bpf_cflags.n, 0);
+	t = project_tool_find(&p, "demo");
+	assert_non_null(t);
+	check_strv(&t->bpf_cflags, (const char *const[]){ "-DX=1", NULL });
+	assert_null(project_tool_find(&p, "other"));
+	project_free(&p);
+}
+
 static void check_manifest_refused(const char *dir, const char *text)
 {
 	struct project p;
@@ -348,6 +382,9 @@ static void test_manifest_unknown_key(void **state)
 	check_manifest_refused(f->dir, "[weird]\ncflags = -O1\n");
 	/* A setting outside any section. */
 	check_manifest_refused(f->dir, "cflags = -O1\n");
+	/* [tool NAME]: only a tool's name, only the per-tool settings. */
+	check_manifest_refused(f->dir, "[tool 1bad]\ncflags = -O1\n");
+	check_manifest_refused(f->dir, "[tool demo]\nexclude = x\n");
 }
 
 static void test_manifest_malformed_line(void **state)
@@ -370,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_empty_project, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_refuses_bad_tool_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manifest_tool_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_unknown_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manifest_malformed_line, setup, teardown),
 	};
