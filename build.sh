@@ -51,6 +51,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	libcmocka-dev python3 iproute2 zstd
 	libcap2-bin
+	groff-base	# tests/e2e/t-help.sh renders every man page (groff -ww)
 )
 # Only the tests need these: mmdebstrap makes the fresh-machine chroots of
 # tests/fresh; git clones the tree under test into them.

@@ -16,6 +16,7 @@
 #include "../lib/report.h"
 #include "btf_walk.h"
 #include "embed.h"
+#include "../formats/elf_file.h"
 
 struct fwd {
 	uint32_t id;
@@ -469,9 +470,9 @@ int bpfobj_canon_fwd(const char *path)
 		report_error("cannot open %s: %s", path, strerror(-rc));
 		return rc;
 	}
-	rc = embed_section_read_at(path, ".BTF", &btf, &btf_at);
+	rc = elf_file_read_section(path, ".BTF", &btf, &btf_at);
 	if (rc == 0)
-		rc = embed_section_read_at(path, ".BTF.ext", &ext, &ext_at);
+		rc = elf_file_read_section(path, ".BTF.ext", &ext, &ext_at);
 	if (rc == -ENOENT)
 		rc = 0;	/* no BTF: nothing to order; no .BTF.ext: nothing names a type */
 	if (rc < 0 || btf_at < 0)

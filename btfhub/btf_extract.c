@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 
 #include "embed.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/report.h"
@@ -24,7 +25,7 @@ static int extract_read(const char *input, const char *object, struct buf *set, 
 	if (rc < 0)
 		return rc;
 	if (file.len >= 4 && !memcmp(file.data, "\177ELF", 4)) {
-		rc = embed_section_read_mem(file.data, file.len, input, EMBED_SECTION_BTF, set);
+		rc = elf_mem_read_section(file.data, file.len, input, EMBED_SECTION_BTF, set);
 		if (rc == -ENOENT) {
 			report_error("%s carries no embedded BTF (section %s)", input, EMBED_SECTION_BTF);
 			report_hint("build it with `bpfpack build --btf SOURCE`, or add BTF with "
@@ -33,7 +34,7 @@ static int extract_read(const char *input, const char *object, struct buf *set, 
 		if (rc == 0 && object)
 			rc = fs_read_file(object, dict);
 		else if (rc == 0)
-			rc = embed_section_read_mem(file.data, file.len, input, EMBED_SECTION_OBJ, dict);
+			rc = elf_mem_read_section(file.data, file.len, input, EMBED_SECTION_OBJ, dict);
 		buf_free(&file);
 		return rc == -ENOENT && set->len ? 0 : rc;	/* btfset_open_dict says if it is needed */
 	}

@@ -4,6 +4,7 @@
  * "Invalid argument". Archives and compression go through libarchive (and
  * kimage for kernel images); nothing is ever extracted to disk. */
 #include "btf_source.h"
+#include "btf_source_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -28,13 +29,10 @@
 
 #include "../lib/fs.h"
 #include "../lib/report.h"
-#include "kimage.h"
+#include "../formats/archive_reader.h"
+#include "../formats/deb.h"
+#include "../formats/kimage.h"
 
-/* How deep a btfhub tree may nest below the directory given (the layout
- * needs 3; a little slack for a checkout's own top directory). */
-#define BTF_SOURCE_MAX_DEPTH 6
-/* The largest control file of a .deb we read. */
-#define BTF_SOURCE_MAX_CONTROL (1 << 20)
 /* Enough decompressed bytes to tell what a compressed file holds. */
 #define BTF_SOURCE_PEEK 4096
 
@@ -53,437 +51,16 @@ const char *btf_source_kind_name(int kind)
 
 /* "cannot load kernel BTF from PATH" or "... from PATH (MEMBER)": the start of
  * every error line about a source. malloc'd. */
-static char *source_ctx(const char *path, const char *member)
+char *source_ctx(const char *path, const char *member)
 {
 	if (member)
 		return xasprintf("cannot load kernel BTF from %s (%s)", path, member);
 	return xasprintf("cannot load kernel BTF from %s", path);
 }
 
-/* ---- keys ---------------------------------------------------------------- */
-
-static bool key_release_char(int c)
-{
-	return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '+' || c == '~';
-}
-
-/* A plausible uname -r: starts with a digit, has a dot, only release chars. */
-static bool key_valid_release(const char *s, size_t n)
-{
-	bool dot = false;
-
-	if (n == 0 || n >= sizeof(((struct btf_key *)0)->release) || !isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!key_release_char((unsigned char)s[i]))
-			return false;
-		dot |= s[i] == '.';
-	}
-	return dot;
-}
-
-static void key_set(char *field, size_t size, const char *v, size_t n)
-{
-	if (n >= size)
-		n = size - 1;
-	memcpy(field, v, n);
-	field[n] = '\0';
-}
-
-#define KEY_SET(k, field, v) key_set((k)->field, sizeof((k)->field), (v), strlen(v))
-
-/* The btfhub name of an architecture name from any source, or NULL. */
-static const char *key_norm_arch(const char *a)
-{
-	if (!a)
-		return NULL;
-	if (!strcmp(a, "x86_64") || !strcmp(a, "amd64"))
-		return "x86_64";
-	if (!strcmp(a, "arm64") || !strcmp(a, "aarch64"))
-		return "arm64";
-	return NULL;
-}
-
-/* The release inside a file name: "vmlinuz-6.1.0-50-amd64" and
- * "6.1.0-50-amd64.btf.tar.xz" both give "6.1.0-50-amd64". */
-static bool key_release_from_name(const char *name, char *out, size_t size)
-{
-	static const char *const prefixes[] = {
-		"vmlinuz-", "vmlinux-", "bzImage-", "Image-", "zImage-", "linux-image-",
-	};
-	static const char *const suffixes[] = {
-		".btf.tar.xz", ".btf.tar.gz", ".btf.tar.zst", ".tar.xz", ".tar.gz", ".tar.zst",
-		".tar", ".btf", ".xz", ".gz", ".zst", ".lz4", ".bz2", ".lzma", ".efi", ".deb",
-	};
-	const char *s = fs_basename(name);
-	size_t n;
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(s, prefixes[i], strlen(prefixes[i])))
-			s += strlen(prefixes[i]);
-	n = strlen(s);
-	/* "X.btf.zst" loses ".zst", then ".btf". */
-	for (bool again = true; again; ) {
-		again = false;
-		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-			size_t l = strlen(suffixes[i]);
-
-			if (n > l && !strncmp(s + n - l, suffixes[i], l)) {
-				n -= l;
-				again = true;
-				break;
-			}
-		}
-	}
-	if (!key_valid_release(s, n) || n >= size)
-		return false;
-	key_set(out, size, s, n);
-	return true;
-}
-
-/* N from "+debN", ".debN", "~debN", "-debN" or "~bpoN" in S (Debian's
- * release and package version suffixes). */
-static bool key_debian_suffix(const char *s, char *out, size_t size)
-{
-	if (!s)
-		return false;
-	for (const char *p = s; *p; p++) {
-		size_t tag;
-
-		if (p > s && strchr("+.~-", p[-1]) && !strncmp(p, "deb", 3) && isdigit((unsigned char)p[3]))
-			tag = 3;
-		else if (p > s && p[-1] == '~' && !strncmp(p, "bpo", 3) && isdigit((unsigned char)p[3]))
-			tag = 3;
-		else
-			continue;
-		size_t n = strspn(p + tag, "0123456789");
-
-		key_set(out, size, p + tag, n);
-		return true;
-	}
-	return false;
-}
-
-/* "20.04" from "~20.04" in an Ubuntu package version or banner. */
-static bool key_ubuntu_suffix(const char *s, char *out, size_t size)
-{
-	if (!s)
-		return false;
-	for (const char *p = strchr(s, '~'); p; p = strchr(p + 1, '~')) {
-		if (isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) && p[3] == '.' &&
-		    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
-			key_set(out, size, p + 1, 5);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Which release shipped a kernel series: Debian's and Ubuntu's stable
- * releases each have one (Ubuntu's HWE series land on one LTS each; an
- * LTS's GA series also ships as the previous LTS's HWE kernel, whose package
- * version then says "~18.04", checked before this table). */
-static const char *key_series_version(const char *distro, const char *release)
-{
-	static const struct {
-		const char *distro, *series, *version;
-	} table[] = {
-		{ "debian", "3.2", "7" }, { "debian", "3.16", "8" }, { "debian", "4.9", "9" },
-		{ "debian", "4.19", "10" }, { "debian", "5.10", "11" }, { "debian", "6.1", "12" },
-		{ "debian", "6.12", "13" },
-		{ "ubuntu", "4.4", "16.04" }, { "ubuntu", "4.8", "16.04" }, { "ubuntu", "4.10", "16.04" },
-		{ "ubuntu", "4.13", "16.04" }, { "ubuntu", "4.15", "18.04" }, { "ubuntu", "4.18", "18.04" },
-		{ "ubuntu", "5.0", "18.04" }, { "ubuntu", "5.3", "18.04" }, { "ubuntu", "5.4", "20.04" },
-		{ "ubuntu", "5.8", "20.04" }, { "ubuntu", "5.11", "20.04" }, { "ubuntu", "5.13", "20.04" },
-		{ "ubuntu", "5.15", "22.04" }, { "ubuntu", "5.19", "22.04" }, { "ubuntu", "6.2", "22.04" },
-		{ "ubuntu", "6.5", "22.04" }, { "ubuntu", "6.8", "24.04" }, { "ubuntu", "6.11", "24.04" },
-		{ "ubuntu", "6.14", "24.04" },
-	};
-	char series[16];
-	size_t n = strspn(release, "0123456789");
-
-	if (!n || release[n] != '.')
-		return NULL;
-	n += 1 + strspn(release + n + 1, "0123456789");
-	if (n >= sizeof(series))
-		return NULL;
-	key_set(series, sizeof(series), release, n);
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(table[i].distro, distro) && !strcmp(table[i].series, series))
-			return table[i].version;
-	return NULL;
-}
-
-/* The flavour of a Debian or Ubuntu release: "X.Y.Z-ABI-FLAVOUR"
- * ("6.1.0-50-cloud-amd64", backports "6.1.0-0.deb11.48-amd64") or Debian's
- * newer "X.Y.Z+debN-FLAVOUR"; NULL when the release is not shaped so. */
-static const char *key_flavour(const char *release)
-{
-	const char *p = strchr(release, '-');
-
-	if (!p)
-		return NULL;
-	if (!isdigit((unsigned char)p[1])) {
-		const char *deb = strstr(release, "+deb");
-
-		return deb && deb < p ? p + 1 : NULL;
-	}
-	p++;
-	p += strspn(p, "0123456789.deb");
-	if (*p != '-')
-		return NULL;
-	return p + 1;
-}
-
-static bool key_in(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
-static const char *key_distro_of_flavour(const char *flavour)
-{
-	static const char *const debian[] = {
-		"amd64", "cloud-amd64", "rt-amd64", "arm64", "cloud-arm64", "rt-arm64",
-		"arm64-16k", "686", "686-pae", "rt-686-pae", "armmp", "armmp-lpae",
-		"powerpc64le", "s390x", "marvell", "rpi", "loong64", "riscv64",
-	};
-	static const char *const ubuntu[] = {
-		"generic", "generic-64k", "generic-lpae", "lowlatency", "lowlatency-64k",
-		"aws", "azure", "gcp", "gke", "gkeop", "kvm", "oracle", "ibm", "raspi",
-		"nvidia", "intel-iotg", "oem", "virtual",
-	};
-
-	if (!flavour)
-		return NULL;
-	if (key_in(flavour, debian, sizeof(debian) / sizeof(debian[0])))
-		return "debian";
-	if (key_in(flavour, ubuntu, sizeof(ubuntu) / sizeof(ubuntu[0])))
-		return "ubuntu";
-	return NULL;
-}
-
-/* RHEL-family and others name the distro in the release:
- * "3.10.0-1160.el7.x86_64", "5.14.0-70.fc36", "4.14.35-1.amzn2.x86_64". */
-static bool key_rpm_distro(const char *release, struct btf_key *k)
-{
-	const char *p;
-
-	if ((p = strstr(release, ".el")) && isdigit((unsigned char)p[3])) {
-		/* btfhub files Oracle's UEK kernels under ol, the rest of the
-		 * RHEL family's .elN kernels under centos. */
-		KEY_SET(k, distro, strstr(release, "uek") ? "ol" : "centos");
-		key_set(k->version, sizeof(k->version), p + 3, strspn(p + 3, "0123456789"));
-		return true;
-	}
-	if ((p = strstr(release, ".fc")) && isdigit((unsigned char)p[3])) {
-		KEY_SET(k, distro, "fedora");
-		key_set(k->version, sizeof(k->version), p + 3, strspn(p + 3, "0123456789"));
-		return true;
-	}
-	if ((p = strstr(release, ".amzn")) && isdigit((unsigned char)p[5])) {
-		KEY_SET(k, distro, "amzn");
-		key_set(k->version, sizeof(k->version), p + 5, strspn(p + 5, "0123456789"));
-		return true;
-	}
-	return false;
-}
-
-/* The package version a banner names after the build number:
- * "... #1 SMP PREEMPT_DYNAMIC Debian 6.1.176-1 (2026-07-02)" gives
- * "6.1.176-1". The compiler's version earlier in the banner is not it. */
-static bool key_banner_pkg_version(const char *banner, char *out, size_t size)
-{
-	const char *hash = banner ? strrchr(banner, '#') : NULL;
-	const char *p = hash ? strstr(hash, " Debian ") : NULL;
-	size_t n;
-
-	if (!p)
-		return false;
-	p += strlen(" Debian ");
-	n = strcspn(p, " ");
-	if (!n || n >= size)
-		return false;
-	key_set(out, size, p, n);
-	return true;
-}
-
-void btf_key_derive(struct btf_key *k, const struct btf_key_hints *h)
-{
-	char pkgv[64] = "";
-	const char *hash, *arch;
-
-	if (!k->release[0]) {
-		if (h->release && key_valid_release(h->release, strlen(h->release)))
-			KEY_SET(k, release, h->release);
-		else if (h->banner && key_valid_release(h->banner, strcspn(h->banner, " ")))
-			key_set(k->release, sizeof(k->release), h->banner, strcspn(h->banner, " "));
-		else if (h->file_name)
-			key_release_from_name(h->file_name, k->release, sizeof(k->release));
-	}
-
-	if (!k->arch[0]) {
-		const char *fl = k->release[0] ? key_flavour(k->release) : NULL;
-		size_t rl = strlen(k->release);
-
-		arch = key_norm_arch(h->arch);
-		if (!arch)
-			arch = key_norm_arch(h->pkg_arch);
-		if (!arch && rl > 7 && !strcmp(k->release + rl - 7, ".x86_64"))
-			arch = "x86_64";
-		if (!arch && rl > 8 && !strcmp(k->release + rl - 8, ".aarch64"))
-			arch = "arm64";
-		/* Debian flavours end in their arch: "cloud-amd64", "arm64-16k". */
-		if (!arch && fl && key_distro_of_flavour(fl) && !strcmp(key_distro_of_flavour(fl), "debian"))
-			arch = strstr(fl, "amd64") ? "x86_64" : strstr(fl, "arm64") ? "arm64" : NULL;
-		if (arch)
-			KEY_SET(k, arch, arch);
-	}
-
-	if (k->distro[0] && k->version[0])
-		return;
-	if (h->pkg_version)
-		snprintf(pkgv, sizeof(pkgv), "%s", h->pkg_version);
-	else
-		key_banner_pkg_version(h->banner, pkgv, sizeof(pkgv));
-	hash = h->banner ? strrchr(h->banner, '#') : NULL;
-
-	struct btf_key d = {0};
-
-	if (key_debian_suffix(k->release, d.version, sizeof(d.version)) ||
-	    key_debian_suffix(pkgv[0] ? pkgv : NULL, d.version, sizeof(d.version))) {
-		KEY_SET(&d, distro, "debian");
-	} else if (h->maintainer && strstr(h->maintainer, "debian.org")) {
-		KEY_SET(&d, distro, "debian");
-	} else if (h->maintainer && (strstr(h->maintainer, "ubuntu.com") || strstr(h->maintainer, "canonical.com"))) {
-		KEY_SET(&d, distro, "ubuntu");
-	} else if (hash && strstr(hash, "-Ubuntu")) {
-		KEY_SET(&d, distro, "ubuntu");
-	} else if (hash && strstr(hash, " Debian ")) {
-		KEY_SET(&d, distro, "debian");
-	} else if (k->release[0] && key_rpm_distro(k->release, &d)) {
-		/* distro and version set */
-	} else if (k->release[0] && key_distro_of_flavour(key_flavour(k->release))) {
-		KEY_SET(&d, distro, key_distro_of_flavour(key_flavour(k->release)));
-	}
-	if (!strcmp(d.distro, "ubuntu") && !d.version[0] &&
-	    !key_ubuntu_suffix(pkgv[0] ? pkgv : NULL, d.version, sizeof(d.version)))
-		key_ubuntu_suffix(hash, d.version, sizeof(d.version));
-	if (d.distro[0] && !d.version[0] && k->release[0]) {
-		const char *v = key_series_version(d.distro, k->release);
-
-		if (v)
-			KEY_SET(&d, version, v);
-	}
-	/* A distro given by the caller (a btfhub path) is not second-guessed. */
-	if (!k->distro[0])
-		KEY_SET(k, distro, d.distro);
-	if (!k->version[0] && !strcmp(k->distro, d.distro))
-		KEY_SET(k, version, d.version);
-}
-
-const char *btf_key_format(const struct btf_key *k, char *out, size_t size)
-{
-	snprintf(out, size, "%s/%s/%s/%s", k->distro[0] ? k->distro : "?",
-		 k->version[0] ? k->version : "?", k->arch[0] ? k->arch : "?",
-		 k->release[0] ? k->release : "?");
-	return out;
-}
-
-static bool key_valid_distro(const char *s, size_t n)
-{
-	if (n == 0 || n >= sizeof(((struct btf_key *)0)->distro) || !islower((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
-}
-
-static bool key_valid_version(const char *s, size_t n)
-{
-	if (n == 0 || n >= sizeof(((struct btf_key *)0)->version) || !isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-' && s[i] != '_')
-			return false;
-	return true;
-}
-
-bool btf_key_from_btfhub_path(const char *path, struct btf_key *k, char *why, size_t why_len)
-{
-	const char *comp[4], *end = path + strlen(path);
-	size_t len[4];
-	const char *name, *arch;
-	char archbuf[16], dummy[8];
-	size_t n;
-	int i;
-
-	if (!why) {
-		why = dummy;
-		why_len = sizeof(dummy);
-	}
-	/* The last four components, right to left. */
-	while (end > path && end[-1] == '/')
-		end--;
-	for (i = 3; i >= 0; i--) {
-		const char *start = end;
-
-		while (start > path && start[-1] != '/')
-			start--;
-		if (start == end) {
-			snprintf(why, why_len, "not inside <distro>/<version>/<arch>/");
-			return false;
-		}
-		comp[i] = start;
-		len[i] = (size_t)(end - start);
-		end = start;
-		while (end > path && end[-1] == '/')
-			end--;
-	}
-	name = comp[3];
-	n = len[3];
-	if (n > strlen(".btf.tar.xz") && !strncmp(name + n - strlen(".btf.tar.xz"), ".btf.tar.xz", strlen(".btf.tar.xz")))
-		n -= strlen(".btf.tar.xz");
-	else if (n > strlen(".btf") && !strncmp(name + n - strlen(".btf"), ".btf", strlen(".btf")))
-		n -= strlen(".btf");
-	else {
-		snprintf(why, why_len, "name is not <release>.btf.tar.xz");
-		return false;
-	}
-	if (!key_valid_release(name, n)) {
-		snprintf(why, why_len, "'%.*s' is not a kernel release", (int)n, name);
-		return false;
-	}
-	key_set(archbuf, sizeof(archbuf), comp[2], len[2]);
-	arch = len[2] < sizeof(archbuf) ? key_norm_arch(archbuf) : NULL;
-	/* "amd64" is Debian's name, never btfhub's directory name. */
-	if (!arch || !strcmp(archbuf, "amd64")) {
-		snprintf(why, why_len, "directory '%.*s' is not an arch (x86_64, arm64)",
-			 (int)len[2], comp[2]);
-		return false;
-	}
-	if (!key_valid_version(comp[1], len[1])) {
-		snprintf(why, why_len, "directory '%.*s' is not a distro version", (int)len[1], comp[1]);
-		return false;
-	}
-	if (!key_valid_distro(comp[0], len[0])) {
-		snprintf(why, why_len, "directory '%.*s' is not a distro name", (int)len[0], comp[0]);
-		return false;
-	}
-	memset(k, 0, sizeof(*k));
-	key_set(k->distro, sizeof(k->distro), comp[0], len[0]);
-	key_set(k->version, sizeof(k->version), comp[1], len[1]);
-	KEY_SET(k, arch, arch);
-	key_set(k->release, sizeof(k->release), name, n);
-	return true;
-}
-
 /* ---- the list ------------------------------------------------------------ */
 
-static struct btf_source_entry *list_push(struct btf_source_list *l, const struct btf_key *k,
+struct btf_source_entry *list_push(struct btf_source_list *l, const struct btf_key *k,
 					  const char *path, const char *origin, int kind,
 					  const char *member)
 {
@@ -503,7 +80,7 @@ static struct btf_source_entry *list_push(struct btf_source_list *l, const struc
 	return e;
 }
 
-static void list_truncate(struct btf_source_list *l, size_t n)
+void list_truncate(struct btf_source_list *l, size_t n)
 {
 	while (l->n > n) {
 		struct btf_source_entry *e = &l->v[--l->n];
@@ -745,7 +322,16 @@ static int source_from_stream(const unsigned char *p, size_t len, const char *ct
 	bool partial;
 	int err;
 
-	err = kimage_decompress(p, len, 0, &plain, why, sizeof(why), &partial);
+	/* Raw BTF is a few MB: a stream of it gets the smaller cap. */
+	kimage_decompress(p, len, BTF_SOURCE_PEEK, &plain, why, sizeof(why), NULL);
+	if (source_is_btf((const unsigned char *)plain.data, plain.len)) {
+		buf_reset(&plain);
+		err = kimage_decompress_capped(p, len, (size_t)FORMATS_MAX_BTF, &plain, why,
+					       sizeof(why), &partial);
+	} else {
+		buf_reset(&plain);
+		err = kimage_decompress(p, len, 0, &plain, why, sizeof(why), &partial);
+	}
 	if (err == -EINVAL && partial) {
 		const unsigned char *q = (const unsigned char *)plain.data;
 
@@ -837,663 +423,6 @@ static int source_btf_from_mem(const unsigned char *p, size_t len, const char *c
 	return err;
 }
 
-/* ---- archives ---------------------------------------------------------- */
-
-static struct archive *source_archive_new(bool tar, bool raw, bool ar)
-{
-	struct archive *a = archive_read_new();
-
-	if (!a) {
-		fputs("bpfpack: out of memory\n", stderr);
-		abort();
-	}
-	kimage_archive_support_filters(a);
-	if (tar)
-		archive_read_support_format_tar(a);
-	if (raw)
-		archive_read_support_format_raw(a);
-	if (ar)
-		archive_read_support_format_ar(a);
-	return a;
-}
-
-static const char *source_archive_why(struct archive *a)
-{
-	const char *s = archive_error_string(a);
-
-	return s && *s ? s : "unreadable data";
-}
-
-/* Whether entry E of an archive stays inside the archive's directory; else
- * WHY says how it leaves. Nothing is extracted, but an archive with such an
- * entry was not made by btfhub or dpkg and is refused whole. */
-static bool source_entry_safe(struct archive_entry *e, char *why, size_t why_len)
-{
-	const char *path = archive_entry_pathname(e);
-	const char *link;
-	int depth = 0;
-
-	if (!path || !*path) {
-		snprintf(why, why_len, "an entry has no name");
-		return false;
-	}
-	if (path[0] == '/') {
-		snprintf(why, why_len, "entry '%s' has an absolute path", path);
-		return false;
-	}
-	for (const char *c = path; *c; ) {
-		size_t n = strcspn(c, "/");
-
-		if (n == 2 && !strncmp(c, "..", 2)) {
-			snprintf(why, why_len, "entry '%s' leaves the archive's directory ('..')", path);
-			return false;
-		}
-		if (n && !(n == 1 && c[0] == '.'))
-			depth++;
-		c += n;
-		c += strspn(c, "/");
-	}
-	link = archive_entry_hardlink(e);
-	if (link) {
-		if (link[0] == '/' || !strcmp(link, "..") || !strncmp(link, "../", 3) ||
-		    strstr(link, "/../") || (strlen(link) >= 3 && !strcmp(link + strlen(link) - 3, "/.."))) {
-			snprintf(why, why_len, "hardlink '%s' points outside the archive ('%s')", path, link);
-			return false;
-		}
-	}
-	if (archive_entry_filetype(e) == AE_IFLNK) {
-		link = archive_entry_symlink(e);
-		if (!link || !*link) {
-			snprintf(why, why_len, "symlink '%s' has no target", path);
-			return false;
-		}
-		if (link[0] == '/') {
-			snprintf(why, why_len, "symlink '%s' points outside the archive ('%s')", path, link);
-			return false;
-		}
-		/* Resolved from the link's own directory. */
-		depth--;
-		for (const char *c = link; *c; ) {
-			size_t n = strcspn(c, "/");
-
-			if (n == 2 && !strncmp(c, "..", 2))
-				depth--;
-			else if (n && !(n == 1 && c[0] == '.'))
-				depth++;
-			if (depth < 0) {
-				snprintf(why, why_len, "symlink '%s' points outside the archive ('%s')", path, link);
-				return false;
-			}
-			c += n;
-			c += strspn(c, "/");
-		}
-	}
-	return true;
-}
-
-/* A file in a tar that may hold a kernel's BTF: btfhub's "<release>.btf", or
- * a vmlinux/vmlinuz/Image someone packed. */
-static bool source_tar_candidate(struct archive_entry *e)
-{
-	const char *base;
-	size_t n;
-
-	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
-		return false;
-	base = fs_basename(archive_entry_pathname(e));
-	n = strlen(base);
-	return (n > 4 && !strcmp(base + n - 4, ".btf")) || !strncmp(base, "vmlinux", 7) ||
-	       !strncmp(base, "vmlinuz", 7) || !strncmp(base, "bzImage", 7) || !strncmp(base, "Image", 5);
-}
-
-/* Without "./" in front, so names compare as users write them. */
-static const char *source_member_name(const char *path)
-{
-	while (path[0] == '.' && path[1] == '/')
-		path += 2;
-	return path;
-}
-
-/* Reads the data of the current entry of A into OUT, or when FD >= 0 writes
- * it to FD from offset 0 and truncates FD to its length (FD may hold older
- * bytes: holes are written as zeros); at most LIMIT bytes. */
-static int source_archive_read_entry(struct archive *a, const char *ctx, size_t limit,
-				     struct buf *out, int fd)
-{
-	size_t total = 0;
-
-	if (fd < 0)
-		buf_reset(out);
-	for (;;) {
-		const void *block;
-		size_t n;
-		la_int64_t off;
-		int r = archive_read_data_block(a, &block, &n, &off);
-
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
-			return -EINVAL;
-		}
-		if (off < 0 || (size_t)off > limit || n > limit - (size_t)off) {
-			report_error("%s: archive entry is larger than %zu bytes", ctx, limit);
-			return -EFBIG;
-		}
-		if (fd >= 0) {
-			/* A reused FD still holds the last file's bytes where a
-			 * sparse entry has a hole. */
-			static const char zeros[4096];
-
-			while ((size_t)off > total) {
-				size_t z = (size_t)off - total < sizeof(zeros) ? (size_t)off - total : sizeof(zeros);
-				ssize_t w = pwrite(fd, zeros, z, (off_t)total);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0) {
-					int err = errno;
-
-					report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-					return -err;
-				}
-				total += (size_t)w;
-			}
-			for (size_t done = 0; done < n; ) {
-				ssize_t w = pwrite(fd, (const char *)block + done, n - done, off + (off_t)done);
-
-				if (w < 0 && errno == EINTR)
-					continue;
-				if (w < 0) {
-					int err = errno;
-
-					report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-					return -err;
-				}
-				done += (size_t)w;
-			}
-			if ((size_t)off + n > total)
-				total = (size_t)off + n;
-			continue;
-		}
-		/* Sparse entries come with offsets; fill the holes. */
-		while ((size_t)off > out->len)
-			buf_append(out, "", 1);
-		buf_append(out, block, n);
-	}
-	if (fd >= 0 && ftruncate(fd, (off_t)total) < 0) {
-		int err = errno;
-
-		report_error("%s: cannot write the unpacked file: %s", ctx, strerror(err));
-		return -err;
-	}
-	if (fd < 0 && !out->data)
-		buf_append(out, "", 0);
-	return 0;
-}
-
-/* Lists the kernels in the tar archive at PATH (already opened as A). */
-static int source_expand_tar(struct archive *a, const char *path, struct btf_source_list *list)
-{
-	struct archive_entry *e;
-	char *ctx = source_ctx(path, NULL);
-	struct strv members = {0};
-	char why[512];
-	int r, err = 0;
-
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		if (!source_entry_safe(e, why, sizeof(why))) {
-			report_error("%s: %s; refusing the archive", ctx, why);
-			err = -EINVAL;
-			goto out;
-		}
-		if (source_tar_candidate(e))
-			strv_push(&members, archive_entry_pathname(e));
-		/* Skipping still decompresses: that is how a truncated
-		 * archive is caught here rather than later. */
-		if (archive_read_data_skip(a) < ARCHIVE_WARN) {
-			r = ARCHIVE_FATAL;
-			break;
-		}
-	}
-	if (r != ARCHIVE_EOF) {
-		report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-		goto out;
-	}
-	if (members.n == 0) {
-		report_error("%s: the archive holds no BTF file (no <release>.btf, vmlinux or kernel image)", ctx);
-		err = -ENOENT;
-		goto out;
-	}
-	for (size_t i = 0; i < members.n; i++) {
-		const char *mem = members.v[i];
-		struct btf_key k = {0};
-		struct btf_key_hints h = { .file_name = mem };
-		char *full = fs_realpath(path), *origin;
-
-		/* The archive's own btfhub path names its one kernel. */
-		if (!(members.n == 1 && full && btf_key_from_btfhub_path(full, &k, NULL, 0)) &&
-		    !btf_key_from_btfhub_path(mem, &k, NULL, 0))
-			btf_key_derive(&k, &h);
-		origin = xasprintf("%s (%s)", path, source_member_name(mem));
-		list_push(list, &k, path, origin, BTF_SOURCE_ARCHIVE, mem);
-		free(origin);
-		free(full);
-	}
-out:
-	strv_free(&members);
-	free(ctx);
-	return err;
-}
-
-/* Finds MEMBER (NULL: the only BTF file) in the tar at PATH and reads it
- * into DATA, or when FD >= 0 writes it to FD (see source_archive_read_entry).
- * Every entry is checked, as when listing. */
-static int source_read_tar(const char *path, const char *member, struct buf *data, int fd,
-			   char **found)
-{
-	struct archive *a = source_archive_new(true, false, false);
-	struct archive_entry *e;
-	char *ctx = source_ctx(path, member);
-	char why[512];
-	size_t candidates = 0;
-	int r, err = 0;
-
-	*found = NULL;
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		report_error("%s: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-		goto out;
-	}
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(e);
-		bool want;
-
-		if (!source_entry_safe(e, why, sizeof(why))) {
-			report_error("%s: %s; refusing the archive", ctx, why);
-			err = -EINVAL;
-			goto out;
-		}
-		want = member ? !strcmp(name, member) && archive_entry_filetype(e) == AE_IFREG
-			      : source_tar_candidate(e);
-		if (want && ++candidates > 1 && !member) {
-			report_error("%s: the archive holds more than one BTF file ('%s', '%s')", ctx,
-				     *found, name);
-			report_hint("list it with `bpfpack inspect`, or unpack the one you want");
-			err = -EINVAL;
-			goto out;
-		}
-		if (want && candidates == 1) {
-			*found = xstrdup(name);
-			err = source_archive_read_entry(a, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, fd);
-			if (err)
-				goto out;
-		} else if (archive_read_data_skip(a) < ARCHIVE_WARN) {
-			r = ARCHIVE_FATAL;
-			break;
-		}
-	}
-	if (r != ARCHIVE_EOF) {
-		report_error("%s: archive is truncated or corrupt: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-	} else if (!candidates) {
-		if (member)
-			report_error("%s: the archive has no file '%s'", ctx, member);
-		else
-			report_error("%s: the archive holds no BTF file (no <release>.btf, vmlinux or kernel image)", ctx);
-		err = -ENOENT;
-	}
-out:
-	if (err) {
-		free(*found);
-		*found = NULL;
-	}
-	archive_read_free(a);
-	free(ctx);
-	return err;
-}
-
-/* ---- .deb ------------------------------------------------------------------ */
-
-/* A tar inside the ar archive of a .deb is read through this callback: the
- * outer archive's entry data is the inner archive's input. */
-static la_ssize_t source_nested_read(struct archive *a, void *data, const void **block)
-{
-	struct archive *outer = data;
-	size_t n;
-	la_int64_t off;
-	int r = archive_read_data_block(outer, block, &n, &off);
-
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r < ARCHIVE_WARN) {
-		archive_set_error(a, archive_errno(outer) ? archive_errno(outer) : EINVAL, "%s",
-				  source_archive_why(outer));
-		return -1;
-	}
-	return (la_ssize_t)n;
-}
-
-/* The kernel's path in a package: an image in boot/, or a vmlinux with
- * debug info in a -dbg (Debian) or -dbgsym (Ubuntu) package. */
-static bool source_deb_kernel(const char *path, char *release, size_t size)
-{
-	static const char *const prefixes[] = {
-		"boot/vmlinuz-", "boot/vmlinux-", "usr/lib/debug/boot/vmlinux-",
-	};
-	static const char mods[] = "usr/lib/debug/lib/modules/";
-
-	path = source_member_name(path);
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
-		size_t n = strlen(prefixes[i]);
-
-		if (!strncmp(path, prefixes[i], n) && key_valid_release(path + n, strlen(path + n))) {
-			key_set(release, size, path + n, strlen(path + n));
-			return true;
-		}
-	}
-	if (!strncmp(path, mods, strlen(mods))) {
-		const char *rel = path + strlen(mods), *slash = strchr(rel, '/');
-
-		if (slash && !strcmp(slash, "/vmlinux") && key_valid_release(rel, (size_t)(slash - rel))) {
-			key_set(release, size, rel, (size_t)(slash - rel));
-			return true;
-		}
-	}
-	return false;
-}
-
-struct source_deb {
-	char package[128];
-	char version[64];
-	char arch[32];
-	char maintainer[128];
-	char *member;		/* path of the kernel in data.tar */
-	char release[128];
-};
-
-static void source_deb_field(const char *control, const char *name, char *out, size_t size)
-{
-	size_t n = strlen(name);
-
-	for (const char *line = control; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (!strncmp(line, name, n) && line[n] == ':') {
-			const char *v = line + n + 1;
-
-			v += strspn(v, " \t");
-			key_set(out, size, v, strcspn(v, "\n"));
-			return;
-		}
-	}
-}
-
-/* Walks the .deb at PATH: reads its control file and finds its kernel
- * (WANT: that member; NULL: the first kernel, for listing; with DEBUG_ONLY
- * only a vmlinux with debug info counts). When DATA is given, reads the
- * kernel into it; when FD >= 0, writes it there. */
-static int source_deb_walk(const char *path, const char *want, bool debug_only,
-			   struct source_deb *d, struct buf *data, int fd)
-{
-	struct archive *a = source_archive_new(false, false, true);
-	struct archive_entry *e;
-	char *ctx = source_ctx(path, want ? source_member_name(want) : NULL);
-	bool is_deb = false, saw_data = false;
-	char why[512];
-	int r = ARCHIVE_EOF, err = 0;
-
-	memset(d, 0, sizeof(*d));
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		report_error("%s: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-		goto out;
-	}
-	while (!d->member && ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
-		const char *name = archive_entry_pathname(e);
-		bool control = !strncmp(name, "control.tar", 11), payload = !strncmp(name, "data.tar", 8);
-		struct archive *in;
-		struct archive_entry *ie;
-		int ir;
-
-		if (!strcmp(name, "debian-binary"))
-			is_deb = true;
-		if (!control && !payload)
-			continue;
-		saw_data |= payload;
-		in = source_archive_new(true, false, false);
-		if (archive_read_open(in, a, NULL, source_nested_read, NULL) != ARCHIVE_OK) {
-			report_error("%s: %s of the package is truncated or corrupt: %s", ctx, name,
-				     source_archive_why(in));
-			archive_read_free(in);
-			err = -EINVAL;
-			goto out;
-		}
-		while ((ir = archive_read_next_header(in, &ie)) == ARCHIVE_OK || ir == ARCHIVE_WARN) {
-			const char *iname = archive_entry_pathname(ie);
-
-			if (!source_entry_safe(ie, why, sizeof(why))) {
-				report_error("%s: %s in %s; refusing the package", ctx, why, name);
-				err = -EINVAL;
-				break;
-			}
-			if (control && !strcmp(source_member_name(iname), "control")) {
-				struct buf text = {0};
-
-				err = source_archive_read_entry(in, ctx, BTF_SOURCE_MAX_CONTROL, &text, -1);
-				if (!err) {
-					source_deb_field(text.data, "Package", d->package, sizeof(d->package));
-					source_deb_field(text.data, "Version", d->version, sizeof(d->version));
-					source_deb_field(text.data, "Architecture", d->arch, sizeof(d->arch));
-					source_deb_field(text.data, "Maintainer", d->maintainer, sizeof(d->maintainer));
-				}
-				buf_free(&text);
-				if (err)
-					break;
-				continue;
-			}
-			if (payload && archive_entry_filetype(ie) == AE_IFREG &&
-			    (want ? !strcmp(iname, want) : source_deb_kernel(iname, d->release, sizeof(d->release))) &&
-			    (!debug_only || !strncmp(source_member_name(iname), "usr/lib/debug/", 14))) {
-				d->member = xstrdup(iname);
-				if (want)
-					source_deb_kernel(iname, d->release, sizeof(d->release));
-				if (data || fd >= 0)
-					err = source_archive_read_entry(in, ctx, (size_t)KIMAGE_MAX_UNPACKED, data, fd);
-				break;
-			}
-		}
-		if (!err && !d->member && ir != ARCHIVE_EOF) {
-			report_error("%s: %s of the package is truncated or corrupt: %s", ctx, name,
-				     source_archive_why(in));
-			err = -EINVAL;
-		}
-		archive_read_free(in);
-		if (err)
-			goto out;
-	}
-	if (!d->member && r != ARCHIVE_EOF) {
-		report_error("%s: package is truncated or corrupt: %s", ctx, source_archive_why(a));
-		err = -EINVAL;
-	} else if (!is_deb) {
-		report_error("%s: an ar archive, but not a Debian package (no debian-binary)", ctx);
-		err = -EINVAL;
-	} else if (!d->member && want) {
-		report_error("%s: the package has no file '%s'", ctx, source_member_name(want));
-		err = -ENOENT;
-	} else if (!d->member && debug_only) {
-		report_error("%s: package %s %s holds no vmlinux with debug info (no usr/lib/debug/boot/vmlinux-*)",
-			     ctx, d->package[0] ? d->package : "?", d->version[0] ? d->version : "?");
-		report_hint("the DWARF of a Debian kernel is in linux-image-<release>-dbg");
-		err = -ENOENT;
-	} else if (!d->member) {
-		report_error("%s: package %s %s holds no kernel (no boot/vmlinuz-* or usr/lib/debug/boot/vmlinux-*)",
-			     ctx, d->package[0] ? d->package : "?", d->version[0] ? d->version : "?");
-		if (!saw_data)
-			report_hint("the package has no data.tar member");
-		else if (!strncmp(d->package, "linux-image-", 12))
-			report_hint("a linux-image metapackage only depends on the real one, linux-image-<release>");
-		err = -ENOENT;
-	}
-out:
-	if (err) {
-		free(d->member);
-		d->member = NULL;
-	}
-	archive_read_free(a);
-	free(ctx);
-	return err;
-}
-
-int btf_source_deb_extract(const char *path, int fd, char **member)
-{
-	struct source_deb d;
-	int err = source_deb_walk(path, NULL, true, &d, NULL, fd);
-
-	*member = err ? NULL : d.member;
-	return err;
-}
-
-static int source_expand_deb(const char *path, struct btf_source_list *list)
-{
-	struct source_deb d;
-	struct btf_key k = {0};
-	struct btf_key_hints h = {0};
-	char *origin;
-	int err = source_deb_walk(path, NULL, false, &d, NULL, -1);
-
-	if (err)
-		return err;
-	h.release = d.release;
-	h.pkg_version = d.version[0] ? d.version : NULL;
-	h.pkg_arch = d.arch[0] ? d.arch : NULL;
-	h.maintainer = d.maintainer[0] ? d.maintainer : NULL;
-	btf_key_derive(&k, &h);
-	origin = xasprintf("%s (%s)", path, source_member_name(d.member));
-	list_push(list, &k, path, origin, BTF_SOURCE_DEB, d.member);
-	free(origin);
-	free(d.member);
-	return 0;
-}
-
-/* ---- btfhub trees ---------------------------------------------------------- */
-
-static bool source_name_ends(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), s = strlen(suffix);
-
-	return n > s && !strcmp(name + n - s, suffix);
-}
-
-/* A btfhub-archive checkout's own documents, skipped without a word. */
-static bool source_is_doc(const char *name)
-{
-	return !strncmp(name, "README", 6) || !strncmp(name, "LICENSE", 7) ||
-	       !strncmp(name, "COPYING", 7) || source_name_ends(name, ".md") ||
-	       source_name_ends(name, ".txt");
-}
-
-/* "debian/12/x86_64/X.btf.tar.xz": the last four components of PATH. */
-static const char *source_btfhub_origin(const char *path)
-{
-	const char *p = path + strlen(path);
-	int slashes = 0;
-
-	while (p > path) {
-		if (p[-1] == '/' && ++slashes == 4)
-			break;
-		p--;
-	}
-	return p;
-}
-
-static int source_walk(const char *root, const char *rel, int depth, struct btf_source_list *list)
-{
-	char *dir = rel[0] ? fs_path_join(root, rel) : xstrdup(root);
-	struct dirent **names;
-	int n = scandir(dir, &names, NULL, alphasort), err = 0;
-
-	if (n < 0) {
-		err = -errno;
-		report_error("cannot load kernel BTF from %s: %s", dir, strerror(-err));
-		free(dir);
-		return err;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
-		char *sub = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-		char *full = fs_path_join(root, sub);
-		struct stat st, lst;
-		struct btf_key k;
-		char why[256];
-
-		if (err || name[0] == '.')
-			goto next;
-		if (lstat(full, &lst) < 0 || stat(full, &st) < 0) {
-			report_warn("skipping %s: %s", full, strerror(errno));
-			goto next;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (S_ISLNK(lst.st_mode))
-				report_warn("skipping %s: a symlink to a directory (not followed)", full);
-			else if (depth >= BTF_SOURCE_MAX_DEPTH)
-				report_warn("skipping %s: nested deeper than <distro>/<version>/<arch>/", full);
-			else
-				err = source_walk(root, sub, depth + 1, list);
-			goto next;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			report_warn("skipping %s: not a regular file", full);
-			goto next;
-		}
-		if (!btf_key_from_btfhub_path(full, &k, why, sizeof(why))) {
-			if (!source_is_doc(name))
-				report_warn("skipping %s: %s", full, why);
-			goto next;
-		}
-		for (size_t j = 0; j < list->n; j++) {
-			if (!memcmp(&list->v[j].key, &k, sizeof(k))) {
-				report_warn("skipping %s: kernel %s/%s/%s/%s is already in %s", full,
-					    k.distro, k.version, k.arch, k.release, list->v[j].origin);
-				goto next;
-			}
-		}
-		list_push(list, &k, full, source_btfhub_origin(full),
-			  source_name_ends(name, ".btf") ? BTF_SOURCE_RAW : BTF_SOURCE_ARCHIVE, NULL);
-next:
-		free(sub);
-		free(full);
-		free(names[i]);
-	}
-	free(names);
-	free(dir);
-	return err;
-}
-
-static int source_expand_dir(const char *path, struct btf_source_list *list)
-{
-	char *root = fs_realpath(path);
-	size_t before = list->n;
-	int err;
-
-	if (!root) {
-		err = -errno;
-		report_error("cannot load kernel BTF from %s: %s", path, strerror(-err));
-		return err;
-	}
-	/* Keys come from the real path, so "btf-corpus/debian/12" names its
-	 * kernels as well as the tree's root does. */
-	err = source_walk(root, "", 0, list);
-	if (!err && list->n == before) {
-		report_error("cannot load kernel BTF from %s: the directory holds no kernel BTF (expected <distro>/<version>/<arch>/<release>.btf.tar.xz)",
-			     path);
-		err = -ENOENT;
-	}
-	if (err)
-		list_truncate(list, before);
-	free(root);
-	return err;
-}
-
 /* ---- expand ---------------------------------------------------------------- */
 
 /* The banner and arch of a vmlinux ELF, from its .rodata (a vmlinux with
@@ -1508,17 +437,52 @@ static void source_elf_hints(const struct source_map *m, char *release, size_t r
 		kimage_find_banner(m->data + off, size, release, rsize, banner, bsize);
 }
 
+struct source_banner {
+	struct buf plain;
+	size_t searched;
+	bool seen;
+	char *release, *banner;
+	size_t rsize, bsize;
+};
+
+/* Searches the new bytes (from a little before them) for the banner. A
+ * banner found is read again after one more block, in case the block ended
+ * inside it; then the stream stops (1). */
+static int source_banner_block(void *ctx, const void *block, size_t n)
+{
+	struct source_banner *sb = ctx;
+
+	buf_append(&sb->plain, block, n);
+	if (kimage_find_banner(sb->plain.data + sb->searched, sb->plain.len - sb->searched,
+			       sb->release, sb->rsize, sb->banner, sb->bsize) == 0) {
+		if (sb->seen)
+			return 1;
+		sb->seen = true;
+		return 0;
+	}
+	/* Only the tail can hold the start of a banner: keep 2 KiB of it, so
+	 * a stream without one (a decompression bomb) cannot take memory in
+	 * proportion to its size. */
+	if (sb->plain.len > (1u << 20)) {
+		memmove(sb->plain.data, sb->plain.data + sb->plain.len - 2048, 2048);
+		sb->plain.len = 2048;
+	}
+	sb->searched = sb->plain.len > 2048 ? sb->plain.len - 2048 : 0;
+	return 0;
+}
+
 /* Decompresses a stream only as far as the banner (for a name that does not
  * say the release): it sits in .rodata, well before a vmlinux's DWARF. */
 static void source_stream_banner(const unsigned char *p, size_t len, const char *ctx,
 				 char *release, size_t rsize, char *banner, size_t bsize)
 {
-	struct buf plain = {0}, kernel = {0};
+	struct source_banner sb = { .release = release, .banner = banner, .rsize = rsize,
+				    .bsize = bsize };
+	struct buf kernel = {0};
 	struct kimage_info info;
 	struct archive *a;
 	struct archive_entry *e;
-	size_t searched = 0, total = 0;
-	bool seen = false;
+	char why[256];
 
 	if (kimage_probe(p, len, ctx, &info) == 0 && info.format != KIMAGE_STREAM) {
 		if (kimage_unpack(p, len, &info, ctx, &kernel) == 0)
@@ -1526,44 +490,13 @@ static void source_stream_banner(const unsigned char *p, size_t len, const char 
 		buf_free(&kernel);
 		return;
 	}
-	a = source_archive_new(false, true, false);
+	a = archive_reader_new(false, true, false);
 	if (archive_read_open_memory(a, p, len) == ARCHIVE_OK &&
-	    archive_read_next_header(a, &e) == ARCHIVE_OK) {
-		for (;;) {
-			const void *block;
-			size_t n;
-			la_int64_t off;
-			int r = archive_read_data_block(a, &block, &n, &off);
-			bool done = r != ARCHIVE_OK && r != ARCHIVE_WARN;
-
-			if (!done) {
-				buf_append(&plain, block, n);
-				total += n;
-			}
-			/* Search again from a little before the new bytes. A banner
-			 * found is read again after one more block, in case the
-			 * block ended inside it. */
-			if (plain.len && kimage_find_banner(plain.data + searched, plain.len - searched,
-					       release, rsize, banner, bsize) == 0) {
-				if (done || seen)
-					break;
-				seen = true;
-				continue;
-			}
-			if (done || total > KIMAGE_MAX_UNPACKED)
-				break;
-			/* Only the tail can hold the start of a banner: keep 2 KiB of
-			 * it, so a stream without one (a decompression bomb) cannot
-			 * take memory in proportion to its size. */
-			if (plain.len > (1u << 20)) {
-				memmove(plain.data, plain.data + plain.len - 2048, 2048);
-				plain.len = 2048;
-			}
-			searched = plain.len > 2048 ? plain.len - 2048 : 0;
-		}
-	}
+	    archive_read_next_header(a, &e) == ARCHIVE_OK)
+		kimage_stream_each(a, (size_t)FORMATS_MAX_IMAGE, source_banner_block, &sb, why,
+				   sizeof(why));
 	archive_read_free(a);
-	buf_free(&plain);
+	buf_free(&sb.plain);
 }
 
 /* The kernel release of the machine we run on, for its /sys/kernel/btf. */
@@ -1587,7 +520,7 @@ static bool source_is_running_kernel(const char *path, struct btf_key *k)
 static int source_expand_compressed(const char *path, const struct source_map *m,
 				    struct btf_source_list *list)
 {
-	struct archive *a = source_archive_new(true, true, false);
+	struct archive *a = archive_reader_new(true, true, false);
 	struct archive_entry *e;
 	char *ctx = source_ctx(path, NULL);
 	const char *comp = kimage_compression_at(m->data, m->len);
@@ -1596,7 +529,7 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 	if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
 		report_error("%s: %s-compressed data is truncated or corrupt: %s", ctx,
-			     comp ? comp : "compressed", source_archive_why(a));
+			     comp ? comp : "compressed", archive_reader_why(a));
 		err = -EINVAL;
 		goto out;
 	}
@@ -1607,9 +540,9 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 	}
 	if (archive_format(a) != ARCHIVE_FORMAT_RAW) {
 		archive_read_free(a);
-		a = source_archive_new(true, false, false);
+		a = archive_reader_new(true, false, false);
 		if (archive_read_open_memory(a, m->data, m->len) != ARCHIVE_OK) {
-			report_error("%s: %s", ctx, source_archive_why(a));
+			report_error("%s: %s", ctx, archive_reader_why(a));
 			err = -EINVAL;
 			goto out;
 		}
@@ -1630,7 +563,7 @@ static int source_expand_compressed(const char *path, const struct source_map *m
 			if (got)
 				break;	/* judged on what came out */
 			report_error("%s: %s-compressed data is truncated or corrupt: %s", ctx,
-				     comp ? comp : "compressed", source_archive_why(a));
+				     comp ? comp : "compressed", archive_reader_why(a));
 			err = -EINVAL;
 			goto out;
 		}
@@ -1707,10 +640,10 @@ static int source_expand_file(const char *path, struct btf_source_list *list)
 		err = source_expand_deb(path, list);
 		goto out;
 	} else if (source_is_tar(m.data, m.len)) {
-		struct archive *a = source_archive_new(true, false, false);
+		struct archive *a = archive_reader_new(true, false, false);
 
 		if (archive_read_open_memory(a, m.data, m.len) != ARCHIVE_OK) {
-			report_error("%s: %s", ctx, source_archive_why(a));
+			report_error("%s: %s", ctx, archive_reader_why(a));
 			err = -EINVAL;
 		} else {
 			err = source_expand_tar(a, path, list);
@@ -1794,7 +727,7 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 	case BTF_SOURCE_ARCHIVE:
 		err = source_read_tar(e->path, e->member, &data, -1, &found);
 		if (!err) {
-			ctx = source_ctx(e->path, source_member_name(found));
+			ctx = source_ctx(e->path, archive_reader_member_name(found));
 			err = source_btf_from_mem((const unsigned char *)data.data, data.len, ctx, out, 0);
 			free(ctx);
 		}
@@ -1806,7 +739,7 @@ int btf_source_read_raw(const struct btf_source_entry *e, struct buf *out)
 
 		err = source_deb_walk(e->path, e->member, false, &d, &data, -1);
 		if (!err) {
-			ctx = source_ctx(e->path, source_member_name(d.member));
+			ctx = source_ctx(e->path, archive_reader_member_name(d.member));
 			err = source_btf_from_mem((const unsigned char *)data.data, data.len, ctx, out, 0);
 			free(ctx);
 			free(d.member);
@@ -1860,7 +793,7 @@ int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len
 	if (e->kind != BTF_SOURCE_ARCHIVE) {
 		err = btf_source_read_raw(e, &raw);
 		if (!err) {
-			ctx = source_ctx(e->path, e->member ? source_member_name(e->member) : NULL);
+			ctx = source_ctx(e->path, e->member ? archive_reader_member_name(e->member) : NULL);
 			err = source_write_fd(fd, raw.data, raw.len, ctx);
 			free(ctx);
 			*len = raw.len;
@@ -1871,7 +804,7 @@ int btf_source_read_raw_fd(const struct btf_source_entry *e, int fd, size_t *len
 	err = source_read_tar(e->path, e->member, NULL, fd, &found);
 	if (err)
 		return err;
-	ctx = source_ctx(e->path, source_member_name(found));
+	ctx = source_ctx(e->path, archive_reader_member_name(found));
 	if (fstat(fd, &st) < 0 || (got = pread(fd, head, sizeof(head), 0)) < 0) {
 		err = -errno;
 		report_error("%s: cannot read the unpacked file: %s", ctx, strerror(-err));
@@ -1923,7 +856,7 @@ static int source_libbpf_print(enum libbpf_print_level level, const char *fmt, v
 int btf_source_parse(const struct btf_source_entry *e, const struct buf *raw, struct btf **out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(source_libbpf_print);
-	char *ctx = source_ctx(e->path, e->member ? source_member_name(e->member) : NULL);
+	char *ctx = source_ctx(e->path, e->member ? archive_reader_member_name(e->member) : NULL);
 	struct btf *btf;
 	int err;
 
@@ -1973,7 +906,7 @@ int btf_source_load(const char *path, struct btf **out)
 		report_error("cannot load kernel BTF from %s: it holds %zu kernels; one is needed here",
 			     path, list.n);
 		if (e->member)
-			report_hint("unpack the one you want, e.g. %s from it", source_member_name(e->member));
+			report_hint("unpack the one you want, e.g. %s from it", archive_reader_member_name(e->member));
 		else
 			report_hint("pass one of its files, e.g. %s", e->path);
 		btf_source_list_free(&list);
@@ -1985,84 +918,4 @@ int btf_source_load(const char *path, struct btf **out)
 	buf_free(&raw);
 	btf_source_list_free(&list);
 	return err;
-}
-
-/* ---- filters --------------------------------------------------------------- */
-
-int btf_filter_parse(const char *spec, struct btf_filter *f)
-{
-	const char *p = spec;
-
-	memset(f, 0, sizeof(*f));
-	if (!spec || !*spec) {
-		report_error("invalid filter '': empty");
-		report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION or arch terms, e.g. debian:12,ubuntu,x86_64");
-		return -EINVAL;
-	}
-	for (;;) {
-		size_t n = strcspn(p, ","), colon = strcspn(p, ":,");
-		char term[96];
-		const char *arch;
-
-		if (n == 0 || n >= sizeof(term)) {
-			report_error("invalid filter '%s': %s term", spec, n ? "an overlong" : "an empty");
-			goto bad;
-		}
-		key_set(term, sizeof(term), p, n);
-		arch = key_norm_arch(term);
-		if (arch) {
-			if (!strcmp(arch, "x86_64"))
-				f->x86_64 = true;
-			else
-				f->arm64 = true;
-		} else {
-			struct btf_filter_term t = {0};
-
-			if (!key_valid_distro(p, colon)) {
-				report_error("invalid filter '%s': '%.*s' is neither a distro (lower case, like debian) nor an arch (x86_64, arm64)",
-					     spec, (int)colon, p);
-				goto bad;
-			}
-			key_set(t.distro, sizeof(t.distro), p, colon);
-			if (colon < n && !key_valid_version(p + colon + 1, n - colon - 1)) {
-				report_error("invalid filter '%s': '%s' has no valid version after ':' (like 12 or 20.04)",
-					     spec, term);
-				goto bad;
-			}
-			if (colon < n)
-				key_set(t.version, sizeof(t.version), p + colon + 1, n - colon - 1);
-			f->distros = xrealloc(f->distros, (f->n_distros + 1) * sizeof(*f->distros));
-			f->distros[f->n_distros++] = t;
-		}
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	return 0;
-bad:
-	report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION or arch terms, e.g. debian:12,ubuntu,x86_64");
-	btf_filter_free(f);
-	return -EINVAL;
-}
-
-bool btf_filter_match(const struct btf_filter *f, const struct btf_key *k)
-{
-	if (f->n_distros) {
-		bool ok = false;
-
-		for (size_t i = 0; i < f->n_distros && !ok; i++)
-			ok = !strcmp(f->distros[i].distro, k->distro) &&
-			     (!f->distros[i].version[0] || !strcmp(f->distros[i].version, k->version));
-		if (!ok)
-			return false;
-	}
-	if (f->x86_64 || f->arm64)
-		return (f->x86_64 && !strcmp(k->arch, "x86_64")) || (f->arm64 && !strcmp(k->arch, "arm64"));
-	return true;
-}
-
-void btf_filter_free(struct btf_filter *f)
-{
-	free(f->distros);
-	memset(f, 0, sizeof(*f));
 }

@@ -29,6 +29,7 @@
 
 #include "btf_source.h"
 #include "btfset_write.h"
+#include "../formats/elf_file.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
@@ -173,27 +174,18 @@ static void hash_type(XXH3_state_t *h, const struct btf *btf, struct btfgen_type
 /* Reads section NAME of the ELF at FD into OUT (empty when absent). */
 static int elf_read_section(Elf *elf, const char *name, struct buf *out)
 {
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	int rc = elf_file_find_section(elf, name, &scn, NULL);
 
 	buf_reset(out);
-	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
-		return -EINVAL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *sname;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh))
-			return -EINVAL;
-		sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!sname || strcmp(sname, name))
-			continue;
-		d = elf_getdata(scn, NULL);
-		if (d && d->d_buf)
-			buf_append(out, d->d_buf, d->d_size);
+	if (rc == -ENOENT)
 		return 0;
-	}
+	if (rc)
+		return -EINVAL;
+	d = elf_getdata(scn, NULL);
+	if (d && d->d_buf)
+		buf_append(out, d->d_buf, d->d_size);
 	return 0;
 }
 
@@ -810,17 +802,16 @@ static void btfgen_on_signal(int sig)
 	btfgen_signal = sig;
 }
 
+/* The progress bar (lib/report): fits the terminal, names the tool, and is
+ * erased when the last kernel is done so the summary line stands alone. */
 static void progress_show(const struct btfgen_opts *o, size_t done, size_t total, const char *what)
 {
-	if (!o->progress || !isatty(2))
+	if (!o->progress)
 		return;
-	int width = 30, fill = total ? (int)(done * width / total) : width;
-
-	fprintf(stderr, "\r  BTFGEN    [%.*s%*s] %zu/%zu %-40.40s", fill,
-		"##############################", width - fill, "", done, total, what ? what : "");
-	if (done == total)
-		fputc('\n', stderr);
-	fflush(stderr);
+	if (done == total && total)
+		report_progress_clear();
+	else
+		report_progress("BTFGEN", o->label, done, total, what ? fs_basename(what) : "");
 }
 
 struct btfgen_job {
@@ -1107,6 +1098,8 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
 			while (waitpid(workers[w].pid, NULL, 0) < 0 && errno == EINTR)
 				;
 	}
+	if (o->progress)
+		report_progress_clear();
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (rc < 0)

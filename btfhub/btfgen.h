@@ -20,6 +20,7 @@ struct btfgen_opts {
 	int parallel;		/* kernels minimized at once */
 	const char *cache_dir;	/* NULL: btfgen_cache_dir() */
 	bool progress;		/* a progress line on stderr when it is a terminal */
+	const char *label;	/* what the progress line names: the tool */
 };
 
 struct btfgen_stats {

@@ -33,6 +33,7 @@
 #include "../runtime/btfset.h"
 #include "btf_walk.h"
 #include "embed.h"
+#include "../formats/elf_file.h"
 
 struct btfset_builder_kernel {
 	struct btf_key key;
@@ -547,7 +548,7 @@ static void dict_btf_strings(const void *obj, size_t size, struct buf *out)
 
 	buf_reset(out);
 	if (size < 4 || memcmp(obj, "\x7f" "ELF", 4) ||
-	    embed_section_read_mem(obj, size, "the BPF object", ".BTF", &btf) != 0 || btf.len < 24)
+	    elf_mem_read_section(obj, size, "the BPF object", ".BTF", &btf) != 0 || btf.len < 24)
 		goto out;
 	p = (const unsigned char *)btf.data;
 	hl = rd32(p + 4);
@@ -697,17 +698,11 @@ static int key_field_check(const char *field, size_t cap, const char *what, bool
 	return 0;
 }
 
+/* The set's kernel order: the reader's own (runtime/btfset.h). */
 static int key_cmp(const struct btf_key *a, const struct btf_key *b)
 {
-	int c;
-
-	if ((c = strcmp(a->distro, b->distro)))
-		return c;
-	if ((c = strcmp(a->version, b->version)))
-		return c;
-	if ((c = strcmp(a->arch, b->arch)))
-		return c;
-	return strcmp(a->release, b->release);
+	return btfset_key_order(a->distro, a->version, a->arch, a->release, b->distro, b->version,
+				b->arch, b->release);
 }
 
 int btfset_builder_add(struct btfset_builder *b, const struct btf_key *key, const void *blob,

@@ -1248,10 +1248,12 @@ static void *run_worker(void *arg)
 		btf__free(btf);
 		size_t d = atomic_fetch_add(&c->done, 1) + 1;
 
-		if (c->progress && isatty(2)) {
-			fprintf(stderr, "\r  CHECK     %zu/%zu kernels", d, c->n_todo);
+		/* The one progress bar (lib/report): fits the terminal, gone when done. */
+		if (c->progress) {
 			if (d == c->n_todo)
-				fputc('\n', stderr);
+				report_progress_clear();
+			else
+				report_progress("CHECK", NULL, d, c->n_todo, "kernels");
 		}
 	}
 	buf_free(&raw);

@@ -1,4 +1,5 @@
-/* embed: reading and replacing bpfpack's sections in a tool binary. */
+/* embed: replacing bpfpack's sections in a tool binary (reading them is
+ * formats/elf_file's). */
 #include "embed.h"
 
 #include <errno.h>
@@ -11,88 +12,6 @@
 #include <unistd.h>
 
 #include "../lib/proc.h"
-#include "../lib/report.h"
-
-int embed_section_read(const char *path, const char *name, struct buf *out)
-{
-	return embed_section_read_at(path, name, out, NULL);
-}
-
-/* Copies section NAME of ELF into OUT; LABEL names the file in messages. */
-static int elf_section_copy(Elf *elf, const char *label, const char *name, struct buf *out,
-			    off_t *file_offset)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
-		report_error("%s is not an ELF file", label);
-		return -ENOEXEC;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *sname;
-		Elf_Data *d;
-
-		if (!gelf_getshdr(scn, &sh) || !(sname = elf_strptr(elf, shstrndx, sh.sh_name)))
-			continue;
-		if (strcmp(sname, name))
-			continue;
-		d = elf_rawdata(scn, NULL);
-		if (sh.sh_type == SHT_NOBITS || !d) {
-			report_error("%s: section %s has no data", label, name);
-			return -EINVAL;
-		}
-		buf_reset(out);
-		buf_append(out, d->d_buf, d->d_size);
-		if (file_offset)
-			*file_offset = (off_t)sh.sh_offset;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-int embed_section_read_at(const char *path, const char *name, struct buf *out,
-			  off_t *file_offset)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-	Elf *elf;
-
-	if (fd < 0) {
-		rc = -errno;
-		report_error("cannot read %s: %s", path, strerror(errno));
-		return rc;
-	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf) {
-		report_error("%s is not an ELF file", path);
-		close(fd);
-		return -ENOEXEC;
-	}
-	rc = elf_section_copy(elf, path, name, out, file_offset);
-	elf_end(elf);
-	close(fd);
-	return rc;
-}
-
-int embed_section_read_mem(const void *image, size_t size, const char *label, const char *name,
-			   struct buf *out)
-{
-	Elf *elf;
-	int rc;
-
-	elf_version(EV_CURRENT);
-	/* libelf only reads an image opened for reading: the cast is safe. */
-	elf = elf_memory((char *)image, size);
-	if (!elf) {
-		report_error("%s is not an ELF file", label);
-		return -ENOEXEC;
-	}
-	rc = elf_section_copy(elf, label, name, out, NULL);
-	elf_end(elf);
-	return rc;
-}
 
 void embed_objcopy_argv(struct strv *argv, const char *objcopy, const char *in, const char *out,
 			const char *btf_file, const char *obj_file)

@@ -17,18 +17,6 @@
 #define EMBED_SECTION_BTF BPFPACK_BTF_SECTION
 #define EMBED_SECTION_OBJ BPFPACK_OBJ_SECTION
 
-/* Reads section NAME of the ELF file PATH into OUT. Returns -ENOENT without
- * reporting when the file has no such section; reports other failures. */
-int embed_section_read(const char *path, const char *name, struct buf *out);
-/* The same, and sets *FILE_OFFSET (may be NULL) to where the section's bytes
- * lie in the file, for a caller that rewrites them in place. */
-int embed_section_read_at(const char *path, const char *name, struct buf *out,
-			  off_t *file_offset);
-/* The same for an ELF image in memory (IMAGE, SIZE bytes); LABEL names it in
- * messages. */
-int embed_section_read_mem(const void *image, size_t size, const char *label, const char *name,
-			   struct buf *out);
-
 /* Appends to ARGV an objcopy command that copies IN to OUT with the sections
  * replaced by the files given (a NULL file leaves that section as it is). */
 void embed_objcopy_argv(struct strv *argv, const char *objcopy, const char *in, const char *out,

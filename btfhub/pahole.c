@@ -24,7 +24,7 @@
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "btf_source.h"
-#include "kimage.h"
+#include "../formats/kimage.h"
 
 /* Reads the first LEN bytes of PATH into HEAD; returns how many, or -errno. */
 static ssize_t pahole_read_head(const char *path, unsigned char *head, size_t len)
@@ -43,12 +43,39 @@ static ssize_t pahole_read_head(const char *path, unsigned char *head, size_t le
 	return n;
 }
 
-/* Decompresses the file INPUT (one compressed stream) into FD. */
+struct pahole_unpack {
+	const char *ctx;
+	int fd;
+};
+
+static int pahole_write_block(void *ctx, const void *block, size_t n)
+{
+	struct pahole_unpack *u = ctx;
+
+	for (size_t done = 0; done < n; ) {
+		ssize_t w = write(u->fd, (const char *)block + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int err = -errno;
+
+			report_error("%s: cannot write the unpacked vmlinux: %s", u->ctx, strerror(-err));
+			return err;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Decompresses the file INPUT (one compressed stream) into FD: a vmlinux
+ * with DWARF, so the larger cap of a file written to disk. */
 static int pahole_unpack_stream(const char *input, const char *ctx, int fd)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
-	unsigned long long total = 0;
+	struct pahole_unpack u = { ctx, fd };
+	char why[256];
 	int err = 0;
 
 	kimage_archive_support_filters(a);
@@ -60,40 +87,12 @@ static int pahole_unpack_stream(const char *input, const char *ctx, int fd)
 		err = -EINVAL;
 		goto out;
 	}
-	for (;;) {
-		const void *block;
-		size_t n;
-		la_int64_t off;
-		int r = archive_read_data_block(a, &block, &n, &off);
-
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			report_error("%s: compressed data is truncated or corrupt: %s", ctx,
-				     archive_error_string(a) ?: "corrupt");
-			err = -EINVAL;
-			break;
-		}
-		total += n;
-		if (total > KIMAGE_MAX_UNPACKED) {
-			report_error("%s: unpacks to more than %llu bytes; refusing it", ctx,
-				     (unsigned long long)KIMAGE_MAX_UNPACKED);
-			err = -EFBIG;
-			break;
-		}
-		for (size_t done = 0; done < n; ) {
-			ssize_t w = write(fd, (const char *)block + done, n - done);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err = -errno;
-				report_error("%s: cannot write the unpacked vmlinux: %s", ctx, strerror(-err));
-				goto out;
-			}
-			done += (size_t)w;
-		}
-	}
+	err = kimage_stream_each(a, (size_t)FORMATS_MAX_DEBUG_VMLINUX, pahole_write_block, &u, why,
+				 sizeof(why));
+	if (err == -EFBIG)
+		report_error("%s: %s; refusing it", ctx, why);
+	else if (err == -EINVAL)
+		report_error("%s: compressed data is truncated or corrupt: %s", ctx, why);
 out:
 	archive_read_free(a);
 	return err;

@@ -3,7 +3,6 @@
  * btfhub/btfgen, packed by btfhub/btfset_write and put into binaries by
  * btfhub/embed; this file parses flags and wires them together. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,8 @@
 #include "../btfhub/btfset_part.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
+#include "../btfhub/kernel_release.h"
+#include "../formats/elf_file.h"
 #include "../btfhub/pahole.h"
 #include "../btfhub/shard.h"
 #include "../lib/fs.h"
@@ -35,99 +36,90 @@ struct btf_args {
 	const char *dir;
 	const char *tool;
 	struct strv objects;
-	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
-	const char *set;		/* embed --set SET: a set made already (btf merge) */
 	const char *release;	/* extract: the kernel */
+	struct shard_spec { uint32_t k, n; } shard;	/* --shard K/N; 0/0 without */
+	const char *set;		/* embed --set SET: a set made already (btf merge) */
 };
 
-static int parse_jobs(const char *arg, int *out)
+/* --shard K/N (btfhub/shard reports a bad spec). */
+static int btf_opt_shard(const char *arg, void *field)
 {
-	char *end;
-	long n = strtol(arg, &end, 10);
+	struct shard_spec *s = field;
 
-	if (*end || n < 1 || n > 1024) {
-		report_error("-j takes a number of jobs from 1 to 1024, not '%s'", arg);
-		return -EINVAL;
-	}
-	*out = (int)n;
-	return 0;
+	return shard_parse(arg, &s->k, &s->n) < 0 ? -EUSAGE : 0;
 }
 
-/* Parses the flags shared by gen and embed; returns the index of the first
- * operand, or -1 after a usage error (reported), or -2 for --help. */
-static int btf_parse_args(int argc, char **argv, struct btf_args *a, const char *usage_name)
-{
-	static const struct option opts[] = {
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "dir", required_argument, NULL, 'C' },
-		{ "tool", required_argument, NULL, 't' },
-		{ "object", required_argument, NULL, 'O' },
-		{ "shard", required_argument, NULL, 'S' },
-		{ "set", required_argument, NULL, 'E' },
-		{ "release", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+#define BTF_OPT_SOURCES(what)                                                                        \
+	OPT_LIST(0, "btf", struct btf_args, sources, "SOURCE", "@file",                               \
+		 "kernel BTF: a BTF file, vmlinux, kernel image, .deb, btfhub .btf.tar.xz or "         \
+		 "btfhub-archive directory (repeatable" what ")")
+#define BTF_OPT_FILTER                                                                               \
+	OPT_STRING(0, "filter", struct btf_args, filter, "SPEC", NULL,                                \
+		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms")
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:o:C:t:r:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			strv_push(&a->sources, optarg);
-			break;
-		case 'F':
-			a->filter = optarg;
-			break;
-		case 'j':
-			if (parse_jobs(optarg, &a->parallel) < 0)
-				return -1;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'C':
-			a->dir = optarg;
-			break;
-		case 't':
-			a->tool = optarg;
-			break;
-		case 'O':
-			strv_push(&a->objects, optarg);
-			break;
-		case 'S':
-			if (shard_parse(optarg, &a->shard, &a->nshards) < 0)
-				return -1;
-			break;
-		case 'E':
-			a->set = optarg;
-			break;
-		case 'r':
-			a->release = optarg;
-			break;
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'h':
-			return -2;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage(usage_name, 1);
-			return -1;
-		}
-	}
-	return optind;
-}
+static const struct opt btf_gen_options[] = {
+	BTF_OPT_SOURCES("; default: the manifest's [btf] sources"),
+	BTF_OPT_FILTER,
+	OPT_STRING(0, "tool", struct btf_args, tool, "NAME", "@tool", "only this tool of the project"),
+	OPT_LIST(0, "object", struct btf_args, objects, "OBJ", "@file",
+		 "minimize for this BPF object instead of a project's (repeatable)"),
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write the set to F"),
+	OPT_JOBS(struct btf_args, parallel, "kernels minimized at once (default: number of CPUs)"),
+	OPT_STRING('C', "dir", struct btf_args, dir, "DIR", "@dir", "the project in DIR"),
+	OPT_CALLBACK(0, "shard", struct btf_args, shard, "K/N", NULL, btf_opt_shard,
+		     "only shard K of N of the kernels (by key; 1 <= K <= N), as a partial set for "
+		     "`btf merge` (default: .output/X.K-of-N.btfpart)"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
+
+static const struct opt btf_merge_options[] = {
+	OPT_STRING('o', "output", struct btf_args, output, "SET", "@file", "write the merged set to SET"),
+	OPT_END(),
+};
+
+static const struct opt btf_embed_options[] = {
+	BTF_OPT_SOURCES(""),
+	BTF_OPT_FILTER,
+	OPT_STRING(0, "set", struct btf_args, set, "SET", "@file",
+		   "embed this set (from `btf merge`) instead of making one"),
+	OPT_JOBS(struct btf_args, parallel, "kernels minimized at once (default: number of CPUs)"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
+
+static const struct opt btf_from_debug_options[] = {
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write the BTF to F"),
+	OPT_VERBOSE("print pahole's command line"),
+	OPT_END(),
+};
+
+static const struct opt btf_extract_options[] = {
+	OPT_STRING(0, "release", struct btf_args, release, "R", NULL,
+		   "the kernel: its release R, or DISTRO/VERSION/ARCH/R"),
+	OPT_STRING('o', "output", struct btf_args, output, "F", "@file", "write its BTF (raw) to F"),
+	OPT_LIST(0, "object", struct btf_args, objects, "OBJ", "@file",
+		 "the BPF object a set file was minimized for (a tool carries its own)"),
+	OPT_VERBOSE("say which kernel was found"),
+	OPT_END(),
+};
 
 static void btf_args_free(struct btf_args *a)
 {
 	strv_free(&a->sources);
 	strv_free(&a->objects);
+}
+
+/* The kernels of the sources that pass the filter; each must have a
+ * release, which names it in the set: one without fails here, naming its
+ * file, rather than when the set is written. */
+static int btf_collect_kernels(const struct btf_args *a, struct btf_source_list *kernels)
+{
+	int rc = btfgen_collect_kernels(&a->sources, a->filter, kernels);
+
+	for (size_t i = 0; rc == 0 && i < kernels->n; i++)
+		rc = kernel_release_check_known(&kernels->v[i]);
+	return rc;
 }
 
 /* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically.
@@ -138,7 +130,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
-	struct btfgen_opts opts = { .parallel = parallel, .progress = true };
+	struct btfgen_opts opts = { .parallel = parallel, .progress = true, .label = label };
 	struct buf bytes = {0}, dict = {0};
 	struct btfset *check = NULL;
 	char err[256];
@@ -209,56 +201,51 @@ static void btf_select_shard(const struct btf_args *a, struct btf_source_list *k
 			     struct btfset_part_info *part)
 {
 	memset(part, 0, sizeof(*part));
-	part->shard = a->shard;
-	part->nshards = a->nshards;
+	part->shard = a->shard.k;
+	part->nshards = a->shard.n;
 	part->total = (uint32_t)kernels->n;
 	shard_selection_key(kernels, part->selection);
-	shard_select(kernels, a->shard, a->nshards, NULL);
+	shard_select(kernels, a->shard.k, a->shard.n, NULL);
 }
 
 static int btf_gen(int argc, char **argv)
 {
-	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
+	struct btf_args a = { .dir = "." };
 	struct btf_source_list kernels = {0};
 	struct btfset_part_info part, *partp = NULL;
 	struct project p = {0};
 	char *out_dir = NULL;
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc = 0, lock_fd = -1;
+	int n = cmd_parse_options(&command_btf_gen, argc, argv, &a, 0), rc = 0, lock_fd = -1;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || first < argc) {
-		if (first >= 0) {
-			report_error("unexpected argument '%s'", argv[first]);
-			cmd_usage("btf", 1);
+	if (n < 0 || n > 0) {
+		if (n > 0) {
+			report_error("unexpected argument '%s'", argv[1]);
+			cmd_usage_hint(&command_btf_gen);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	if (a.parallel < 1)
-		a.parallel = 1;
 	/* Explicit objects (what `bpfpack build` passes) need no project. */
 	if (a.objects.n) {
 		if (!a.output) {
 			report_error("--object needs -o FILE");
+			cmd_usage_hint(&command_btf_gen);
 			btf_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		if (!a.sources.n) {
 			report_error("no kernel BTF given: pass --btf SOURCE");
+			cmd_usage_hint(&command_btf_gen);
 			btf_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		/* Name the set after its (first) object, as the build's steps do. */
 		const char *base = fs_basename(a.objects.v[0]);
 		char *label = strndup(base, strstr(base, ".bpf.o") ? (size_t)(strstr(base, ".bpf.o") - base)
 								    : strlen(base));
 
-		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
-		if (rc == 0 && a.nshards) {
+		rc = btf_collect_kernels(&a, &kernels);
+		if (rc == 0 && a.shard.n) {
 			btf_select_shard(&a, &kernels, &part);
 			partp = &part;
 		}
@@ -315,8 +302,8 @@ static int btf_gen(int argc, char **argv)
 		fs_sweep_temps(out_dir, &sets);
 		strv_free(&sets);
 	}
-	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
-	if (rc == 0 && a.nshards) {
+	rc = btf_collect_kernels(&a, &kernels);
+	if (rc == 0 && a.shard.n) {
 		btf_select_shard(&a, &kernels, &part);
 		partp = &part;
 	}
@@ -328,7 +315,7 @@ static int btf_gen(int argc, char **argv)
 		char *obj = xasprintf("%s/%s/%s.bpf.o", p.root, PROJECT_OUTPUT_DIR, name);
 		char *out = a.output ? xstrdup(a.output) :
 			    partp ? xasprintf("%s/%s/%s.%u-of-%u.btfpart", p.root, PROJECT_OUTPUT_DIR, name,
-					      a.shard, a.nshards) :
+					      a.shard.k, a.shard.n) :
 			    xasprintf("%s/%s/%s.btfset", p.root, PROJECT_OUTPUT_DIR, name);
 
 		if (!fs_exists(obj)) {
@@ -348,9 +335,7 @@ out:
 	btf_source_list_free(&kernels);
 	project_free(&p);
 	btf_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
 /* The objcopy that can rewrite TOOL: the host's for a native binary, the
@@ -428,7 +413,7 @@ static int btf_embed_check_set(const char *path, const struct buf *obj, const ch
 
 static int btf_embed(int argc, char **argv)
 {
-	struct btf_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct btf_args a = {0};
 	struct btf_source_list kernels = {0};
 	struct buf obj = {0};
 	struct strv cmd = {0};
@@ -436,35 +421,26 @@ static int btf_embed(int argc, char **argv)
 	char *tmpdir = NULL, *obj_path = NULL, *set_path = NULL, *tmp_out = NULL, *objcopy = NULL;
 	const char *tool;
 	struct stat st;
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc, fd;
+	int n = cmd_parse_options(&command_btf_embed, argc, argv, &a, 0), rc, fd;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.sources.n == !a.set) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "embed takes one TOOL binary" :
+	if (n < 0 || n != 1 || !a.sources.n == !a.set) {
+		if (n >= 0) {
+			report_error(n != 1 ? "embed takes one TOOL binary" :
 				     a.set ? "--set and --btf exclude each other" :
 					     "no kernel BTF given: pass --btf SOURCE or --set SET");
-			cmd_usage("btf", 1);
+			cmd_usage_hint(&command_btf_embed);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	tool = argv[first];
-	if (a.nshards) {
-		report_error("embed makes a whole set: --shard is for btf gen (join the parts with btf merge)");
-		btf_args_free(&a);
-		return EXIT_USAGE;
-	}
+	tool = argv[1];
 	if (stat(tool, &st) < 0) {
+		rc = -errno;
 		report_error("cannot read %s: %s", tool, strerror(errno));
 		btf_args_free(&a);
-		return EXIT_FAIL;
+		return rc;
 	}
-	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
+	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
 	if (rc == -ENOENT) {
 		report_error("%s carries no BPF object (section %s): it was not built by bpfpack",
 			     tool, EMBED_SECTION_OBJ);
@@ -489,7 +465,7 @@ static int btf_embed(int argc, char **argv)
 	if (rc == 0 && a.set)
 		rc = btf_embed_check_set(a.set, &obj, tool);
 	else if (rc == 0)
-		rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+		rc = btf_collect_kernels(&a, &kernels);
 	if (rc == 0 && !a.set)
 		rc = btf_make_set(&kernels, &obj_path, 1, a.parallel, set_path, fs_basename(tool), NULL);
 	if (rc < 0)
@@ -532,33 +508,46 @@ out:
 	buf_free(&errs);
 	btf_source_list_free(&kernels);
 	btf_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
 static int btf_from_debug_cmd(int argc, char **argv)
 {
 	struct btf_args a = {0};
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+	int n = cmd_parse_options(&command_btf_from_debug, argc, argv, &a, 0), rc;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.output) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "from-debug takes one VMLINUX or -dbg package" :
-							 "from-debug needs -o OUT.btf");
-			cmd_usage("btf", 1);
+	if (n < 0 || n != 1 || !a.output) {
+		if (n >= 0) {
+			report_error(n != 1 ? "from-debug takes one VMLINUX or -dbg package" :
+					      "from-debug needs -o OUT.btf");
+			cmd_usage_hint(&command_btf_from_debug);
 		}
 		btf_args_free(&a);
-		return EXIT_USAGE;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	rc = btf_from_debug(argv[first], a.output);
+	rc = btf_from_debug(argv[1], a.output);
 	btf_args_free(&a);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
+}
+
+static int btf_extract_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	int n = cmd_parse_options(&command_btf_extract, argc, argv, &a, 0), rc;
+
+	if (n < 0 || n != 1 || !a.output || !a.release || a.objects.n > 1) {
+		if (n >= 0) {
+			report_error(n != 1 ? "extract takes one TOOL binary or set file" :
+				     !a.release ? "extract needs --release R (or DISTRO/VERSION/ARCH/R)" :
+				     !a.output ? "extract needs -o FILE" : "extract takes one --object");
+			cmd_usage_hint(&command_btf_extract);
+		}
+		btf_args_free(&a);
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
+	}
+	rc = btf_extract(argv[1], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
+	btf_args_free(&a);
+	return rc < 0 ? rc : 0;
 }
 
 /* `btf merge PART... -o SET`: the parts of a --shard run into the set one
@@ -567,91 +556,120 @@ static int btf_merge_cmd(int argc, char **argv)
 {
 	struct btf_args a = {0};
 	struct buf bytes = {0};
-	size_t n = 0;
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+	size_t nk = 0;
+	int n = cmd_parse_options(&command_btf_merge, argc, argv, &a, 0), rc;
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
+	if (n < 0 || n == 0 || !a.output) {
+		if (n >= 0) {
+			report_error(n == 0 ? "merge takes the PART files of btf gen --shard" : "merge needs -o SET");
+			cmd_usage_hint(&command_btf_merge);
+		}
 		btf_args_free(&a);
-		return EXIT_OK;
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
 	}
-	if (first < 0 || first == argc || !a.output || a.sources.n || a.objects.n || a.nshards || a.filter) {
-		if (first >= 0)
-			report_error(first == argc ? "merge takes the PART files of btf gen --shard" :
-				     !a.output ? "merge needs -o SET" : "merge takes PART files and -o SET only");
-		if (first >= 0)
-			cmd_usage("btf", 1);
-		btf_args_free(&a);
-		return EXIT_USAGE;
-	}
-	rc = btfset_merge(argv + first, (size_t)(argc - first), &bytes, &n);
+	rc = btfset_merge(argv + 1, (size_t)n, &bytes, &nk);
 	if (rc == 0)
 		rc = fs_write_atomic(a.output, bytes.data, bytes.len, 0644);
 	if (rc == 0)
-		printf("  %-9s %s: %zu kernel%s from %d part%s, %zu bytes\n", "MERGE", a.output, n,
-		       n == 1 ? "" : "s", argc - first, argc - first == 1 ? "" : "s", bytes.len);
+		printf("  %-9s %s: %zu kernel%s from %d part%s, %zu bytes\n", "MERGE", a.output, nk,
+		       nk == 1 ? "" : "s", n, n == 1 ? "" : "s", bytes.len);
 	buf_free(&bytes);
 	btf_args_free(&a);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }
 
-static int btf_extract_cmd(int argc, char **argv)
-{
-	struct btf_args a = {0};
-	int first = btf_parse_args(argc, argv, &a, "btf"), rc;
+static const char *const btf_gen_synopsis[] = {
+	"[--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR]",
+	"--object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]",
+	"... --shard K/N [-o PART]",
+	NULL,
+};
+static const char *const btf_merge_synopsis[] = { "PART... -o SET", NULL };
+static const char *const btf_embed_synopsis[] = {
+	"TOOL --btf SOURCE... [--filter SPEC] [-j N]",
+	"TOOL --set SET",
+	NULL,
+};
+static const char *const btf_from_debug_synopsis[] = { "VMLINUX_OR_DBG_DEB -o OUT.btf", NULL };
+static const char *const btf_extract_synopsis[] = { "TOOL_OR_SET --release R -o FILE [--object OBJ]", NULL };
 
-	if (first == -2) {
-		cmd_usage("btf", 0);
-		btf_args_free(&a);
-		return EXIT_OK;
-	}
-	if (first < 0 || argc - first != 1 || !a.output || !a.release || a.objects.n > 1) {
-		if (first >= 0) {
-			report_error(argc - first != 1 ? "extract takes one TOOL binary or set file" :
-				     !a.release ? "extract needs --release R (or DISTRO/VERSION/ARCH/R)" :
-				     !a.output ? "extract needs -o FILE" : "extract takes one --object");
-			cmd_usage("btf", 1);
-		}
-		btf_args_free(&a);
-		return EXIT_USAGE;
-	}
-	rc = btf_extract(argv[first], a.objects.n ? a.objects.v[0] : NULL, a.release, a.output);
-	btf_args_free(&a);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
-}
+const struct command command_btf_gen = {
+	.name = "gen",
+	.path = "btf gen",
+	.fn = btf_gen,
+	.summary = "minimize kernel BTF for the project's tools into BTF sets",
+	.synopsis = btf_gen_synopsis,
+	.description =
+		"Minimizes each kernel's BTF for the project's BPF objects (.output/X.bpf.o;\n"
+		"run `bpfpack build` first) with bpftool gen min_core_btf, in parallel and cached\n"
+		"(~/.cache/bpfpack, or $BPFPACK_CACHE_DIR), and writes one deduplicated,\n"
+		"compressed set per tool: .output/X.btfset (or -o FILE with one tool).\n"
+		"--shard K/N minimizes one shard of the kernels (by key, the same on any machine)\n"
+		"for a CI matrix and writes a partial set; `btf merge` joins the parts.\n",
+	.options = btf_gen_options,
+};
 
-int cmd_btf(int argc, char **argv)
-{
-	if (argc < 2) {
-		report_error("missing subcommand: gen, merge, embed, from-debug or extract");
-		cmd_usage("btf", 1);
-		return EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		cmd_usage("btf", 0);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[1], "gen")) {
-		report_set_command("btf gen");
-		return btf_gen(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "embed")) {
-		report_set_command("btf embed");
-		return btf_embed(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "merge")) {
-		report_set_command("btf merge");
-		return btf_merge_cmd(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "from-debug")) {
-		report_set_command("btf from-debug");
-		return btf_from_debug_cmd(argc - 1, argv + 1);
-	}
-	if (!strcmp(argv[1], "extract")) {
-		report_set_command("btf extract");
-		return btf_extract_cmd(argc - 1, argv + 1);
-	}
-	report_error("unknown subcommand '%s': gen, merge, embed, from-debug or extract", argv[1]);
-	cmd_usage("btf", 1);
-	return EXIT_USAGE;
-}
+const struct command command_btf_merge = {
+	.name = "merge",
+	.path = "btf merge",
+	.fn = btf_merge_cmd,
+	.summary = "join the partial sets of `btf gen --shard K/N` into one set",
+	.synopsis = btf_merge_synopsis,
+	.description = "Joins the partial sets of one `btf gen --shard K/N` run, every K of N, into\n"
+		       "the set one full run writes, byte for byte. Parts of other objects or kernels,\n"
+		       "of another N, a shard missing or given twice are errors that name them.\n",
+	.options = btf_merge_options,
+	.operands = "@file",
+};
+
+const struct command command_btf_embed = {
+	.name = "embed",
+	.path = "btf embed",
+	.fn = btf_embed,
+	.summary = "replace the BTF set inside a built tool",
+	.synopsis = btf_embed_synopsis,
+	.description = "Minimizes the kernels' BTF for the BPF object TOOL carries and replaces the\n"
+		       "BTF set inside the already-built tool binary; with --set, embeds that set\n"
+		       "(from `btf merge`), which must be made for TOOL's BPF object.\n",
+	.options = btf_embed_options,
+	.operands = "@file",
+};
+
+const struct command command_btf_from_debug = {
+	.name = "from-debug",
+	.path = "btf from-debug",
+	.fn = btf_from_debug_cmd,
+	.summary = "make kernel BTF from a kernel's DWARF (pahole)",
+	.synopsis = btf_from_debug_synopsis,
+	.description = "Encodes BTF from a kernel's DWARF with pahole: a vmlinux with debug info,\n"
+		       ".xz-compressed or not, or a linux-image-*-dbg .deb.\n",
+	.options = btf_from_debug_options,
+	.operands = "@file",
+};
+
+const struct command command_btf_extract = {
+	.name = "extract",
+	.path = "btf extract",
+	.fn = btf_extract_cmd,
+	.summary = "write one kernel's minimized BTF out of a tool or a set",
+	.synopsis = btf_extract_synopsis,
+	.description = "Writes one kernel's minimized BTF (raw BTF) out of a built tool or a set file\n"
+		       "(.output/X.btfset), for debugging or for BPFPACK_BTF.\n",
+	.options = btf_extract_options,
+	.operands = "@file",
+};
+
+static const struct command *const btf_subcommands[] = {
+	&command_btf_gen, &command_btf_merge, &command_btf_embed, &command_btf_from_debug, &command_btf_extract,
+	NULL,
+};
+
+const struct command command_btf = {
+	.name = "btf",
+	.path = "btf",
+	.summary = "minimize, embed and make kernel BTF for kernels without BTF",
+	.description = "Kernel BTF for tools that must run on kernels without it: gen minimizes it\n"
+		       "for the project's tools, embed puts it into a built tool, from-debug makes\n"
+		       "it from a kernel's DWARF, extract takes one kernel's back out.\n",
+	.subcommands = btf_subcommands,
+};

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 
 #include "../btfhub/btfgen.h"
 #include "../btfhub/embed.h"
+#include "../btfhub/kernel_release.h"
 #include "../lib/compdb.h"
 #include "../lib/fs.h"
 #include "../lib/jobs.h"
@@ -103,29 +103,83 @@ int build_lock(const char *out_dir)
 	return fd;
 }
 
+/* OUT_DIR/vmlinux.h.source says what made OUT_DIR/vmlinux.h: its first line
+ * names the kernel for messages ("(running kernel) 6.18.0-1-amd64",
+ * "(arm64: 6.1.0-13-arm64) from FILE"), the rest identifies the source, so that a
+ * different source, a changed file or (for the running kernel) an upgraded
+ * kernel makes vmlinux.h again. */
+
+/* The running kernel: its release, its build (uname -v changes with every
+ * kernel package) and the size of its BTF. */
+static char *vmlinux_stamp_running(void)
+{
+	struct utsname u;
+	struct stat st;
+	long long size = -1;
+
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof(u));
+	if (stat(BTF_SOURCE_KERNEL_PATH, &st) == 0)
+		size = (long long)st.st_size;
+	return xasprintf("(running kernel) %s\n%s %s %s %lld\n", u.release, BTF_SOURCE_KERNEL_PATH,
+			 u.release, u.version, size);
+}
+
+/* Kernel E of a file: its path, size and time. */
+static char *vmlinux_stamp_file(const struct build_ctx *b, const struct btf_source_entry *e)
+{
+	const char *rel = e->key.release[0] ? e->key.release : fs_basename(e->path);
+	struct stat st;
+
+	if (stat(e->path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	return xasprintf("(%s%s%s) from %s\n%s %lld %lld.%09ld\n", b->cross ? b->arch->name : "",
+			 b->cross ? ": " : "", rel, e->origin, e->path, (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+/* The first line of the stamp at STAMP_PATH (malloc'd), or NULL when there is
+ * none: a vmlinux.h made before bpfpack kept stamps, or never made. */
+static char *vmlinux_stamp_read(const char *stamp_path, char **whole)
+{
+	struct buf old = {0};
+	char *line;
+
+	*whole = NULL;
+	if (!fs_exists(stamp_path) || fs_read_file(stamp_path, &old) < 0 || !old.data) {
+		buf_free(&old);
+		return NULL;
+	}
+	line = xasprintf("%.*s", (int)strcspn(old.data, "\n"), old.data);
+	*whole = xstrdup(old.data);
+	buf_free(&old);
+	return line;
+}
+
+/* The step line for a vmlinux.h made from WHAT (a stamp's first line),
+ * saying what it replaces when that was another kernel. */
+static void vmlinux_report_step(const char *what, const char *was)
+{
+	char *line;
+
+	if (was && strcmp(was, what))
+		line = xasprintf("vmlinux.h %s; was %s", what, was);
+	else
+		line = xasprintf("vmlinux.h %s", what);
+	report_step("VMLINUX", line);
+	free(line);
+}
+
 static int write_vmlinux_h(const char *path)
 {
 	struct btf *btf = NULL;
 	int rc;
 
-	report_step("VMLINUX", "vmlinux.h (running kernel)");
 	rc = btf_source_load(NULL, &btf);
 	if (rc == 0)
 		rc = vmlinux_header_write_file(btf, path);
 	btf__free(btf);
 	return rc;
-}
-
-/* What made a vmlinux.h from a file: its path, size and time, so a changed or
- * different source makes it again. */
-static char *vmlinux_stamp(const char *path, const char *origin)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return xasprintf("%s\n", origin);
-	return xasprintf("%s\n%s %lld %lld.%09ld\n", origin, path, (long long)st.st_size,
-			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 /* vmlinux.h from kernel E (of a BTF source), checked to be ARCH's. */
@@ -134,7 +188,6 @@ static int write_vmlinux_h_from(const struct build_ctx *b, const struct btf_sour
 {
 	struct buf raw = {0};
 	struct btf *btf = NULL;
-	char what[256];
 	int rc;
 
 	if (b->arch && e->key.arch[0] && strcmp(e->key.arch, b->arch->name)) {
@@ -144,9 +197,6 @@ static int write_vmlinux_h_from(const struct build_ctx *b, const struct btf_sour
 			    b->arch->name);
 		return -EINVAL;
 	}
-	snprintf(what, sizeof(what), "vmlinux.h (%s%s%s)", b->cross ? b->arch->name : "",
-		 b->cross ? ": " : "", e->key.release[0] ? e->key.release : fs_basename(e->path));
-	report_step("VMLINUX", what);
 	rc = btf_source_read_raw(e, &raw);
 	if (rc == 0)
 		rc = btf_source_parse(e, &raw, &btf);
@@ -159,25 +209,23 @@ static int write_vmlinux_h_from(const struct build_ctx *b, const struct btf_sour
 
 /* Makes OUT_DIR/vmlinux.h unless the project's own is to be used:
  *   --vmlinux SOURCE: from SOURCE (one kernel), again whenever SOURCE changes;
- *   a cross build: from the first kernel of ARCH among the BTF sources, else
- *   the one an earlier build made, else the project's vmlinux.h (with a
- *   warning), else an error;
- *   a native build: from the running kernel, once. */
+ *   a cross build: from the newest kernel of ARCH (by release) among the BTF
+ *   sources, else the one an earlier build made, else the project's
+ *   vmlinux.h (with a warning), else an error;
+ *   a native build: from the running kernel, again whenever that changes
+ *   (a kernel upgrade, or after a build with --vmlinux).
+ * Making it prints which kernel it comes from (and which it replaces);
+ * with -v, a build that keeps it says so too. */
 static int prepare_vmlinux_h(struct build_ctx *b)
 {
 	const struct btf_source_entry *e = NULL;
 	struct btf_source_list one = {0};
-	struct buf old = {0};
-	char *stamp_path, *stamp = NULL;
+	char *stamp_path = NULL, *stamp = NULL, *old = NULL, *was = NULL;
+	size_t n_arch = 0;
 	int rc = 0;
 
-	if (!b->vmlinux_src && !b->cross) {
-		if (b->p->has_vmlinux_h)
-			return 0;
-		b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
-		/* Generated once: the running kernel does not change under a build. */
-		if (!fs_exists(b->vmlinux_h))
-			return write_vmlinux_h(b->vmlinux_h);
+	if (!b->vmlinux_src && !b->cross && b->p->has_vmlinux_h) {
+		report_debug("vmlinux.h: the project's own (%s/vmlinux.h)", b->p->root);
 		return 0;
 	}
 	if (b->vmlinux_src) {
@@ -192,16 +240,25 @@ static int prepare_vmlinux_h(struct build_ctx *b)
 			return -EINVAL;
 		}
 		e = &one.v[0];
-	} else {
-		for (size_t i = 0; i < b->btf_kernels.n && !e; i++)
-			if (!strcmp(b->btf_kernels.v[i].key.arch, b->arch->name))
-				e = &b->btf_kernels.v[i];
+	} else if (b->cross) {
+		/* The newest: an older kernel's types can lack fields the code uses. */
+		long i = kernel_release_newest(&b->btf_kernels, b->arch->name, &n_arch);
+
+		if (i >= 0)
+			e = &b->btf_kernels.v[i];
 		if (!e) {
 			/* Made by an earlier build (from --vmlinux or a source):
 			 * kept until another source is given. */
 			char *made = fs_path_join(b->out_dir, "vmlinux.h");
 
 			if (fs_exists(made)) {
+				stamp_path = xasprintf("%s.source", made);
+				was = vmlinux_stamp_read(stamp_path, &old);
+				report_debug("vmlinux.h %s: kept from an earlier build (%s)",
+					     was ? was : "(of unknown origin)", made);
+				free(was);
+				free(old);
+				free(stamp_path);
 				b->vmlinux_h = made;
 				return 0;
 			}
@@ -222,14 +279,27 @@ static int prepare_vmlinux_h(struct build_ctx *b)
 	}
 	b->vmlinux_h = fs_path_join(b->out_dir, "vmlinux.h");
 	stamp_path = xasprintf("%s.source", b->vmlinux_h);
-	stamp = vmlinux_stamp(e->path, e->origin);
-	if (!fs_exists(b->vmlinux_h) || fs_read_file(stamp_path, &old) < 0 || !old.data ||
-	    strcmp(old.data, stamp)) {
-		rc = write_vmlinux_h_from(b, e, b->vmlinux_h);
+	stamp = e ? vmlinux_stamp_file(b, e) : vmlinux_stamp_running();
+	was = vmlinux_stamp_read(stamp_path, &old);
+	if (!fs_exists(b->vmlinux_h) || !old || strcmp(old, stamp)) {
+		/* Among several kernels of the arch, say why this one (not in
+		 * the stamp: another older kernel among the sources changes
+		 * nothing). */
+		char *what = n_arch > 1 ?
+			xasprintf("%.*s, the newest of %zu %s kernels", (int)strcspn(stamp, "\n"), stamp,
+				  n_arch, b->arch->name) :
+			xasprintf("%.*s", (int)strcspn(stamp, "\n"), stamp);
+
+		vmlinux_report_step(what, fs_exists(b->vmlinux_h) ? was : NULL);
+		free(what);
+		rc = e ? write_vmlinux_h_from(b, e, b->vmlinux_h) : write_vmlinux_h(b->vmlinux_h);
 		if (rc == 0)
 			rc = fs_write_atomic(stamp_path, stamp, strlen(stamp), 0644);
+	} else {
+		report_debug("vmlinux.h %s: kept (%s)", was, b->vmlinux_h);
 	}
-	buf_free(&old);
+	free(was);
+	free(old);
 	free(stamp);
 	free(stamp_path);
 	btf_source_list_free(&one);
@@ -799,7 +869,7 @@ int build_project(struct build_ctx *b)
 			     b->selected.n == 1 ? "" : "s");
 	}
 	if (rc == 0 && stats.ran == 0)
-		fprintf(stderr, "bpfpack: build: no work to do\n");
+		report_info("no work to do");
 out:
 	free(b->vmlinux_h);
 	b->vmlinux_h = NULL;
@@ -916,139 +986,143 @@ static void build_env_flags(struct build_ctx *b)
 	env_words("LDLIBS", &b->env_ldlibs);
 }
 
-static long cpu_count(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+struct build_args {
+	const char *dir;
+	int jobs;
+	bool debug;
+	struct strv btf;
+	const char *filter;
+	const struct toolchain_arch *arch;
+	const char *vmlinux;
+	bool keep_going, no_pch;
+};
 
-	return n > 0 ? n : 1;
-}
+static const struct opt build_options[] = {
+	OPT_STRING('C', "dir", struct build_args, dir, "DIR", "@dir", "build the project in DIR"),
+	OPT_JOBS(struct build_args, jobs, "run up to N compilers at once (default: number of CPUs)"),
+	OPT_FLAG('k', "keep-going", struct build_args, keep_going,
+		 "a failing tool does not stop the others; at the end one line per tool not built, exit 1"),
+	OPT_VERBOSE("print every command as it runs"),
+	OPT_FLAG(0, "debug", struct build_args, debug,
+		 "build user space with -O0 -g (the BPF side is always -O2 -g)"),
+	OPT_FLAG(0, "no-pch", struct build_args, no_pch,
+		 "no precompiled vmlinux.h: every BPF compile parses it itself"),
+	OPT_LIST(0, "btf", struct build_args, btf, "SOURCE", "@file",
+		 "kernel BTF to embed: a BTF file (named <release>.btf), vmlinux, kernel image, .deb, "
+		 "btfhub .btf.tar.xz or "
+		 "btfhub-archive directory (repeatable; replaces the manifest's [btf] sources)"),
+	OPT_STRING(0, "filter", struct build_args, filter, "SPEC", NULL,
+		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION or arch terms, "
+		   "e.g. debian:12,ubuntu,x86_64"),
+	OPT_CALLBACK(0, "arch", struct build_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
+		     "build for ARCH (x86_64, arm64; default: this machine's). Another arch is a cross "
+		     "build: <triplet>-gcc/-ar/-objcopy and the :arm64 static libraries (./build.sh arm64 "
+		     "installs them); files in .output/ARCH/, tools in ARCH/; only ARCH's kernels' BTF is "
+		     "embedded"),
+	OPT_STRING(0, "vmlinux", struct build_args, vmlinux, "SOURCE", "@file",
+		   "kernel BTF for vmlinux.h (default: the running kernel, made again when that changes, "
+		   "e.g. after a kernel upgrade; for another arch, its newest kernel among the --btf "
+		   "sources, else the vmlinux.h an earlier build made)"),
+	OPT_END(),
+};
+
+static const char *const build_synopsis[] = {
+	"[-C DIR] [-j N] [-k] [-v] [--debug] [--no-pch] [--btf SOURCE]... [--filter SPEC] [--arch ARCH] "
+	"[--vmlinux SOURCE] [TOOL...]",
+	NULL,
+};
+
+const struct command command_build = {
+	.name = "build",
+	.path = "build",
+	.fn = cmd_build,
+	.summary = "build every tool of the project into a static binary",
+	.synopsis = build_synopsis,
+	.description =
+		"Builds the project that holds the current directory (the nearest directory\n"
+		"upwards with a bpfpack.ini, else the current directory). Every X.bpf.c with a\n"
+		"matching X.c is a tool X; every other .c file is a helper linked into every\n"
+		"tool. Intermediate files go to .output/, binaries to the project directory.\n"
+		"With kernel BTF sources (--btf, or [btf] sources in bpfpack.ini) each tool\n"
+		"carries BTF minimized for each of those kernels, for kernels without BTF.\n"
+		"TOOL...: build only those tools (default: every tool but [build] exclude).\n"
+		"CFLAGS, EXTRA_CFLAGS, BPF_CFLAGS, LDFLAGS, EXTRA_LDFLAGS and LDLIBS from the\n"
+		"environment are added to the commands (a change rebuilds what they touch).\n",
+	.options = build_options,
+	.operands = "@tool",
+};
 
 int cmd_build(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'C' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "debug", no_argument, NULL, 'D' },
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "arch", required_argument, NULL, 'A' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "keep-going", no_argument, NULL, 'k' },
-		{ "no-pch", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct build_ctx b = { .parallel = (int)cpu_count() };
+	struct build_args a = { .dir = "." };
+	struct build_ctx b = {0};
 	struct strv named = {0};
 	struct strv cli_sources = {0};
-	const char *cli_filter = NULL;
+	const char *cli_filter;
 	char *arch_filter = NULL, *vmlinux_src = NULL, *top_out = NULL;
 	struct project p;
 	struct toolchain tc;
 	struct jobs jobs = {0};
 	struct compdb db = {0};
-	const char *dir = ".";
-	int c, rc, lock_fd = -1;
+	const char *dir;
+	int n, rc, lock_fd = -1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "C:j:vkh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C':
-			dir = optarg;
-			break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1024) {
-				report_error("-j takes a number of jobs from 1 to 1024, not '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			b.parallel = (int)n;
-			break;
-		}
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'D':
-			b.debug = true;
-			break;
-		case 'k':
-			b.keep_going = true;
-			break;
-		case 'P':
-			b.no_pch = true;
-			break;
-		case 'b': {
-			/* Absolute now: the build runs in the project root. */
-			char *abs = fs_realpath(optarg);
-
-			strv_push(&cli_sources, abs ? abs : optarg);
-			free(abs);
-			break;
-		}
-		case 'F':
-			cli_filter = optarg;
-			break;
-		case 'A':
-			b.arch = toolchain_arch_find(optarg);
-			if (!b.arch) {
-				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
-					     toolchain_arch_list());
-				strv_free(&cli_sources);
-				free(vmlinux_src);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'V':
-			free(vmlinux_src);
-			/* Absolute now: the build runs in the project root. */
-			vmlinux_src = fs_realpath(optarg);
-			if (!vmlinux_src)
-				vmlinux_src = xstrdup(optarg);
-			break;
-		case 'h':
-			cmd_usage("build", 0);
-			free(vmlinux_src);
-			strv_free(&cli_sources);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("build", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_build, argc, argv, &a, 0);
+	if (n < 0) {
+		strv_free(&a.btf);
+		return n == PARSE_OPT_HELP ? 0 : n;
 	}
 	/* TOOL...: build only those. */
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i <= n; i++) {
 		const char *why;
 
 		if (project_name_check(argv[i], &why) < 0) {
 			report_error("'%s' cannot name a tool: %s", argv[i], why);
-			cmd_usage("build", 1);
-			strv_free(&cli_sources);
+			cmd_usage_hint(&command_build);
+			strv_free(&a.btf);
 			strv_free(&named);
-			free(vmlinux_src);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		if (!strv_contains(&named, argv[i]))
 			strv_push(&named, argv[i]);
+	}
+	dir = a.dir;
+	b.parallel = a.jobs;
+	b.debug = a.debug;
+	b.keep_going = a.keep_going;
+	b.no_pch = a.no_pch;
+	b.arch = a.arch;
+	cli_filter = a.filter;
+	/* Absolute now: the build runs in the project root. */
+	for (size_t i = 0; i < a.btf.n; i++) {
+		char *abs = fs_realpath(a.btf.v[i]);
+
+		strv_push(&cli_sources, abs ? abs : a.btf.v[i]);
+		free(abs);
+	}
+	strv_free(&a.btf);
+	if (a.vmlinux) {
+		vmlinux_src = fs_realpath(a.vmlinux);
+		if (!vmlinux_src)
+			vmlinux_src = xstrdup(a.vmlinux);
 	}
 	if (!b.arch)
 		b.arch = toolchain_arch_host();
 	b.cross = toolchain_arch_is_cross(b.arch);
 	b.vmlinux_src = vmlinux_src;
 	memset(&tc, 0, sizeof(tc));
-	if (project_discover(dir, &p) < 0) {
+	rc = project_discover(dir, &p);
+	if (rc < 0) {
 		strv_free(&cli_sources);
+		strv_free(&named);
 		free(vmlinux_src);
-		return EXIT_FAIL;
+		return rc;
 	}
-	if (project_scan(&p) < 0 || project_require_tools(&p) < 0) {
-		rc = -EINVAL;
+	rc = project_scan(&p);
+	if (rc == 0)
+		rc = project_require_tools(&p);
+	if (rc < 0)
 		goto out_early;
-	}
 	rc = build_select_tools(&p, &named, &b.selected);
 	if (rc < 0)
 		goto out_early;
@@ -1079,6 +1153,10 @@ int cmd_build(int argc, char **argv)
 	b.objcopy = xstrdup(tc.objcopy);
 	if (b.btf_sources->n)
 		rc = btfgen_collect_kernels(b.btf_sources, b.btf_filter, &b.btf_kernels);
+	/* The BTF set names each kernel by its release: a kernel without one
+	 * fails here, naming its file, not after every compile. */
+	for (size_t i = 0; rc == 0 && i < b.btf_kernels.n; i++)
+		rc = kernel_release_check_known(&b.btf_kernels.v[i]);
 	if (rc < 0)
 		goto out_early;
 	/* Compilers run in the project root, so the DWARF they write (comp_dir)
@@ -1157,9 +1235,5 @@ out_early:
 	strv_free(&b.env_ldlibs);
 	toolchain_free(&tc);
 	project_free(&p);
-	if (rc == -EINTR) {
-		report_error("interrupted");
-		return EXIT_INTERRUPTED;
-	}
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

@@ -3,7 +3,6 @@
  * engine is btfhub/check; this file parses flags, finds the objects and
  * prints the verdicts (a table grouped by outcome, markdown or JSON). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,128 +29,119 @@ struct check_args {
 	struct strv tools;
 	struct strv objects;
 	int parallel;
+	bool json, markdown;
 	int format;
-	uint32_t shard, nshards;	/* --shard K/N; 0/0 without */
+	struct shard_spec { uint32_t k, n; } shard;	/* --shard K/N; 0/0 without */
 	const char *output;		/* -o: the partial result of --shard */
 	bool merge;			/* --merge: the operands are partial results */
 	struct strv parts;
 };
 
+/* --shard K/N (btfhub/shard reports a bad spec). */
+static int check_opt_shard(const char *arg, void *field)
+{
+	struct shard_spec *s = field;
+
+	return shard_parse(arg, &s->k, &s->n) < 0 ? -EUSAGE : 0;
+}
+
+static const struct opt check_options[] = {
+	OPT_LIST(0, "btf", struct check_args, sources, "SOURCE", "@file",
+		 "kernel BTF, as for `btf gen` (repeatable; default: the manifest's [btf] sources)"),
+	OPT_STRING(0, "filter", struct check_args, filter, "SPEC", NULL,
+		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms"),
+	OPT_LIST(0, "tool", struct check_args, tools, "NAME", "@tool",
+		 "only this tool of the project (repeatable)"),
+	OPT_LIST(0, "object", struct check_args, objects, "OBJ", "@file",
+		 "check this BPF object instead of a project's (repeatable)"),
+	OPT_FLAG(0, "json", struct check_args, json, "the verdicts as JSON"),
+	OPT_FLAG(0, "markdown", struct check_args, markdown,
+		 "the verdicts as markdown (CI job summaries, PR comments)"),
+	OPT_STRING(0, "require", struct check_args, require, "SPEC", NULL,
+		   "exit 1 when a kernel matching SPEC (filter syntax) is not ok"),
+	OPT_JOBS(struct check_args, parallel, "kernels checked at once (default: number of CPUs)"),
+	OPT_STRING('C', "dir", struct check_args, dir, "DIR", "@dir", "the project in DIR"),
+	OPT_CALLBACK(0, "shard", struct check_args, shard, "K/N", NULL, check_opt_shard,
+		     "only shard K of N of the kernels (as `btf gen --shard`); writes a partial result to "
+		     "-o PART for `check --merge`"),
+	OPT_STRING('o', "output", struct check_args, output, "PART", "@file", "the partial result of --shard"),
+	OPT_FLAG(0, "merge", struct check_args, merge,
+		 "the operands are the partial results of one --shard run: print the report (and apply "
+		 "--require) one full run would"),
+	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
+
+static const char *const check_synopsis[] = {
+	"[-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]... [--object OBJ]... [--json | --markdown] "
+	"[--require SPEC] [-j N]",
+	"... --shard K/N -o PART",
+	"--merge PART... [--json | --markdown] [--require SPEC]",
+	NULL,
+};
+
+const struct command command_check = {
+	.name = "check",
+	.path = "check",
+	.fn = cmd_check,
+	.summary = "predict on which kernels each tool loads and attaches",
+	.synopsis = check_synopsis,
+	.description =
+		"Checks each tool's BPF object (.output/X.bpf.o; run `bpfpack build` first) against\n"
+		"each kernel's BTF: CO-RE relocations as libbpf resolves them (an unresolved one is\n"
+		"fatal only where the verifier reaches it, with the kernel's exists-checks folded),\n"
+		"helpers, map / program / attach types, kfuncs and typed ksyms, attach targets.\n"
+		"One verdict per tool and kernel: ok, load-fail or attach-fail, with every reason.\n"
+		"Kernels with the same verdict and reasons are shown together.\n"
+		"--shard K/N checks one shard of the kernels for a CI matrix; --merge prints the\n"
+		"report of all the shards' partial results, the same as one full run's.\n",
+	.options = check_options,
+	.operands = "@file",
+};
+
+/* Parses the flags: 0, PARSE_OPT_HELP, or -EUSAGE after a usage error. */
 static int check_parse_args(int argc, char **argv, struct check_args *a)
 {
-	static const struct option opts[] = {
-		{ "btf", required_argument, NULL, 'b' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "require", required_argument, NULL, 'R' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "dir", required_argument, NULL, 'C' },
-		{ "tool", required_argument, NULL, 't' },
-		{ "object", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "markdown", no_argument, NULL, 'M' },
-		{ "shard", required_argument, NULL, 'S' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "merge", no_argument, NULL, 'm' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	int n = cmd_parse_options(&command_check, argc, argv, a, 0);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "b:F:j:C:t:o:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			strv_push(&a->sources, optarg);
-			break;
-		case 'F':
-			a->filter = optarg;
-			break;
-		case 'R':
-			a->require = optarg;
-			break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1024) {
-				report_error("-j takes a number of jobs from 1 to 1024, not '%s'", optarg);
-				return -1;
-			}
-			a->parallel = (int)n;
-			break;
-		}
-		case 'C':
-			a->dir = optarg;
-			break;
-		case 't':
-			strv_push(&a->tools, optarg);
-			break;
-		case 'O':
-			strv_push(&a->objects, optarg);
-			break;
-		case 'J':
-			if (a->format == FMT_MARKDOWN) {
-				report_error("--json and --markdown exclude each other");
-				return -1;
-			}
-			a->format = FMT_JSON;
-			break;
-		case 'M':
-			if (a->format == FMT_JSON) {
-				report_error("--json and --markdown exclude each other");
-				return -1;
-			}
-			a->format = FMT_MARKDOWN;
-			break;
-		case 'S':
-			if (shard_parse(optarg, &a->shard, &a->nshards) < 0)
-				return -1;
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'm':
-			a->merge = true;
-			break;
-		case 'v':
-			report_set_verbose(report_verbose() + 1);
-			break;
-		case 'h':
-			return -2;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("check", 1);
-			return -1;
-		}
+	if (n < 0)
+		return n;
+	if (a->json && a->markdown) {
+		report_error("--json and --markdown exclude each other");
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
+	a->format = a->json ? FMT_JSON : a->markdown ? FMT_MARKDOWN : FMT_TABLE;
 	if (a->merge) {
-		for (int i = optind; i < argc; i++)
+		for (int i = 1; i <= n; i++)
 			strv_push(&a->parts, argv[i]);
 		if (!a->parts.n) {
 			report_error("--merge takes the PART files of check --shard K/N");
-			return -1;
+			cmd_usage_hint(&command_check);
+			return -EUSAGE;
 		}
-		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->nshards || a->output) {
+		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->shard.n || a->output) {
 			report_error("--merge takes PART files only (with --json, --markdown, --require)");
-			return -1;
+			cmd_usage_hint(&command_check);
+			return -EUSAGE;
 		}
 		return 0;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("check", 1);
-		return -1;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
-	if (a->nshards && (!a->output || a->format != FMT_TABLE || a->require)) {
+	if (a->shard.n && (!a->output || a->format != FMT_TABLE || a->require)) {
 		report_error(!a->output ? "--shard needs -o PART (the partial result for check --merge)" :
 			     "--json, --markdown and --require apply to the whole report: give them to check --merge");
-		return -1;
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
-	if (a->output && !a->nshards) {
+	if (a->output && !a->shard.n) {
 		report_error("-o is for the partial result of --shard K/N");
-		return -1;
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
 	}
 	return 0;
 }
@@ -431,8 +421,44 @@ static char *object_tool_name(const char *path)
 	return strndup(base, dot && dot > base ? (size_t)(dot - base) : strlen(base));
 }
 
+/* Prints the report in A's format and applies --require: 0, or -ENOENT
+ * (--require matches no kernel) or -EINVAL (not met), reported. */
 static int check_report(const struct check_args *a, const struct check_tool *tools, size_t n_tools,
-			const struct btf_source_list *kernels_, const struct check_result *results);
+			const struct btf_source_list *kernels, const struct check_result *results)
+{
+	int exit_code = 0;
+
+	if (a->format == FMT_JSON)
+		print_json(stdout, tools, n_tools, kernels, results);
+	else if (a->format == FMT_MARKDOWN)
+		print_markdown(stdout, tools, n_tools, kernels, results);
+	else
+		print_table(stdout, tools, n_tools, kernels, results);
+	if (a->require) {
+		struct btf_filter f;
+		size_t bad = 0, matched = 0;
+
+		btf_filter_parse(a->require, &f);
+		for (size_t t = 0; t < n_tools; t++)
+			for (size_t k = 0; k < kernels->n; k++) {
+				if (!btf_filter_match(&f, &kernels->v[k].key))
+					continue;
+				matched++;
+				if (results[t * kernels->n + k].verdict != CHECK_OK)
+					bad++;
+			}
+		btf_filter_free(&f);
+		if (!matched) {
+			report_error("--require %s matches none of the kernels checked", a->require);
+			exit_code = -ENOENT;
+		} else if (bad) {
+			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
+				     a->require);
+			exit_code = -EINVAL;	/* not met: exit 1 */
+		}
+	}
+	return exit_code;
+}
 
 /* --shard: writes the shard's results as a partial result (btfhub/check_part). */
 static int check_write_part(const struct check_args *a, struct check_part_info *part, char *const paths[],
@@ -456,33 +482,33 @@ static int check_write_part(const struct check_args *a, struct check_part_info *
 }
 
 /* --merge: the report of the partial results, as one full run prints it. */
-static int check_merge(struct check_args *a)
+static int check_merge(const struct check_args *a)
 {
 	struct btf_source_list kernels = {0};
 	struct strv names = {0};
 	struct check_result *results = NULL;
 	struct check_tool *tools;
-	int rc, exit_code;
+	int rc;
 
 	rc = check_part_merge(a->parts.v, a->parts.n, &names, &kernels, &results);
 	if (rc < 0)
-		return EXIT_FAIL;
+		return rc;
 	tools = xcalloc(names.n, sizeof(*tools));
 	for (size_t i = 0; i < names.n; i++)
 		tools[i].name = names.v[i];	/* the printers need the names only */
-	exit_code = check_report(a, tools, names.n, &kernels, results);
+	rc = check_report(a, tools, names.n, &kernels, results);
 	for (size_t i = 0; i < names.n * kernels.n; i++)
 		check_result_free(&results[i]);
 	free(results);
 	free(tools);
 	strv_free(&names);
 	btf_source_list_free(&kernels);
-	return exit_code;
+	return rc;
 }
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_args a = { .parallel = (int)sysconf(_SC_NPROCESSORS_ONLN), .dir = "." };
+	struct check_args a = { .dir = "." };
 	struct btf_source_list kernels = {0};
 	struct check_tool *tools = NULL;
 	struct check_result *results = NULL;
@@ -490,39 +516,33 @@ int cmd_check(int argc, char **argv)
 	struct strv paths = {0}, names = {0};
 	struct check_part_info part;
 	size_t n_tools = 0, *pos = NULL;
-	int rc = check_parse_args(argc, argv, &a), exit_code = EXIT_OK;
+	int rc = check_parse_args(argc, argv, &a), exit_code = 0;
 
-	if (rc == -2) {
-		cmd_usage("check", 0);
-		check_args_free(&a);
-		return EXIT_OK;
-	}
 	if (rc < 0) {
 		check_args_free(&a);
-		return EXIT_USAGE;
+		return rc == PARSE_OPT_HELP ? 0 : rc;
 	}
-	if (a.parallel < 1)
-		a.parallel = 1;
 	/* A --require spec that does not parse is a usage error, found before the work. */
 	if (a.require) {
 		struct btf_filter f;
 
 		if (btf_filter_parse(a.require, &f) < 0) {
 			check_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		btf_filter_free(&f);
 	}
 	if (a.merge) {
-		exit_code = check_merge(&a);
+		rc = check_merge(&a);
 		check_args_free(&a);
-		return exit_code;
+		return rc;
 	}
 	if (a.objects.n) {
 		if (a.tools.n) {
 			report_error("--tool picks tools of a project; with --object there is none");
+			cmd_usage_hint(&command_check);
 			check_args_free(&a);
-			return EXIT_USAGE;
+			return -EUSAGE;
 		}
 		for (size_t i = 0; i < a.objects.n; i++) {
 			char *n = object_tool_name(a.objects.v[i]);
@@ -589,13 +609,13 @@ int cmd_check(int argc, char **argv)
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	if (rc < 0)
 		goto out;
-	if (a.nshards) {
+	if (a.shard.n) {
 		memset(&part, 0, sizeof(part));
-		part.shard = a.shard;
-		part.nshards = a.nshards;
+		part.shard = a.shard.k;
+		part.nshards = a.shard.n;
 		part.total = (uint32_t)kernels.n;
 		shard_selection_key(&kernels, part.selection);
-		shard_select(&kernels, a.shard, a.nshards, &pos);
+		shard_select(&kernels, a.shard.k, a.shard.n, &pos);
 	}
 	results = xcalloc(n_tools * kernels.n + 1, sizeof(*results));
 	{
@@ -605,11 +625,10 @@ int cmd_check(int argc, char **argv)
 	}
 	if (rc < 0)
 		goto out;
-	if (a.nshards) {
+	if (a.shard.n)
 		rc = check_write_part(&a, &part, paths.v, tools, n_tools, &kernels, pos, results);
-		goto out;
-	}
-	exit_code = check_report(&a, tools, n_tools, &kernels, results);
+	else
+		exit_code = check_report(&a, tools, n_tools, &kernels, results);
 out:
 	if (results)
 		for (size_t i = 0; i < n_tools * kernels.n; i++)
@@ -624,48 +643,6 @@ out:
 	btf_source_list_free(&kernels);
 	project_free(&p);
 	check_args_free(&a);
-	if (rc == -EINTR)
-		return EXIT_INTERRUPTED;
-	if (rc < 0)
-		return EXIT_FAIL;
-	return exit_code;	/* EXIT_USAGE for a bad --require, EXIT_FAIL when it is not met */
-}
-
-/* Prints the report in A's format and applies --require; returns the exit code. */
-static int check_report(const struct check_args *a, const struct check_tool *tools, size_t n_tools,
-			const struct btf_source_list *kernels_, const struct check_result *results)
-{
-	int exit_code = EXIT_OK;
-	const struct btf_source_list kernels = *kernels_;
-
-	if (a->format == FMT_JSON)
-		print_json(stdout, tools, n_tools, &kernels, results);
-	else if (a->format == FMT_MARKDOWN)
-		print_markdown(stdout, tools, n_tools, &kernels, results);
-	else
-		print_table(stdout, tools, n_tools, &kernels, results);
-	if (a->require) {
-		struct btf_filter f;
-		size_t bad = 0, matched = 0;
-
-		btf_filter_parse(a->require, &f);
-		for (size_t t = 0; t < n_tools; t++)
-			for (size_t k = 0; k < kernels.n; k++) {
-				if (!btf_filter_match(&f, &kernels.v[k].key))
-					continue;
-				matched++;
-				if (results[t * kernels.n + k].verdict != CHECK_OK)
-					bad++;
-			}
-		btf_filter_free(&f);
-		if (!matched) {
-			report_error("--require %s matches none of the kernels checked", a->require);
-			exit_code = EXIT_FAIL;
-		} else if (bad) {
-			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
-				     a->require);
-			exit_code = EXIT_FAIL;
-		}
-	}
-	return exit_code;
+	/* exit_code: -EUSAGE for a bad --require, another -errno when it is not met. */
+	return rc < 0 ? rc : exit_code;
 }

@@ -1,7 +1,6 @@
 /* clean: `bpfpack clean` removes what `bpfpack build` made in a project,
  * native and cross-built (ARCH/X). */
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -13,40 +12,53 @@
 #include "../lib/report.h"
 #include "../lib/toolchain.h"
 
+struct clean_args {
+	const char *dir;
+};
+
+static const struct opt clean_options[] = {
+	OPT_STRING('C', "dir", struct clean_args, dir, "DIR", "@dir", "clean the project in DIR"),
+	OPT_END(),
+};
+
+static const char *const clean_synopsis[] = { "[-C DIR]", NULL };
+
+const struct command command_clean = {
+	.name = "clean",
+	.path = "clean",
+	.fn = cmd_clean,
+	.summary = "remove the project's build outputs",
+	.synopsis = clean_synopsis,
+	.description = "Removes .output/, compile_commands.json and the tool binaries of the project\n"
+		       "(also those cross-built into ARCH/, and ARCH/ itself when that leaves it empty).\n",
+	.options = clean_options,
+};
+
 int cmd_clean(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *dir = ".";
+	struct clean_args a = { .dir = "." };
+	const char *dir;
 	struct project p;
-	int c, rc = 0, lock_fd;
+	int n, rc = 0, lock_fd;
 	char *out, *path;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "C:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'C':
-			dir = optarg;
-			break;
-		case 'h':
-			cmd_usage("clean", 0);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("clean", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_clean, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_clean);
+		return -EUSAGE;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
+	dir = a.dir;
+	rc = project_discover(dir, &p);
+	if (rc < 0)
+		return rc;
+	rc = project_scan(&p);
+	if (rc < 0) {
+		project_free(&p);
+		return rc;
 	}
-	if (project_discover(dir, &p) < 0 || project_scan(&p) < 0)
-		return EXIT_FAIL;
 	out = fs_path_join(p.root, PROJECT_OUTPUT_DIR);
 	/* Hold the build lock so a running build is not cleaned under its feet. */
 	lock_fd = fs_is_dir(out) ? build_lock(out) : -1;
@@ -83,5 +95,5 @@ int cmd_clean(int argc, char **argv)
 		close(lock_fd);
 	free(out);
 	project_free(&p);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

@@ -27,7 +27,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +39,18 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "../formats/deb.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
 #include "../btfhub/btfgen.h"
 #include "../lib/toolchain.h"
-#include "../lib/vm.h"
-#include "../lib/vm_kernel.h"
-#include "../lib/vm_rootfs.h"
+#include "../vm/vm.h"
+#include "../vm/vm_busybox.h"
+#include "../vm/vm_kernel.h"
+#include "../vm/vm_rootfs.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247	/* older <elf.h> lack it */
@@ -318,24 +320,6 @@ static void doctor_check_clang(struct doctor *d)
 		doctor_ok(d, "clang", "%s, version %d", d->clang, major);
 }
 
-/* e_machine of the ELF file at PATH, or -errno (-ENOEXEC: not ELF). */
-static int doctor_elf_machine(const char *path)
-{
-	unsigned char h[EI_NIDENT + 4];	/* e_ident, e_type, e_machine: same in ELF32 and ELF64 */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, h, sizeof(h));
-	close(fd);
-	if (n != (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return -ENOEXEC;
-	if (h[EI_DATA] == ELFDATA2MSB)
-		return h[EI_NIDENT + 2] << 8 | h[EI_NIDENT + 3];
-	return h[EI_NIDENT + 2] | h[EI_NIDENT + 3] << 8;
-}
-
 /* toolchain_probe_includes() leaves `clang -E`'s stdout to ours, which would
  * put a preprocessed empty file into the report; send it to /dev/null. */
 static int doctor_probe_includes(struct toolchain *tc)
@@ -413,7 +397,7 @@ static void doctor_check_clang_bpf(struct doctor *d)
 				    *line ? line : "no message");
 		goto out;
 	}
-	machine = doctor_elf_machine(obj);
+	machine = elf_file_machine(obj);
 	if (machine != EM_BPF) {
 		if (machine < 0)
 			doctor_fail(d, check, DOCTOR_FIX_CLANG, "clang -target bpf wrote no ELF object: %s",
@@ -821,7 +805,7 @@ static void doctor_check_static_libs(struct doctor *d)
 	if (d->cross) {
 		/* A program for another machine cannot run here: its ELF says
 		 * whether the link made one for the target. */
-		int machine = doctor_elf_machine(exe);
+		int machine = elf_file_machine(exe);
 
 		if (machine != (int)d->arch->elf_machine)
 			doctor_fail(d, check, DOCTOR_FIX_CROSS_LIBS,
@@ -1087,7 +1071,7 @@ static void doctor_check_busybox(struct doctor *d)
 	st = doctor_elf_is_static(bb);
 	if (st < 0)
 		doctor_fail(d, check, fix, "%s is not a 64-bit ELF program: %s", bb, strerror(-st));
-	else if (doctor_elf_machine(bb) != (int)d->arch->elf_machine)
+	else if (elf_file_machine(bb) != (int)d->arch->elf_machine)
 		doctor_fail(d, check, fix, "%s is not an %s program", bb, d->arch->name);
 	else if (!st)
 		doctor_fail(d, check, fix, "%s is dynamically linked; the guest has no libraries", bb);
@@ -1146,57 +1130,32 @@ static void doctor_check_data_dir(struct doctor *d)
 static void doctor_check_guest_busybox(struct doctor *d)
 {
 	const char *check = "guest-busybox";
-	char var[32], *cache = btfgen_cache_dir(), *src, *fix, *bin = NULL;
-	const char *dirs[] = { cache, "/var/cache/apt/archives", NULL };
-	unsigned char head[64];
-	int fd, machine, err = 0;
-	ssize_t n = -1;
+	char *cache = btfgen_cache_dir(), why[1024];
+	struct vm_busybox b = {0};
+	int machine, err;
 
-	src = vm_rootfs_busybox_source(d->arch->name, d->arch->deb_arch, dirs, var);
-	fix = xasprintf("cd %s && apt-get download busybox-static:%s (tests/setup-arm64.sh does), "
-			"or set %s to a static %s busybox", cache, d->arch->deb_arch, var, d->arch->name);
-	if (!src) {
-		doctor_fail(d, check, fix, "no busybox-static_*_%s.deb in %s or /var/cache/apt/archives, "
-			    "and %s is not set", d->arch->deb_arch, cache, var);
+	if (!d->tmpdir) {
+		doctor_fail(d, check, "set TMPDIR to a writable directory",
+			    "cannot look for the guest's busybox: no temp directory");
 		goto out;
 	}
-	fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = pread(fd, head, sizeof(head), 0);
-		close(fd);
-	}
-	if (n < 0) {
-		doctor_fail(d, check, fix, "cannot read %s: %s", src, strerror(errno));
+	err = vm_busybox_find(d->arch->name, d->arch->deb_arch, cache, d->tmpdir, &b, why,
+			      sizeof(why));
+	if (err) {
+		doctor_fail(d, check, b.fix, "%s", why);
 		goto out;
 	}
-	if (vm_is_deb(head, (size_t)n)) {
-		if (!d->tmpdir) {
-			doctor_fail(d, check, "set TMPDIR to a writable directory",
-				    "cannot extract busybox from %s: no temp directory", src);
-			goto out;
-		}
-		bin = fs_path_join(d->tmpdir, "busybox");
-		fd = open(bin, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-		err = fd < 0 ? -errno : vm_deb_extract(src, "bin/busybox", fd, NULL);
-		if (fd >= 0)
-			close(fd);
-		if (err) {
-			doctor_fail(d, check, fix, "cannot extract bin/busybox from %s: %s", src,
-				    err == -ENOENT ? "the package has none" : strerror(-err));
-			goto out;
-		}
-	}
-	machine = doctor_elf_machine(bin ? bin : src);
+	machine = elf_file_machine(b.path);
 	if (machine != (int)d->arch->elf_machine)
-		doctor_fail(d, check, fix, "%s%s is not an %s program (ELF machine %d)",
-			    bin ? "the busybox of " : "", src, d->arch->name, machine);
+		doctor_fail(d, check, b.fix, "%s%s is not an %s program (ELF machine %d)",
+			    b.from_deb ? "the busybox of " : "", b.source, d->arch->name, machine);
 	else
-		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", bin ? "bin/busybox of " : "", src,
-			  d->arch->name);
+		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", b.from_deb ? "bin/busybox of " : "",
+			  b.source, d->arch->name);
 out:
-	free(bin);
-	free(src);
-	free(fix);
+	if (b.from_deb && b.path)
+		unlink(b.path);
+	vm_busybox_free(&b);
 	free(cache);
 }
 
@@ -1293,51 +1252,58 @@ static void doctor_print_summary(const struct doctor *d)
 	       d->cross ? "ready to build and vmtest for this arch" : "ready to build, run and vmtest tools");
 }
 
+struct doctor_args {
+	const struct toolchain_arch *arch;
+	bool json;
+};
+
+static const struct opt doctor_options[] = {
+	OPT_CALLBACK(0, "arch", struct doctor_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
+		     "check the toolchain for ARCH (x86_64, arm64)"),
+	OPT_FLAG(0, "json", struct doctor_args, json,
+		 "one JSON document: each check's name, status (ok, warn, fail), message and fix, and "
+		 "the counts"),
+	OPT_END(),
+};
+
+static const char *const doctor_synopsis[] = { "[--arch ARCH] [--json]", NULL };
+
+const struct command command_doctor = {
+	.name = "doctor",
+	.path = "doctor",
+	.fn = cmd_doctor,
+	.summary = "check the toolchain and the kernel",
+	.synopsis = doctor_synopsis,
+	.description =
+		"Checks bpfpack's data directory, clang and its BPF target, bpftool, libbpf\n"
+		"headers and static libraries, the C compiler, the running kernel's BTF and\n"
+		"the permission to load BPF; for vmtest qemu, KVM or TCG and a static busybox,\n"
+		"for btf from-debug pahole (those are warnings: builds work without them).\n"
+		"With --arch for another arch: the BPF compile for it, the cross compiler and\n"
+		"binutils, the :arm64 static libraries, qemu-system-aarch64 and an arm64\n"
+		"busybox (the running kernel's checks are left out).\n"
+		"Each failing check says how to fix it; a summary line ends the report; the\n"
+		"exit status is 1 if any failed.\n",
+	.options = doctor_options,
+};
+
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arch", required_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct doctor d = { .arch = toolchain_arch_host() };
+	struct doctor_args a = { .arch = toolchain_arch_host() };
+	struct doctor d = {0};
 	libbpf_print_fn_t old_print;
-	int c;
+	int n;
 
-	optind = 1;
-	opterr = 0;	/* one error line of our own, not getopt's */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cmd_usage("doctor", 0);
-			return EXIT_OK;
-		case 'A':
-			d.arch = toolchain_arch_find(optarg);
-			if (!d.arch) {
-				report_error("unknown --arch '%s': bpfpack builds for %s", optarg,
-					     toolchain_arch_list());
-				cmd_usage("doctor", 1);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'J':
-			d.json = true;
-			break;
-		default:
-			if (optopt)
-				report_error("unknown option '-%c'", optopt);
-			else
-				report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("doctor", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_doctor, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_doctor);
+		return -EUSAGE;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("doctor", 1);
-		return EXIT_USAGE;
-	}
+	d.arch = a.arch;
+	d.json = a.json;
 
 	d.cross = toolchain_arch_is_cross(d.arch);
 	if (d.cross && !d.json) {
@@ -1386,5 +1352,6 @@ int cmd_doctor(int argc, char **argv)
 	free(d.clang);
 	free(d.cc);
 	free(d.qemu);
-	return d.failed ? EXIT_FAIL : EXIT_OK;
+	/* A failed check has said what failed and how to fix it: exit 1. */
+	return d.failed ? -EINVAL : 0;
 }

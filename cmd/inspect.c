@@ -2,7 +2,6 @@
  * bpfpack-built binary carries: its BPF programs and the kernels of its
  * embedded BTF set. It reads the set with the runtime's own reader. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +11,14 @@
 
 #include "cmd.h"
 #include "../btfhub/embed.h"
+#include "../formats/elf_file.h"
 #include "../lib/buf.h"
+#include "../lib/json.h"
 #include "../lib/report.h"
 #include "../runtime/btfset.h"
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-static int print_programs(const struct buf *obj, const char *tool, bool json)
+/* With J, adds to the JSON document; else prints text. */
+static int print_programs(const struct buf *obj, const char *tool, struct json *j)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "tool");
 	struct bpf_object *o = bpf_object__open_mem(obj->data, obj->len, &opts);
@@ -42,30 +30,36 @@ static int print_programs(const struct buf *obj, const char *tool, bool json)
 			     EMBED_SECTION_OBJ, strerror(errno));
 		return -EINVAL;
 	}
-	if (!json)
+	if (!j) {
 		printf("BPF object: %zu bytes\n", obj->len);
-	else
-		printf("  \"bpf_object_bytes\": %zu,\n  \"programs\": [", obj->len);
+	} else {
+		json_key(j, "bpf_object_bytes");
+		json_uint(j, obj->len);
+		json_key(j, "programs");
+		json_array_begin(j);
+	}
 	bpf_object__for_each_program(prog, o) {
-		if (json) {
-			printf("%s{\"name\": ", n ? ", " : "");
-			json_str(bpf_program__name(prog));
-			printf(", \"section\": ");
-			json_str(bpf_program__section_name(prog));
-			printf("}");
+		if (j) {
+			json_object_begin(j);
+			json_key(j, "name");
+			json_string(j, bpf_program__name(prog));
+			json_key(j, "section");
+			json_string(j, bpf_program__section_name(prog));
+			json_object_end(j);
 		} else {
 			printf("  program %-24s %s\n", bpf_program__name(prog),
 			       bpf_program__section_name(prog));
 		}
 		n++;
 	}
-	if (json)
-		printf("],\n");
+	if (j)
+		json_array_end(j);
 	bpf_object__close(o);
 	return 0;
 }
 
-static int print_btfset(const struct buf *sec, const struct buf *obj, const char *tool, bool json)
+static int print_btfset(const struct buf *sec, const struct buf *obj, const char *tool,
+			struct json *j)
 {
 	struct btfset *set;
 	char err[256];
@@ -98,25 +92,42 @@ static int print_btfset(const struct buf *sec, const struct buf *obj, const char
 			return -EINVAL;
 		}
 	}
-	if (json) {
-		printf("  \"btf\": {\"section_bytes\": %zu, \"kernels\": [", sec->len);
+	if (j) {
+		json_key(j, "btf");
+		json_object_begin(j);
+		json_key(j, "section_bytes");
+		json_uint(j, sec->len);
+		json_key(j, "kernels");
+		json_array_begin(j);
 		for (uint32_t i = 0; i < nk; i++) {
 			const struct btfset_kernel *k = btfset_kernel_at(set, i);
 
-			printf("%s{\"distro\": ", i ? ", " : "");
-			json_str(k->distro);
-			printf(", \"version\": ");
-			json_str(k->version);
-			printf(", \"arch\": ");
-			json_str(k->arch);
-			printf(", \"release\": ");
-			json_str(k->release);
-			printf(", \"blob\": %u}", k->blob);
+			json_object_begin(j);
+			json_key(j, "distro");
+			json_string(j, k->distro);
+			json_key(j, "version");
+			json_string(j, k->version);
+			json_key(j, "arch");
+			json_string(j, k->arch);
+			json_key(j, "release");
+			json_string(j, k->release);
+			json_key(j, "blob");
+			json_uint(j, k->blob);
+			json_object_end(j);
 		}
-		printf("], \"blobs\": [");
-		for (uint32_t b = 0; b < nb; b++)
-			printf("%s{\"bytes\": %u, \"kernels\": %u}", b ? ", " : "", sizes[b], users[b]);
-		printf("]}\n");
+		json_array_end(j);
+		json_key(j, "blobs");
+		json_array_begin(j);
+		for (uint32_t b = 0; b < nb; b++) {
+			json_object_begin(j);
+			json_key(j, "bytes");
+			json_uint(j, sizes[b]);
+			json_key(j, "kernels");
+			json_uint(j, users[b]);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		json_object_end(j);
 	} else {
 		size_t raw = 0;
 
@@ -142,77 +153,102 @@ static int print_btfset(const struct buf *sec, const struct buf *obj, const char
 	return 0;
 }
 
+struct inspect_args {
+	bool json;
+};
+
+static const struct opt inspect_options[] = {
+	OPT_FLAG(0, "json", struct inspect_args, json, "the same as JSON"),
+	OPT_END(),
+};
+
+static const char *const inspect_synopsis[] = { "TOOL [--json]", NULL };
+
+const struct command command_inspect = {
+	.name = "inspect",
+	.path = "inspect",
+	.fn = cmd_inspect,
+	.summary = "show what a built tool carries (programs, embedded BTF)",
+	.synopsis = inspect_synopsis,
+	.description = "Lists, without running TOOL, its BPF programs and the kernels of its embedded\n"
+		       "BTF set: distro, version, arch, release, which distinct blob each uses, and\n"
+		       "the sizes.\n",
+	.options = inspect_options,
+	.operands = "@file",
+};
+
 int cmd_inspect(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'J' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct inspect_args a = {0};
 	struct buf obj = {0}, sec = {0};
 	struct stat st;
-	bool json = false;
+	struct json doc, *j = NULL;
+	bool json;
 	const char *tool;
-	int c, rc;
+	int n, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J':
-			json = true;
-			break;
-		case 'h':
-			cmd_usage("inspect", 0);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("inspect", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_inspect, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n != 1) {
+		report_error("%s", n == 0 ? "missing TOOL" : "inspect takes one TOOL");
+		cmd_usage_hint(&command_inspect);
+		return -EUSAGE;
 	}
-	if (argc - optind != 1) {
-		report_error("%s", optind >= argc ? "missing TOOL" : "inspect takes one TOOL");
-		cmd_usage("inspect", 1);
-		return EXIT_USAGE;
-	}
-	tool = argv[optind];
+	json = a.json;
+	tool = argv[1];
 	if (stat(tool, &st) < 0) {
+		rc = -errno;
 		report_error("cannot read %s: %s", tool, strerror(errno));
-		return EXIT_FAIL;
+		return rc;
 	}
-	rc = embed_section_read(tool, EMBED_SECTION_OBJ, &obj);
-	if (rc == -ENOENT) {
+	rc = elf_file_read_section(tool, EMBED_SECTION_OBJ, &obj, NULL);
+	if (rc == -ENOENT)
 		report_error("%s was not built by bpfpack: it has no %s section", tool, EMBED_SECTION_OBJ);
-		return EXIT_FAIL;
-	}
 	if (rc < 0)
-		return EXIT_FAIL;
+		return rc;
+	/* The JSON document is written whole at the end: when a step fails it
+	 * is still valid, with "error" saying which part is missing. */
 	if (json) {
-		printf("{\n  \"tool\": ");
-		json_str(tool);
-		printf(",\n  \"bytes\": %lld,\n", (long long)st.st_size);
+		json_init(&doc, 1);
+		json_object_begin(&doc);
+		json_key(&doc, "tool");
+		json_string(&doc, tool);
+		json_key(&doc, "bytes");
+		json_int(&doc, (long long)st.st_size);
+		j = &doc;
 	} else {
 		printf("%s: %lld bytes\n", tool, (long long)st.st_size);
 	}
 	libbpf_set_print(NULL);
-	rc = print_programs(&obj, tool, json);
+	rc = print_programs(&obj, tool, j);
 	if (rc == 0) {
-		rc = embed_section_read(tool, EMBED_SECTION_BTF, &sec);
+		rc = elf_file_read_section(tool, EMBED_SECTION_BTF, &sec, NULL);
 		if (rc == -ENOENT) {
-			if (json)
-				printf("  \"btf\": null\n");
-			else
+			if (j) {
+				json_key(j, "btf");
+				json_null(j);
+			} else {
 				printf("embedded BTF: none (the tool needs a kernel with BTF; "
 				       "`bpfpack btf embed` adds it)\n");
+			}
 			rc = 0;
 		} else if (rc == 0) {
-			rc = print_btfset(&sec, &obj, tool, json);
+			rc = print_btfset(&sec, &obj, tool, j);
+		} else if (j) {
+			json_key(j, "btf");
+			json_null(j);
 		}
 	}
-	if (json && rc == 0)
-		printf("}\n");
+	if (j) {
+		if (rc < 0) {
+			json_key(j, "error");
+			json_string(j, "the tool's BPF object or BTF set could not be read (see stderr)");
+		}
+		json_write(j, stdout);
+		json_free(j);
+	}
 	buf_free(&obj);
 	buf_free(&sec);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

@@ -1,7 +1,6 @@
 /* new: `bpfpack new NAME` renders a template into a new project directory. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +22,7 @@ static int list_templates(const char *templates_dir)
 	struct strv names = {0};
 
 	if (template_list(templates_dir, &names) < 0)
-		return EXIT_FAIL;
+		return -ENOENT;
 	for (size_t i = 0; i < names.n; i++) {
 		char *summary = template_summary(templates_dir, names.v[i]);
 
@@ -32,7 +31,7 @@ static int list_templates(const char *templates_dir)
 		free(summary);
 	}
 	strv_free(&names);
-	return EXIT_OK;
+	return 0;
 }
 
 /* Moves every entry of SRC into DEST (both directories), replacing files. */
@@ -160,74 +159,113 @@ static int new_add_tool(const char *templates_dir, const char *tmpl, const char 
 	return 0;
 }
 
+struct new_args {
+	const char *tmpl, *dir;
+	bool force, list;
+};
+
+static const struct opt new_options[] = {
+	OPT_STRING('t', "template", struct new_args, tmpl, "T", "@template",
+		   "template to use (default: " TEMPLATE_DEFAULT ")"),
+	OPT_STRING('C', "dir", struct new_args, dir, "DIR", "@dir", "create the project inside DIR"),
+	OPT_FLAG('f', "force", struct new_args, force,
+		 "write into an existing non-empty NAME/ (template files are replaced)"),
+	OPT_FLAG('l', "list", struct new_args, list, "list the templates, one line each"),
+	OPT_END(),
+};
+
+static const char *const new_synopsis[] = { "NAME [-t TEMPLATE] [-C DIR] [--force]", "--list", NULL };
+
+const struct command command_new = {
+	.name = "new",
+	.path = "new",
+	.fn = cmd_new,
+	.summary = "create a project from a template",
+	.synopsis = new_synopsis,
+	.description = "Creates DIR/NAME/ (DIR defaults to .) from templates/TEMPLATE: NAME.bpf.c,\n"
+		       "NAME.c, NAME.h, bpfpack.ini, README.md and .gitignore. NAME must be a C\n"
+		       "identifier: it names the tool and its libbpf skeleton. Inside a project (a\n"
+		       "bpfpack.ini in DIR or above) it adds the tool's NAME.bpf.c, NAME.c and NAME.h\n"
+		       "to that project instead.\n",
+	.options = new_options,
+};
+
+/* A C identifier close to NAME ("my-tool" -> "my_tool"), or NULL. */
+static char *new_name_suggest(const char *name)
+{
+	char *s = xstrdup(name);
+	const char *why;
+
+	for (char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	if (strcmp(s, name) && project_name_check(s, &why) == 0)
+		return s;
+	free(s);
+	return NULL;
+}
+
+static void new_template_suggest(const char *templates_dir, const char *tmpl)
+{
+	struct strv names = {0};
+	const char *s;
+
+	if (template_list(templates_dir, &names) == 0) {
+		s = parse_options_suggest(tmpl, (const char *const *)names.v);
+		if (s)
+			report_hint("did you mean '%s'?", s);
+	}
+	strv_free(&names);
+}
+
 int cmd_new(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "template", required_argument, NULL, 't' },
-		{ "dir", required_argument, NULL, 'C' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *tmpl = TEMPLATE_DEFAULT, *dir = ".", *name, *why;
+	struct new_args a = { .tmpl = TEMPLATE_DEFAULT, .dir = "." };
+	const char *tmpl, *dir, *name, *why;
 	char *templates_dir, *target = NULL, *staging = NULL, *staging_tmpl;
-	bool force = false, list = false;
-	int c, rc = 0, empty;
+	bool force;
+	int n, rc = 0, empty;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "t:C:flh", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			tmpl = optarg;
-			break;
-		case 'C':
-			dir = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'l':
-			list = true;
-			break;
-		case 'h':
-			cmd_usage("new", 0);
-			return EXIT_OK;
-		default:
-			report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("new", 1);
-			return EXIT_USAGE;
-		}
-	}
+	n = cmd_parse_options(&command_new, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	tmpl = a.tmpl;
+	dir = a.dir;
+	force = a.force;
 	if (!toolchain_data_dir_require())
-		return EXIT_FAIL;
+		return -ENOENT;
 	templates_dir = fs_path_join(toolchain_data_dir(), "templates");
-	if (list) {
+	if (a.list) {
 		rc = list_templates(templates_dir);
 		free(templates_dir);
 		return rc;
 	}
-	if (optind + 1 != argc) {
-		report_error("%s", optind >= argc ? "missing NAME" : "too many arguments");
-		cmd_usage("new", 1);
+	if (n != 1) {
+		report_error("%s", n == 0 ? "missing NAME" : "too many arguments");
+		cmd_usage_hint(&command_new);
 		free(templates_dir);
-		return EXIT_USAGE;
+		return -EUSAGE;
 	}
-	name = argv[optind];
+	name = argv[1];
 	if (project_name_check(name, &why) < 0) {
+		char *better = new_name_suggest(name);
+
 		report_error("invalid name '%s': %s", name, why);
+		if (better)
+			report_hint("did you mean '%s'?", better);
+		free(better);
 		free(templates_dir);
-		return EXIT_USAGE;
+		return -EUSAGE;
 	}
 	staging_tmpl = xasprintf("%s/%s", templates_dir, tmpl);
 	/* An empty name would be templates/ itself: every template at once. */
 	if (!*tmpl || strchr(tmpl, '/') || tmpl[0] == '.' || !fs_is_dir(staging_tmpl)) {
 		report_error("unknown template '%s'", tmpl);
+		new_template_suggest(templates_dir, tmpl);
 		report_hint("`bpfpack new --list` shows the templates");
 		free(staging_tmpl);
 		free(templates_dir);
-		return EXIT_USAGE;
+		return -EUSAGE;
 	}
 	/* A template without its tool's two sources would make a project that
 	 * does not build; say so now rather than at the first build. */
@@ -243,14 +281,14 @@ int cmd_new(int argc, char **argv)
 			report_hint("a template needs {{NAME}}.bpf.c and {{NAME}}.c; reinstall bpfpack or check BPFPACK_HOME");
 			free(staging_tmpl);
 			free(templates_dir);
-			return EXIT_FAIL;
+			return -ENOENT;
 		}
 	}
 	free(staging_tmpl);
 	if (!fs_is_dir(dir)) {
 		report_error("cannot create the project in %s: not a directory", dir);
 		free(templates_dir);
-		return EXIT_FAIL;
+		return -ENOTDIR;
 	}
 	/* Inside a project (a bpfpack.ini here or above): add a tool to it. */
 	{
@@ -336,5 +374,5 @@ out:
 	free(staging);
 	free(target);
 	free(templates_dir);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return rc < 0 ? rc : 0;
 }

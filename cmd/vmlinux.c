@@ -2,7 +2,6 @@
  * kernel's BTF. Opening the source and writing the header live in btfhub/;
  * this file only parses flags and decides where the text goes. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,53 +16,54 @@
 #include "../lib/fs.h"
 #include "../lib/report.h"
 
+struct vmlinux_args {
+	const char *btf, *output;
+};
+
+static const struct opt vmlinux_options[] = {
+	OPT_STRING(0, "btf", struct vmlinux_args, btf, "SOURCE", "@file",
+		   "kernel BTF to read: a raw BTF file, a vmlinux, a kernel image (bzImage, vmlinuz, "
+		   "Image.gz), a compressed file, a btfhub <release>.btf.tar.xz or a kernel .deb holding "
+		   "exactly one kernel (default: the running kernel's /sys/kernel/btf/vmlinux)"),
+	OPT_STRING('o', "output", struct vmlinux_args, output, "F", "@file",
+		   "write to F (atomically) instead of stdout"),
+	OPT_END(),
+};
+
+static const char *const vmlinux_synopsis[] = { "[--btf SOURCE] [-o FILE]", NULL };
+
+const struct command command_vmlinux = {
+	.name = "vmlinux",
+	.path = "vmlinux",
+	.fn = cmd_vmlinux,
+	.summary = "write vmlinux.h from kernel BTF",
+	.synopsis = vmlinux_synopsis,
+	.description = "Writes the C declarations of a kernel's BTF types (vmlinux.h), the same\n"
+		       "declarations as `bpftool btf dump file SOURCE format c`.\n",
+	.options = vmlinux_options,
+};
+
 int cmd_vmlinux(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "btf", required_argument, NULL, 'b' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *btf_path = NULL, *output = NULL;
+	struct vmlinux_args a = {0};
+	const char *btf_path, *output;
 	struct btf *btf;
-	int opt, err;
+	int n, err;
 
-	optind = 1;
-	opterr = 0;	/* getopt's own messages would not have our one-line format */
-	while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'b':
-			btf_path = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			cmd_usage("vmlinux", 0);
-			return EXIT_OK;
-		case ':':
-			report_error("option '%s' needs an argument", argv[optind - 1]);
-			cmd_usage("vmlinux", 1);
-			return EXIT_USAGE;
-		default:
-			if (optopt)
-				report_error("unknown option '-%c'", optopt);
-			else
-				report_error("unknown option '%s'", argv[optind - 1]);
-			cmd_usage("vmlinux", 1);
-			return EXIT_USAGE;
-		}
+	n = cmd_parse_options(&command_vmlinux, argc, argv, &a, 0);
+	if (n < 0)
+		return n == PARSE_OPT_HELP ? 0 : n;
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_vmlinux);
+		return -EUSAGE;
 	}
-	if (optind < argc) {
-		report_error("unexpected argument '%s'", argv[optind]);
-		cmd_usage("vmlinux", 1);
-		return EXIT_USAGE;
-	}
+	btf_path = a.btf;
+	output = a.output;
 	if (output && !*output) {
 		report_error("option '-o' needs a file name");
-		cmd_usage("vmlinux", 1);
-		return EXIT_USAGE;
+		cmd_usage_hint(&command_vmlinux);
+		return -EUSAGE;
 	}
 
 	/* Checked before the work so the error names the real problem, rather
@@ -77,16 +77,16 @@ int cmd_vmlinux(int argc, char **argv)
 				     fs_exists(dir) ? "is not a directory" : "does not exist");
 		free(dir);
 		if (!ok)
-			return EXIT_FAIL;
+			return -ENOENT;
 	}
 
 	err = btf_source_load(btf_path, &btf);
 	if (err)
-		return EXIT_FAIL;
+		return err < 0 ? err : -EIO;
 	if (output)
 		err = vmlinux_header_write_file(btf, output);
 	else
 		err = vmlinux_header_write(btf, stdout, "stdout");
 	btf__free(btf);
-	return err ? EXIT_FAIL : EXIT_OK;
+	return err < 0 ? err : err ? -EIO : 0;
 }

@@ -2,7 +2,10 @@
 #include "depfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Reads one word starting at *pos, undoing make's escapes; returns its length
  * in WORD, or 0 at a line end. Sets *colon when the word ends a target list. */
@@ -101,4 +104,44 @@ int depfile_parse(const char *text, size_t len, struct strv *deps)
 	if (!seen_rule && len)
 		return -EINVAL;
 	return 0;
+}
+
+int depfile_read(const char *path, struct strv *deps)
+{
+	struct buf text = {0};
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+	} else if (st.st_size > (off_t)DEPFILE_MAX_BYTES) {
+		err = -EFBIG;
+	} else {
+		char chunk[65536];
+
+		while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				err = -errno;
+				break;
+			}
+			buf_append(&text, chunk, (size_t)n);
+			/* It may grow while we read. */
+			if (text.len > DEPFILE_MAX_BYTES) {
+				err = -EFBIG;
+				break;
+			}
+		}
+	}
+	close(fd);
+	if (!err && text.len == 0)
+		err = -ENODATA;
+	if (!err)
+		err = depfile_parse(text.data, text.len, deps);
+	buf_free(&text);
+	return err;
 }

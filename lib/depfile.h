@@ -14,4 +14,15 @@
  * prerequisite). */
 int depfile_parse(const char *text, size_t len, struct strv *deps);
 
+/* A compiler's depfile lists a few hundred headers: one past this size is
+ * not one (a damaged or hostile file), and is not read into memory. */
+#define DEPFILE_MAX_BYTES (16u << 20)
+
+/* Reads and parses the depfile PATH into DEPS. Returns 0, -ENOENT when it
+ * is missing, -EFBIG when it is larger than DEPFILE_MAX_BYTES, -ENODATA
+ * when empty (what a build killed while the compiler rewrote it leaves), or
+ * -EINVAL. Reports nothing: a depfile that cannot be read only makes its
+ * job run again. */
+int depfile_read(const char *path, struct strv *deps);
+
 #endif

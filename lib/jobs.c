@@ -96,8 +96,7 @@ static bool job_is_stale(const struct jobs *jobs, const struct job *j)
 		/* A compiler's depfile names at least its source; an empty one is
 		 * what a build killed while the compiler rewrote it leaves, and it
 		 * would hide the header that made the job stale. */
-		if (!fs_exists(j->depfile) || fs_read_file(j->depfile, &old) < 0 || old.len == 0 ||
-		    depfile_parse(old.data, old.len, &deps) < 0)
+		if (depfile_read(j->depfile, &deps) < 0)
 			stale = true;
 		for (size_t i = 0; i < deps.n && !stale; i++)
 			stale = newer_than(deps.v[i], t);
@@ -269,7 +268,7 @@ static int job_finish(const struct jobs *jobs, struct job *j, int status)
 	char *sig_path;
 	int rc;
 
-	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && isatty(2))
+	if (status != 0 && status < 128 && j->color && j->err_fd >= 0 && report_color(2))
 		job_rerun_in_color(j);
 	rc = job_flush_stderr(j, status);
 	if (status != 0) {

@@ -113,15 +113,8 @@ static const char *btfset_get_str(struct btfset_cursor *c, size_t max)
 
 static int btfset_key_cmp(const struct btfset_kernel *a, const struct btfset_kernel *b)
 {
-	int c;
-
-	if ((c = strcmp(a->distro, b->distro)))
-		return c;
-	if ((c = strcmp(a->version, b->version)))
-		return c;
-	if ((c = strcmp(a->arch, b->arch)))
-		return c;
-	return strcmp(a->release, b->release);
+	return btfset_key_order(a->distro, a->version, a->arch, a->release, b->distro, b->version,
+				b->arch, b->release);
 }
 
 /* Checks the fixed header; on success fills the flags and the checksums. */

@@ -50,6 +50,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define BTFSET_MAGIC "BPFBTFS1"
 #define BTFSET_MAGIC_LEN 8
@@ -88,6 +89,27 @@ struct btfset_kernel {
 	const char *distro, *version, *arch, *release;	/* never NULL; only release is never empty */
 	uint32_t blob;	/* < btfset_blob_count() */
 };
+
+/* The order of the kernels in a set: by distro, version, arch, then release,
+ * each compared bytewise. The writer (btfhub/btfset_write.c) sorts with this
+ * and the reader refuses a set that is out of it, so both use this one
+ * function; it lives here, inline, because the runtime links nothing but
+ * itself. */
+static inline int btfset_key_order(const char *distro_a, const char *version_a,
+				   const char *arch_a, const char *release_a,
+				   const char *distro_b, const char *version_b,
+				   const char *arch_b, const char *release_b)
+{
+	int c;
+
+	if ((c = strcmp(distro_a, distro_b)))
+		return c;
+	if ((c = strcmp(version_a, version_b)))
+		return c;
+	if ((c = strcmp(arch_a, arch_b)))
+		return c;
+	return strcmp(release_a, release_b);
+}
 
 /* Verifies the header and the CRC32 of the stored bytes, decompresses the
  * payload (checking zstd's checksum of it) and validates the whole index. DICT (DICT_SIZE bytes; may be NULL) is the BPF

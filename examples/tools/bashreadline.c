@@ -78,7 +78,12 @@ static int handle_event(void *ctx, void *data, size_t data_sz)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct trace_tool t = {
+		.name = "bashreadline",
+		.prog_type = BPF_PROG_TYPE_KPROBE,
+		.needs_ringbuf = true,
+		.no_core = true,	/* no CO-RE here: kernel BTF is not needed */
+	};
 	LIBBPF_OPTS(bpf_uprobe_opts, uopts, .func_name = "readline", .retprobe = true);
 	struct ring_buffer *rb = NULL;
 	struct bashreadline_bpf *skel;
@@ -87,7 +92,6 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return err;
-	libbpf_set_print(trace_libbpf_print);
 	if (!env.shell)
 		env.shell = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/usr/bin/bash";
 	if (access(env.shell, R_OK) != 0) {
@@ -96,22 +100,14 @@ int main(int argc, char **argv)
 	}
 
 	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
-	if (bpfpack_btf_setup(&open_opts, "bashreadline", trace_verbose))
+	if (trace_tool_begin(&t))
 		return 1;
-	skel = bashreadline_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "bashreadline: failed to open the BPF object: %s\n", strerror(errno));
-		bpfpack_btf_cleanup();
+	skel = bashreadline_bpf__open_opts(&t.open_opts);
+	if (!trace_tool_opened(&t, skel))
 		return 1;
-	}
-	err = bashreadline_bpf__load(skel);
-	if (err) {
-		/* No CO-RE here: kernel BTF is not needed ("" skips that check). */
-		trace_explain_load_error("bashreadline", err, BPF_PROG_TYPE_KPROBE, "", true);
+	err = trace_tool_load(&t, skel->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
-	bpfpack_btf_cleanup();
 	/* Every bash running SHELL, now or later (or just -p). */
 	skel->links.readline_return = bpf_program__attach_uprobe_opts(
 		skel->progs.readline_return, env.pid ? env.pid : -1, env.shell, 0, &uopts);
@@ -125,11 +121,9 @@ int main(int argc, char **argv)
 					"(uprobes: CONFIG_UPROBE_EVENTS): %s\n", env.shell, strerror(-err));
 		goto cleanup;
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	rb = trace_tool_ring_buffer(&t, skel->maps.events, handle_event);
 	if (!rb) {
 		err = -errno;
-		fprintf(stderr, "bashreadline: failed to create the ring buffer: %s\n",
-			strerror(errno));
 		goto cleanup;
 	}
 
@@ -142,6 +136,6 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	bashreadline_bpf__destroy(skel);
-	bpfpack_btf_cleanup();
+	trace_tool_end(&t);
 	return err < 0 ? 1 : 0;
 }

@@ -90,7 +90,12 @@ static int handle_event(void *ctx, void *data, size_t data_sz)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct trace_tool t = {
+		.name = "execsnoop",
+		.prog_type = BPF_PROG_TYPE_TRACEPOINT,
+		.needs_ringbuf = true,
+		.attach_what = "syscalls:sys_enter_execve/sys_exit_execve (CONFIG_FTRACE_SYSCALLS)",
+	};
 	struct ring_buffer *rb = NULL;
 	struct execsnoop_bpf *skel;
 	int err;
@@ -98,38 +103,22 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return err;
-	libbpf_set_print(trace_libbpf_print);
 
 	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
-	if (bpfpack_btf_setup(&open_opts, "execsnoop", trace_verbose))
+	if (trace_tool_begin(&t))
 		return 1;
-	skel = execsnoop_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "execsnoop: failed to open the BPF object: %s\n", strerror(errno));
-		bpfpack_btf_cleanup();
+	skel = execsnoop_bpf__open_opts(&t.open_opts);
+	if (!trace_tool_opened(&t, skel))
 		return 1;
-	}
 	skel->rodata->targ_uid = (unsigned int)env.uid;
 	skel->rodata->failed_only = env.failed_only;
 
-	err = execsnoop_bpf__load(skel);
-	if (err) {
-		trace_explain_load_error("execsnoop", err, BPF_PROG_TYPE_TRACEPOINT,
-					 open_opts.btf_custom_path, true);
+	err = trace_tool_load_attach(&t, skel->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
-	bpfpack_btf_cleanup();
-	err = execsnoop_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "execsnoop: cannot attach to syscalls:sys_enter_execve/"
-				"sys_exit_execve (CONFIG_FTRACE_SYSCALLS): %s\n", strerror(-err));
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	rb = trace_tool_ring_buffer(&t, skel->maps.events, handle_event);
 	if (!rb) {
 		err = -errno;
-		fprintf(stderr, "execsnoop: failed to create the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
 
@@ -143,6 +132,6 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	execsnoop_bpf__destroy(skel);
-	bpfpack_btf_cleanup();
+	trace_tool_end(&t);
 	return err < 0 ? 1 : 0;
 }

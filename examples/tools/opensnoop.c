@@ -77,7 +77,12 @@ static int handle_event(void *ctx, void *data, size_t data_sz)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct trace_tool t = {
+		.name = "opensnoop",
+		.prog_type = BPF_PROG_TYPE_TRACEPOINT,
+		.needs_ringbuf = true,
+		.attach_what = "the syscalls:sys_*_openat tracepoints (CONFIG_FTRACE_SYSCALLS)",
+	};
 	struct ring_buffer *rb = NULL;
 	struct opensnoop_bpf *skel;
 	int err;
@@ -85,17 +90,13 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return err;
-	libbpf_set_print(trace_libbpf_print);
 
 	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
-	if (bpfpack_btf_setup(&open_opts, "opensnoop", trace_verbose))
+	if (trace_tool_begin(&t))
 		return 1;
-	skel = opensnoop_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "opensnoop: failed to open the BPF object: %s\n", strerror(errno));
-		bpfpack_btf_cleanup();
+	skel = opensnoop_bpf__open_opts(&t.open_opts);
+	if (!trace_tool_opened(&t, skel))
 		return 1;
-	}
 	skel->rodata->targ_pid = env.pid;
 	skel->rodata->failed_only = env.failed_only;
 	if (!trace_tracepoint_exists("syscalls", "sys_enter_open")) {
@@ -103,24 +104,12 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.exit_open, false);
 	}
 
-	err = opensnoop_bpf__load(skel);
-	if (err) {
-		trace_explain_load_error("opensnoop", err, BPF_PROG_TYPE_TRACEPOINT,
-					 open_opts.btf_custom_path, true);
+	err = trace_tool_load_attach(&t, skel->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
-	bpfpack_btf_cleanup();
-	err = opensnoop_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "opensnoop: cannot attach to the syscalls:sys_*_openat tracepoints "
-				"(CONFIG_FTRACE_SYSCALLS): %s\n", strerror(-err));
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	rb = trace_tool_ring_buffer(&t, skel->maps.events, handle_event);
 	if (!rb) {
 		err = -errno;
-		fprintf(stderr, "opensnoop: failed to create the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
 
@@ -133,6 +122,6 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	opensnoop_bpf__destroy(skel);
-	bpfpack_btf_cleanup();
+	trace_tool_end(&t);
 	return err < 0 ? 1 : 0;
 }

@@ -97,42 +97,32 @@ static int print_hists(struct runqlat_bpf *skel)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct trace_tool t = {
+		.name = "runqlat",
+		.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
+		.needs_ringbuf = false,
+		.attach_what = "the sched raw tracepoints (raw tracepoints need Linux 4.17+)",
+	};
 	struct runqlat_bpf *skel;
 	int err;
 
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return err;
-	libbpf_set_print(trace_libbpf_print);
 
 	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
-	if (bpfpack_btf_setup(&open_opts, "runqlat", trace_verbose))
+	if (trace_tool_begin(&t))
 		return 1;
-	skel = runqlat_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "runqlat: failed to open the BPF object: %s\n", strerror(errno));
-		bpfpack_btf_cleanup();
+	skel = runqlat_bpf__open_opts(&t.open_opts);
+	if (!trace_tool_opened(&t, skel))
 		return 1;
-	}
 	skel->rodata->targ_tgid = env.pid;
 	skel->rodata->targ_per_process = env.per_process;
 	skel->rodata->targ_ms = env.ms;
 
-	err = runqlat_bpf__load(skel);
-	if (err) {
-		trace_explain_load_error("runqlat", err, BPF_PROG_TYPE_RAW_TRACEPOINT,
-					 open_opts.btf_custom_path, false);
+	err = trace_tool_load_attach(&t, skel->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
-	bpfpack_btf_cleanup();
-	err = runqlat_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "runqlat: cannot attach to the sched raw tracepoints "
-				"(raw tracepoints need Linux 4.17+): %s\n", strerror(-err));
-		goto cleanup;
-	}
 
 	trace_install_signals();
 	fprintf(stderr, "Tracing run-queue latency... Hit Ctrl-C to end.\n");
@@ -143,6 +133,6 @@ int main(int argc, char **argv)
 
 cleanup:
 	runqlat_bpf__destroy(skel);
-	bpfpack_btf_cleanup();
+	trace_tool_end(&t);
 	return err < 0 ? 1 : 0;
 }

@@ -85,7 +85,12 @@ static int handle_event(void *ctx, void *data, size_t data_sz)
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct trace_tool t = {
+		.name = "tcpconnect",
+		.prog_type = BPF_PROG_TYPE_TRACEPOINT,
+		.needs_ringbuf = true,
+		.attach_what = "sock:inet_sock_set_state (it needs Linux 4.16+)",
+	};
 	struct ring_buffer *rb = NULL;
 	struct tcpconnect_bpf *skel;
 	int err;
@@ -93,38 +98,22 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return err;
-	libbpf_set_print(trace_libbpf_print);
 
 	/* The kernel's own BTF, or BTF this binary carries for kernels without it. */
-	if (bpfpack_btf_setup(&open_opts, "tcpconnect", trace_verbose))
+	if (trace_tool_begin(&t))
 		return 1;
-	skel = tcpconnect_bpf__open_opts(&open_opts);
-	if (!skel) {
-		fprintf(stderr, "tcpconnect: failed to open the BPF object: %s\n", strerror(errno));
-		bpfpack_btf_cleanup();
+	skel = tcpconnect_bpf__open_opts(&t.open_opts);
+	if (!trace_tool_opened(&t, skel))
 		return 1;
-	}
 	skel->rodata->targ_pid = env.pid;
 	skel->rodata->targ_dport = (unsigned short)env.dport;
 
-	err = tcpconnect_bpf__load(skel);
-	if (err) {
-		trace_explain_load_error("tcpconnect", err, BPF_PROG_TYPE_TRACEPOINT,
-					 open_opts.btf_custom_path, true);
+	err = trace_tool_load_attach(&t, skel->skeleton);
+	if (err)
 		goto cleanup;
-	}
-	/* libbpf has read the BTF: free what the fallback holds (the memfd). */
-	bpfpack_btf_cleanup();
-	err = tcpconnect_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "tcpconnect: cannot attach to sock:inet_sock_set_state "
-				"(it needs Linux 4.16+): %s\n", strerror(-err));
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	rb = trace_tool_ring_buffer(&t, skel->maps.events, handle_event);
 	if (!rb) {
 		err = -errno;
-		fprintf(stderr, "tcpconnect: failed to create the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
 
@@ -138,6 +127,6 @@ int main(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	tcpconnect_bpf__destroy(skel);
-	bpfpack_btf_cleanup();
+	trace_tool_end(&t);
 	return err < 0 ? 1 : 0;
 }

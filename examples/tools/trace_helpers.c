@@ -3,6 +3,8 @@
  * trace_helpers.h). */
 #include "trace_helpers.h"
 
+#include <bpfpack.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +70,67 @@ void trace_explain_load_error(const char *tool, int err, enum bpf_prog_type type
 		fprintf(stderr, "%s: failed to load the BPF programs: %s "
 				"(run with -v for libbpf's log)\n", tool, msg);
 	}
+}
+
+int trace_tool_begin(struct trace_tool *t)
+{
+	memset(&t->open_opts, 0, sizeof(t->open_opts));
+	t->open_opts.sz = sizeof(t->open_opts);
+	libbpf_set_print(trace_libbpf_print);
+	return bpfpack_btf_setup(&t->open_opts, t->name, trace_verbose) ? -1 : 0;
+}
+
+bool trace_tool_opened(struct trace_tool *t, const void *skel)
+{
+	if (skel)
+		return true;
+	fprintf(stderr, "%s: failed to open the BPF object: %s\n", t->name, strerror(errno));
+	bpfpack_btf_cleanup();
+	return false;
+}
+
+int trace_tool_load(struct trace_tool *t, struct bpf_object_skeleton *s)
+{
+	int err = bpf_object__load_skeleton(s);
+
+	/* Without CO-RE the kernel's BTF is not needed ("" skips that check). */
+	if (err)
+		trace_explain_load_error(t->name, err, t->prog_type,
+					 t->no_core ? "" : t->open_opts.btf_custom_path, t->needs_ringbuf);
+	else
+		bpfpack_btf_cleanup();	/* libbpf has read the BTF: free the fallback's memfd */
+	return err;
+}
+
+int trace_tool_load_attach(struct trace_tool *t, struct bpf_object_skeleton *s)
+{
+	int err = trace_tool_load(t, s);
+
+	if (err)
+		return err;
+	err = bpf_object__attach_skeleton(s);
+	if (err)
+		fprintf(stderr, "%s: cannot attach to %s: %s\n", t->name, t->attach_what, strerror(-err));
+	return err;
+}
+
+struct ring_buffer *trace_tool_ring_buffer(struct trace_tool *t, struct bpf_map *map,
+					   ring_buffer_sample_fn fn)
+{
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(map), fn, NULL, NULL);
+	int err = errno;
+
+	if (!rb) {
+		fprintf(stderr, "%s: failed to create the ring buffer: %s\n", t->name, strerror(err));
+		errno = err;
+	}
+	return rb;
+}
+
+void trace_tool_end(struct trace_tool *t)
+{
+	(void)t;
+	bpfpack_btf_cleanup();
 }
 
 int trace_poll_ring_buffer(const char *tool, struct ring_buffer *rb, long duration)

@@ -1,8 +1,10 @@
-/* trace_helpers: what the example tools share in user space: libbpf's log
+/* trace_helpers: what the example tools share in user space: the
+ * open/load/attach sequence every tool runs (struct trace_tool), libbpf's log
  * behind -v, SIGINT/SIGTERM handling, the poll loop with a -d deadline, one
  * line explaining a failed load, tracepoint detection, log2 histograms,
  * address formatting and argp number parsing. Linked into every tool of the
- * project (bpfpack links every non-tool .c file into each tool). */
+ * project (bpfpack links every non-tool .c file into each tool): the helper
+ * convention, a plain .c file beside the tools, nothing to declare. */
 #ifndef TRACE_HELPERS_H
 #define TRACE_HELPERS_H
 
@@ -12,6 +14,55 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <bpf/libbpf.h>
+
+/* One tool's way from its skeleton to running BPF programs. A tool fills in
+ * what it is, then:
+ *
+ *	struct trace_tool t = { .name = "execsnoop", .prog_type = BPF_PROG_TYPE_TRACEPOINT,
+ *				.needs_ringbuf = true, .attach_what = "..." };
+ *	if (trace_tool_begin(&t))
+ *		return 1;
+ *	skel = execsnoop_bpf__open_opts(&t.open_opts);
+ *	if (!trace_tool_opened(&t, skel))
+ *		return 1;
+ *	skel->rodata->... = ...;	(settings before load)
+ *	err = trace_tool_load_attach(&t, skel->skeleton);
+ *	...
+ *	execsnoop_bpf__destroy(skel);
+ *	trace_tool_end(&t);
+ *
+ * The helpers work on the generic bpf_object_skeleton every bpftool skeleton
+ * carries, so the tool keeps its typed skeleton for maps and rodata. Each
+ * failure is one line on stderr, prefixed with the tool's name. */
+struct trace_tool {
+	const char *name;		/* "execsnoop": prefixes every message */
+	enum bpf_prog_type prog_type;	/* what a failed load is explained for */
+	bool needs_ringbuf;		/* a failed load may mean no ring buffer */
+	bool no_core;			/* no CO-RE: kernel BTF is not needed */
+	const char *attach_what;	/* what a failed attach names */
+	struct bpf_object_open_opts open_opts;	/* set by trace_tool_begin() */
+};
+
+/* libbpf's log behind -v, and the BTF to relocate against: the kernel's own,
+ * or the one this binary carries for kernels without it. 0, or -1 after one
+ * line. */
+int trace_tool_begin(struct trace_tool *t);
+/* Whether the skeleton SKEL (X__open_opts()'s result) opened; if not, says so
+ * and releases what trace_tool_begin() took. */
+bool trace_tool_opened(struct trace_tool *t, const void *skel);
+/* Loads the programs of S (SKEL->skeleton): 0, or a negative errno after one
+ * line explaining why (permission, kernel BTF, ring buffer, libbpf). Once
+ * loaded, libbpf has read the BTF: what the embedded fallback held (its
+ * memfd) is freed right away. */
+int trace_tool_load(struct trace_tool *t, struct bpf_object_skeleton *s);
+/* trace_tool_load(), then attaches every program the skeleton attaches;
+ * a failure names T's attach_what. */
+int trace_tool_load_attach(struct trace_tool *t, struct bpf_object_skeleton *s);
+/* A ring buffer on MAP calling FN per record; NULL (errno set) after one line. */
+struct ring_buffer *trace_tool_ring_buffer(struct trace_tool *t, struct bpf_map *map,
+					   ring_buffer_sample_fn fn);
+/* Releases what trace_tool_begin() took (after the skeleton is destroyed). */
+void trace_tool_end(struct trace_tool *t);
 
 /* Set by -v: libbpf's own messages (debug included) go to stderr. */
 extern bool trace_verbose;

@@ -127,6 +127,9 @@ static void explain_load_error(int err, const char *btf_path)
 	} else if (!btf_path && access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		fprintf(stderr, "{{NAME}}: this kernel has no BTF (/sys/kernel/btf/vmlinux, "
 				"CONFIG_DEBUG_INFO_BTF), which CO-RE needs\n");
+	} else if (err == -EACCES) {	/* allowed to load: the verifier said no */
+		fprintf(stderr, "{{NAME}}: the kernel's verifier rejected the BPF program: "
+				"rerun with -v for its log\n");
 	} else {
 		libbpf_strerror(err, msg, sizeof(msg));
 		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "

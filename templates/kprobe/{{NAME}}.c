@@ -102,6 +102,9 @@ static void explain_load_error(int err, const char *btf_path)
 				"CONFIG_DEBUG_INFO_BTF), which CO-RE needs\n");
 	} else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
 		fprintf(stderr, "{{NAME}}: this kernel has no BPF ring buffer (needs Linux 5.8+)\n");
+	} else if (err == -EACCES) {	/* allowed to load: the verifier said no */
+		fprintf(stderr, "{{NAME}}: the kernel's verifier rejected the BPF program: "
+				"rerun with -v for its log\n");
 	} else {
 		libbpf_strerror(err, msg, sizeof(msg));
 		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "

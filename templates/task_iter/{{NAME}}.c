@@ -124,6 +124,9 @@ static void explain_load_error(int err)
 	else if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		fprintf(stderr, "{{NAME}}: this kernel has no BTF (/sys/kernel/btf/vmlinux, "
 				"CONFIG_DEBUG_INFO_BTF), which BPF iterators need\n");
+	else if (err == -EACCES)	/* allowed to load: the verifier said no */
+		fprintf(stderr, "{{NAME}}: the kernel's verifier rejected the BPF program: "
+				"rerun with -v for its log\n");
 	else
 		fprintf(stderr, "{{NAME}}: this kernel refuses the BPF task iterator (it needs "
 				"Linux 5.8+): %s (run with -v for libbpf's log)\n", msg);

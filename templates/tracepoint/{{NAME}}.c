@@ -4,6 +4,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,34 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va
 	return vfprintf(stderr, format, args);
 }
 
+/* Whether this process may load BPF tracing programs at all: EACCES from a
+ * load is also what the verifier returns when it rejects a program. */
+static bool bpf_allowed(void)
+{
+	return libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACEPOINT, NULL) == 1;
+}
+
+/* One line saying why the BPF object did not load: no permission, the
+ * verifier, or which kernel feature is missing. */
+static void explain_load_error(int err)
+{
+	char msg[128];
+
+	if ((err == -EPERM || err == -EACCES) && !bpf_allowed()) {
+		fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
+				"(or with CAP_BPF and CAP_PERFMON)\n");
+	} else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		fprintf(stderr, "{{NAME}}: this kernel has no BPF ring buffer (needs Linux 5.8+)\n");
+	} else if (err == -EACCES) {
+		fprintf(stderr, "{{NAME}}: the kernel's verifier rejected the BPF program: "
+				"rerun with -v for its log\n");
+	} else {
+		libbpf_strerror(err, msg, sizeof(msg));
+		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "
+				"(run with -v for libbpf's log)\n", msg);
+	}
+}
+
 static volatile sig_atomic_t exiting;
 
 static void sig_handler(int sig)
@@ -133,12 +162,7 @@ int main(int argc, char **argv)
 
 	err = {{NAME}}_bpf__load(skel);
 	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
-					"(or with CAP_BPF and CAP_PERFMON)\n");
-		else
-			fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "
-					"(run with -v for libbpf's log)\n", strerror(-err));
+		explain_load_error(err);
 		goto cleanup;
 	}
 	/* libbpf has read the BTF: free what the fallback holds (the memfd). */

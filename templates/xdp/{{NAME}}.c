@@ -103,6 +103,9 @@ static void explain_load_error(int err)
 	    libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_XDP, NULL) != 1) {
 		fprintf(stderr, "{{NAME}}: not allowed to load BPF programs: run as root "
 				"(or with CAP_BPF and CAP_NET_ADMIN)\n");
+	} else if (err == -EACCES) {	/* allowed to load: the verifier said no */
+		fprintf(stderr, "{{NAME}}: the kernel's verifier rejected the BPF program: "
+				"rerun with -v for its log\n");
 	} else {
 		libbpf_strerror(err, msg, sizeof(msg));
 		fprintf(stderr, "{{NAME}}: failed to load the BPF program: %s "

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
 export BPFPACK_CACHE_DIR=$T_TMP/cache
-CORPUS=${BPFPACK_ROOT}/../shared/btf-corpus
+CORPUS=${T_SHARED:-${BPFPACK_ROOT}/../shared}/btf-corpus
 rel=$(uname -r)
 . /etc/os-release
 distro=${ID:-debian}
@@ -93,9 +93,21 @@ grep -qi "release" run.err && t_ok "-v says it matched by release only" ||
 	t_fail "-v says it matched by release only" "$(cat run.err)"
 
 # No match at all: one clear error naming the kernel, the distro and the count.
+# The kernels of another distro and release: Debian 11's from the corpus, or,
+# without it, this kernel's BTF filed under two releases that are not this
+# one (the runtime matches by key, so the content does not matter).
+mkdir -p tree3/debian
 if [ -d "$CORPUS/debian/11" ]; then
-	mkdir -p tree3/debian && cp -r "$CORPUS/debian/11" tree3/debian/
-	(cd tp && "$BPFPACK" build --btf ../tree3 >/dev/null 2>&1)
+	cp -r "$CORPUS/debian/11" tree3/debian/
+else
+	for other in 5.10.0-98-amd64 5.10.0-99-amd64; do
+		mkdir -p tree3/debian/11/x86_64 "$T_TMP/stage"
+		cp /sys/kernel/btf/vmlinux "$T_TMP/stage/$other.btf"
+		tar -C "$T_TMP/stage" -cJf "tree3/debian/11/x86_64/$other.btf.tar.xz" "$other.btf"
+		rm -rf "$T_TMP/stage"
+	done
+fi
+if (cd tp && "$BPFPACK" build --btf ../tree3 >../build3.out 2>&1); then
 	n3=$(find tree3 -name '*.btf.tar.xz' | wc -l)
 	BPFPACK_BTF_FORCE_EMBEDDED=1 tp/tp -d 1 >/dev/null 2>err.txt
 	rc=$?
@@ -106,7 +118,7 @@ if [ -d "$CORPUS/debian/11" ]; then
 		t_fail "no matching kernel: one clear error naming kernel, distro and count" "exit $rc" "$(cat err.txt)"
 	fi
 else
-	t_skip "no matching kernel" "needs ../shared/btf-corpus"
+	t_fail "no matching kernel: build --btf of other kernels" "$(cat build3.out)"
 fi
 
 # A binary without embedded BTF, then btf embed into it, without rebuilding.
@@ -132,7 +144,7 @@ out=$(BPFPACK_BTF_FORCE_EMBEDDED=1 plain/plain -d 1 2>&1 >/dev/null)
 
 # Caching: a re-run minimizes nothing; a user-space change does not re-minimize.
 out=$("$BPFPACK" btf gen -C tp --btf tree 2>&1)
-grep -qE "$nk kernels \($nk cached, 0 minimized\)" <<<"$out" && t_ok "btf gen again: everything from the cache" ||
+grep -qE "$nk kernels? \($nk cached, 0 minimized\)" <<<"$out" && t_ok "btf gen again: everything from the cache" ||
 	t_fail "btf gen again: everything from the cache" "$out"
 (cd tp && "$BPFPACK" build --btf ../tree >/dev/null 2>&1)
 echo '/* user-space change */' >>tp/tp.c
@@ -144,7 +156,7 @@ else
 fi
 sed -i 's|bpf_get_current_comm(&e->comm, sizeof(e->comm));|bpf_get_current_comm(\&e->comm, sizeof(e->comm)); /* moved */|' tp/tp.bpf.c
 out=$(cd tp && "$BPFPACK" build --btf ../tree 2>&1)
-if grep -qE "BTFGEN +tp: $nk kernels \($nk cached, 0 minimized\)" <<<"$out" || ! grep -q BTFGEN <<<"$out"; then
+if grep -qE "BTFGEN +tp: $nk kernels? \($nk cached, 0 minimized\)" <<<"$out" || ! grep -q BTFGEN <<<"$out"; then
 	t_ok "a BPF change that relocates nothing new re-minimizes nothing"
 else
 	t_fail "a BPF change that relocates nothing new re-minimizes nothing" "$out"

@@ -31,7 +31,9 @@ else
 	t_done
 fi
 
-objs=($BPFPACK_ROOT/build/obj/lib/*.o $BPFPACK_ROOT/build/obj/btfhub/*.o $BPFPACK_ROOT/build/obj/runtime/*.o)
+# The layer archives, in the Makefile's link order.
+objs=("$BPFPACK_ROOT"/build/libbtfhub.a "$BPFPACK_ROOT"/build/libvm.a "$BPFPACK_ROOT"/build/libformats.a
+      "$BPFPACK_ROOT"/build/liblib.a "$BPFPACK_ROOT"/build/libruntime.a)
 # The driver's libraries (the Makefile's LIBS), with libbpf.a for -lbpf.
 libs=()
 for l in $(sed -n 's/^LIBS :\?= //p' "$BPFPACK_ROOT/Makefile"); do

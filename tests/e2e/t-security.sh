@@ -32,12 +32,14 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 #   GLIBC_TUNABLES                    read to extend it for bpftool, never to decide
 #   CFLAGS EXTRA_CFLAGS BPF_CFLAGS    make's conventions, added to build's
 #   LDFLAGS EXTRA_LDFLAGS LDLIBS      command lines
+#   NO_COLOR TERM COLUMNS             lib/report.c: colour or not, the progress
+#                                     bar's width when the terminal does not say
 # and the places that read a variable whose name is not a literal:
 #   lib/toolchain.c find_from_env, report_missing   (names from their callers)
 #   runtime/bpfpack_btf.c env_flag                  (names from its callers)
 #   cmd/build.c env_words                           (names from its caller)
-#   lib/vm.c, cmd/doctor.c: getenv(m->qemu_env)     (QEMU for each VM's machine)
-#   lib/vm_rootfs.c vm_rootfs_busybox_source        (BUSYBOX_<ARCH>)
+#   vm/vm.c, cmd/doctor.c: getenv(m->qemu_env)     (QEMU for each VM's machine)
+#   vm/vm_rootfs.c vm_rootfs_busybox_source        (BUSYBOX_<ARCH>)
 cat >audit.py <<'EOF'
 import os, re, sys
 
@@ -45,12 +47,13 @@ root = sys.argv[1]
 DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 'CC', 'AR',
                 'OBJCOPY', 'CROSS_COMPILE', 'BPFPACK_HOME', 'BPFPACK_CACHE_DIR', 'BPFPACK_ACCEL',
                 'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES',
-                'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS'}
+                'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS',
+                'NO_COLOR', 'TERM', 'COLUMNS'}
 RUNTIME_ALLOW = {'BPFPACK_BTF', 'BPFPACK_BTF_FORCE_EMBEDDED'}
 # (file, function or expression) of getenv calls whose argument is not a literal.
 INDIRECT = {('lib/toolchain.c', 'find_from_env'), ('lib/toolchain.c', 'report_missing'),
-            ('runtime/bpfpack_btf.c', 'env_flag'), ('lib/vm.c', 'm->qemu_env'),
-            ('cmd/doctor.c', 'm->qemu_env'), ('lib/vm_rootfs.c', 'vm_rootfs_busybox_source'),
+            ('runtime/bpfpack_btf.c', 'env_flag'), ('vm/vm.c', 'm->qemu_env'),
+            ('cmd/doctor.c', 'm->qemu_env'), ('vm/vm_rootfs.c', 'vm_rootfs_busybox_source'),
             ('cmd/build.c', 'env_words')}
 WRAPPERS = {'find_from_env', 'report_missing', 'env_flag', 'env_words'}
 RUNTIME_DIRS = ('runtime', 'include', 'templates', 'examples')

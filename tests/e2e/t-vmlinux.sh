@@ -2,55 +2,41 @@
 # t-vmlinux: `bpfpack vmlinux` end to end: the header equals bpftool's
 # `btf dump ... format c`, --btf reads raw BTF files, bad inputs fail with one
 # line and leave no file behind, and the header compiles for the BPF target.
-# Prints one line per check ("ok - NAME", "not ok - NAME", "ok - NAME # skip
-# WHY") and exits 1 if any check failed.
-set -u
-
-BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-BPFPACK=$BPFPACK_ROOT/bin/bpfpack
+# One line per check, as tests/e2e/lib.sh prints them.
+. "$(dirname "$0")/lib.sh"
 KERNEL_BTF=/sys/kernel/btf/vmlinux
 BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
 CLANG=$(command -v clang-19 || command -v clang || echo clang-19)
 
-failed=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; [ $# -gt 1 ] && sed 's/^/#   /' <<<"$2"; failed=1; }
-skip() { echo "ok - $1 # skip $2"; }
-check() { # NAME CMD...: ok when CMD succeeds
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
-}
-
 if [ ! -x "$BPFPACK" ]; then
-	not_ok "bpfpack is built" "$BPFPACK is missing; run make bin/bpfpack"
-	exit 1
+	t_fail "bpfpack is built" "$BPFPACK is missing; run make bin/bpfpack"
+	t_done
 fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-vmlinux.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+tmp=$T_TMP
 
 have_kernel_btf=0
 [ -r "$KERNEL_BTF" ] && have_kernel_btf=1
 have_bpftool=0
 "$BPFTOOL" version >/dev/null 2>&1 && have_bpftool=1
 
-# A failing run must print exactly one line, "bpfpack: vmlinux: ...", and exit 1.
-# Sets $err to what it printed.
+# A failing run ends as every bpfpack error does (lib.sh's t_expect_error):
+# exit 1, one "bpfpack: vmlinux: ..." line (and "hint:" lines), nothing on
+# stdout. Sets $err to that line, for the caller's own checks.
 fails_with_one_line() { # NAME ARGS...
-	local name=$1 rc
+	local name=$1 rc lines
 	shift
 	"$BPFPACK" vmlinux "$@" >"$tmp/fail.out" 2>"$tmp/fail.err"
 	rc=$?
-	err=$(cat "$tmp/fail.err")
+	err=$(grep -v '^hint: ' "$tmp/fail.err")
+	lines=$(grep -vc '^hint: ' "$tmp/fail.err")
 	if [ $rc -ne 1 ]; then
-		not_ok "$name" "exit status $rc, expected 1; stderr: $err"
-	elif [ "$(wc -l <"$tmp/fail.err")" -ne 1 ]; then
-		not_ok "$name" "expected one line on stderr, got: $err"
+		t_fail "$name" "exit status $rc, expected 1" "$(cat "$tmp/fail.err")"
+	elif [ "$lines" -ne 1 ]; then
+		t_fail "$name" "expected one error line on stderr, got $lines" "$(cat "$tmp/fail.err")"
 	elif [[ $err != "bpfpack: vmlinux: "* ]]; then
-		not_ok "$name" "stderr does not start with 'bpfpack: vmlinux: ': $err"
+		t_fail "$name" "stderr does not start with 'bpfpack: vmlinux: '" "$err"
 	elif [ -s "$tmp/fail.out" ]; then
-		not_ok "$name" "printed to stdout on failure"
+		t_fail "$name" "printed to stdout on failure"
 	else
 		return 0
 	fi
@@ -60,56 +46,56 @@ fails_with_one_line() { # NAME ARGS...
 # 1. Identical to bpftool for the running kernel.
 name="output equals bpftool btf dump format c of $KERNEL_BTF"
 if [ $have_kernel_btf = 0 ]; then
-	skip "$name" "the running kernel has no BTF"
+	t_skip "$name" "the running kernel has no BTF"
 elif [ $have_bpftool = 0 ]; then
-	skip "$name" "bpftool not found"
+	t_skip "$name" "bpftool not found"
 else
 	"$BPFPACK" vmlinux >"$tmp/ours.h" 2>"$tmp/ours.err"
 	rc=$?
 	"$BPFTOOL" btf dump file "$KERNEL_BTF" format c >"$tmp/bpftool.h"
 	if [ $rc -ne 0 ]; then
-		not_ok "$name" "exit status $rc: $(cat "$tmp/ours.err")"
+		t_fail "$name" "exit status $rc: $(cat "$tmp/ours.err")"
 	elif ! cmp -s "$tmp/ours.h" "$tmp/bpftool.h"; then
-		not_ok "$name" "$(diff "$tmp/ours.h" "$tmp/bpftool.h" | head -20)"
+		t_fail "$name" "$(diff "$tmp/ours.h" "$tmp/bpftool.h" | head -20)"
 	elif [ -s "$tmp/ours.err" ]; then
-		not_ok "$name" "printed on stderr: $(cat "$tmp/ours.err")"
+		t_fail "$name" "printed on stderr: $(cat "$tmp/ours.err")"
 	else
-		ok "$name"
+		t_ok "$name"
 	fi
 fi
 
 # 2. --btf on a copy of the raw BTF file, written with -o.
 name="--btf reads a raw BTF file and -o writes the header"
 if [ $have_kernel_btf = 0 ] || [ $have_bpftool = 0 ]; then
-	skip "$name" "needs kernel BTF and bpftool"
+	t_skip "$name" "needs kernel BTF and bpftool"
 else
 	cp "$KERNEL_BTF" "$tmp/copy.btf"
 	mkdir "$tmp/out"
 	if ! "$BPFPACK" vmlinux --btf "$tmp/copy.btf" -o "$tmp/out/vmlinux.h" 2>"$tmp/copy.err"; then
-		not_ok "$name" "failed: $(cat "$tmp/copy.err")"
+		t_fail "$name" "failed: $(cat "$tmp/copy.err")"
 	elif ! cmp -s "$tmp/out/vmlinux.h" "$tmp/bpftool.h"; then
-		not_ok "$name" "$(diff "$tmp/out/vmlinux.h" "$tmp/bpftool.h" | head -20)"
+		t_fail "$name" "$(diff "$tmp/out/vmlinux.h" "$tmp/bpftool.h" | head -20)"
 	elif [ "$(ls -A "$tmp/out")" != vmlinux.h ]; then
-		not_ok "$name" "left files beside the output: $(ls -A "$tmp/out")"
+		t_fail "$name" "left files beside the output: $(ls -A "$tmp/out")"
 	else
-		ok "$name"
+		t_ok "$name"
 	fi
 fi
 
 # 3. A truncated BTF file: one clear line, exit 1, nothing written.
 name="--btf on a truncated file fails with one line and leaves no output"
 if [ $have_kernel_btf = 0 ]; then
-	skip "$name" "needs kernel BTF to cut"
+	t_skip "$name" "needs kernel BTF to cut"
 else
 	head -c 100000 "$KERNEL_BTF" >"$tmp/truncated.btf"
 	mkdir -p "$tmp/trunc-out"
 	if fails_with_one_line "$name" --btf "$tmp/truncated.btf" -o "$tmp/trunc-out/vmlinux.h"; then
 		if [ -n "$(ls -A "$tmp/trunc-out")" ]; then
-			not_ok "$name" "left behind: $(ls -A "$tmp/trunc-out")"
+			t_fail "$name" "left behind: $(ls -A "$tmp/trunc-out")"
 		elif [[ $err != *truncated* ]]; then
-			not_ok "$name" "does not say the file is truncated: $err"
+			t_fail "$name" "does not say the file is truncated: $err"
 		else
-			ok "$name"
+			t_ok "$name"
 		fi
 	fi
 fi
@@ -117,46 +103,35 @@ fi
 # 4. Files that are not BTF say what they are.
 name="--btf on compressed data names the format"
 printf '\xfd7zXZ\0\0\4\xe6\xd6\xb4\x46' >"$tmp/vmlinux.btf.xz"
-"$BPFPACK" vmlinux --btf "$tmp/vmlinux.btf.xz" >/dev/null 2>"$tmp/xz.err"
-rc=$?
-if [ $rc -eq 1 ] && head -1 "$tmp/xz.err" | grep -q '^bpfpack: vmlinux: .*xz-compressed'; then
-	ok "$name"
-else
-	not_ok "$name" "exit $rc: $(cat "$tmp/xz.err")"
-fi
+t_expect_error "$name" 1 "xz-compressed" "$BPFPACK" vmlinux --btf "$tmp/vmlinux.btf.xz"
 
 name="--btf on a missing file fails with one line"
 if fails_with_one_line "$name" --btf "$tmp/no-such-file.btf"; then
-	if [[ $err == *"No such file or directory"* ]]; then ok "$name"; else not_ok "$name" "$err"; fi
+	if [[ $err == *"No such file or directory"* ]]; then t_ok "$name"; else t_fail "$name" "$err"; fi
 fi
 
 # 5. -o into a directory that does not exist.
 name="-o into a nonexistent directory fails clearly"
 if fails_with_one_line "$name" -o "$tmp/no/such/dir/vmlinux.h"; then
 	if [[ $err == *"$tmp/no/such/dir"*"does not exist"* ]] && [ ! -e "$tmp/no" ]; then
-		ok "$name"
+		t_ok "$name"
 	else
-		not_ok "$name" "unclear message: $err"
+		t_fail "$name" "unclear message: $err"
 	fi
 fi
 
 # 6. Usage errors and help.
-"$BPFPACK" vmlinux --no-such-flag >/dev/null 2>"$tmp/usage.err"
-rc=$?
-if [ $rc -eq 2 ] && head -1 "$tmp/usage.err" | grep -q "^bpfpack: vmlinux: unknown option '--no-such-flag'"; then
-	ok "an unknown flag is a usage error (exit 2)"
-else
-	not_ok "an unknown flag is a usage error (exit 2)" "exit $rc: $(cat "$tmp/usage.err")"
-fi
-check "--help prints the usage and exits 0" \
+t_expect_error "an unknown flag is a usage error (exit 2)" 2 "unknown option.*--no-such-flag" \
+	"$BPFPACK" vmlinux --no-such-flag
+t_check "--help prints the usage and exits 0" \
 	bash -c '"$1" vmlinux --help | grep -q "^usage: bpfpack vmlinux"' _ "$BPFPACK"
 
 # 7. The header compiles for the BPF target.
 name="vmlinux.h compiles with clang -target bpf"
 if [ $have_kernel_btf = 0 ]; then
-	skip "$name" "the running kernel has no BTF"
+	t_skip "$name" "the running kernel has no BTF"
 elif ! "$CLANG" --version >/dev/null 2>&1; then
-	skip "$name" "clang-19 not found"
+	t_skip "$name" "clang-19 not found"
 else
 	mkdir -p "$tmp/prog"
 	"$BPFPACK" vmlinux -o "$tmp/prog/vmlinux.h"
@@ -192,10 +167,10 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 EOF
 	if "$CLANG" -target bpf -O2 -g -c "$tmp/prog/probe.bpf.c" -o "$tmp/prog/probe.bpf.o" \
 		2>"$tmp/prog/clang.err"; then
-		ok "$name"
+		t_ok "$name"
 	else
-		not_ok "$name" "$(head -20 "$tmp/prog/clang.err")"
+		t_fail "$name" "$(head -20 "$tmp/prog/clang.err")"
 	fi
 fi
 
-exit $failed
+t_done

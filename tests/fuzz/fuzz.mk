@@ -10,7 +10,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 FLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 	-DBPFPACK_VERSION='"fuzz"' -MMD -MP $(SAN)
 
-LIB_SRCS := $(wildcard lib/*.c) $(wildcard btfhub/*.c) $(wildcard runtime/*.c)
+LIB_SRCS := $(wildcard lib/*.c) $(wildcard formats/*.c) $(wildcard vm/*.c) $(wildcard btfhub/*.c) $(wildcard runtime/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 BINS := $(TARGETS:%=$(OUT)/bin/fuzz_%)

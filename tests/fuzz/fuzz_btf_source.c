@@ -1,5 +1,5 @@
 /* fuzz_btf_source: recognising a kernel BTF source by its content and
- * pulling its BTF out (btfhub/btf_source.c: btf_source_expand, then
+ * pulling its BTF out (btfhub/btf_source*.c: btf_source_expand, then
  * btf_source_read_raw for each kernel found): raw BTF, ELF, kernel images,
  * compressed files, tar archives (btfhub's .btf.tar.xz), .deb packages.
  * The source is a file, so the input is written to one; its last byte picks

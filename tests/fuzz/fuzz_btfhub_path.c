@@ -1,4 +1,4 @@
-/* fuzz_btfhub_path: how a kernel gets its key (btfhub/btf_source.c): from a
+/* fuzz_btfhub_path: how a kernel gets its key (btfhub/btf_key.c): from a
  * btfhub-archive path (btf_key_from_btfhub_path, for every file of a tree),
  * from what is known besides the BTF (btf_key_derive: release, banner,
  * package version and arch, maintainer, file name), and how --filter specs

@@ -1,4 +1,4 @@
-/* fuzz_kimage: finding the kernel inside a kernel image (btfhub/kimage.c).
+/* fuzz_kimage: finding the kernel inside a kernel image (formats/kimage.c).
  * The input is a whole image file: it is probed (bzImage setup header, EFI
  * zboot header, a stream at offset 0), scanned for a payload by its magic,
  * unpacked, and the unpacked kernel searched for its BTF and banner; the ELF
@@ -6,7 +6,7 @@
  * handed back must lie inside the buffer it describes. */
 #include <errno.h>
 
-#include "../../btfhub/kimage.h"
+#include "../../formats/kimage.h"
 #include "../../lib/report.h"
 #include "fuzz.h"
 

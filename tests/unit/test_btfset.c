@@ -30,6 +30,7 @@
 
 #include "../../btfhub/btfset_write.h"
 #include "../../btfhub/embed.h"
+#include "../../formats/elf_file.h"
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
 #include "../../lib/proc.h"
@@ -1376,7 +1377,7 @@ static void test_dictionary_set(void **state)
 	size_t i, olen;
 
 	need_data(fx);
-	assert_int_equal(embed_section_read_mem(fx->obj.data, fx->obj.len, "object", ".BTF", &obtf),
+	assert_int_equal(elf_mem_read_section(fx->obj.data, fx->obj.len, "object", ".BTF", &obtf),
 			 0);
 	olen = le32(obtf.data + 20);
 	ostrs = obtf.data + le32(obtf.data + 4) + le32(obtf.data + 16);

@@ -3,6 +3,7 @@
  * it refuses text that is not a depfile; and it lists every file of a depfile
  * that a real compiler wrote. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -284,6 +285,36 @@ static void test_real_clang_depfile(void **state)
 	free(clang);
 }
 
+/* depfile_read: a file past DEPFILE_MAX_BYTES (here a sparse one, so the
+ * test writes nothing) is refused before it is read into memory; an empty
+ * one and a missing one say so; a real one parses. */
+static void test_read_caps_size(void **state)
+{
+	struct strv deps = {0};
+	char *dir = NULL, *path;
+	int fd;
+
+	(void)state;
+	assert_int_equal(fs_mkdtemp("bpfpack-test-depfile", &dir), 0);
+	path = fs_path_join(dir, "x.d");
+	assert_int_equal(depfile_read(path, &deps), -ENOENT);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(depfile_read(path, &deps), -ENODATA);
+	assert_int_equal(write(fd, "x.o: a.h b.h\n", 13), 13);
+	assert_int_equal(depfile_read(path, &deps), 0);
+	assert_int_equal(deps.n, 2);
+	assert_int_equal(ftruncate(fd, (off_t)DEPFILE_MAX_BYTES + 1), 0);
+	assert_int_equal(depfile_read(path, &deps), -EFBIG);
+	assert_int_equal(ftruncate(fd, 4ll << 30), 0);
+	assert_int_equal(depfile_read(path, &deps), -EFBIG);
+	close(fd);
+	strv_free(&deps);
+	fs_rm_rf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_is_einval),
 		cmocka_unit_test(test_nul_byte_is_einval),
 		cmocka_unit_test(test_colon_inside_path_kept),
+		cmocka_unit_test(test_read_caps_size),
 		cmocka_unit_test_setup_teardown(test_real_cc_depfile, real_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_clang_depfile, real_setup, real_teardown),
 	};

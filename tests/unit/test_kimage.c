@@ -22,7 +22,7 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
-#include "../../btfhub/kimage.h"
+#include "../../formats/kimage.h"
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
 #include "../../lib/report.h"

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "fs.h"
-#include "report.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
+#include "../lib/report.h"
 
 struct initramfs {
 	struct archive *a;

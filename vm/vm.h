@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "buf.h"
+#include "../lib/buf.h"
 
 /* What differs between the machines vmtest boots. */
 struct vm_machine {

@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "buf.h"
+#include "../lib/buf.h"
 
 /* The guest's device for the channel on x86_64 (the default). */
 #define VM_GUEST_CHANNEL "/dev/ttyS1"

@@ -28,7 +28,7 @@
 
 #include <stdbool.h>
 
-#include "buf.h"
+#include "../lib/buf.h"
 
 struct vm_rootfs_opts {
 	char *const *cmd;	/* the command and its arguments, NULL-terminated */

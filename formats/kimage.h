@@ -16,10 +16,11 @@
 #include <stddef.h>
 
 #include "../lib/buf.h"
+#include "limits.h"
 
-/* Largest kernel we unpack: a vmlinux with full DWARF is under 1 GiB; more
- * means a corrupt or hostile stream (a decompression bomb). */
-#define KIMAGE_MAX_UNPACKED (4ULL << 30)
+/* Largest kernel we unpack in memory (limits.h); more means a corrupt or
+ * hostile stream (a decompression bomb). */
+#define KIMAGE_MAX_UNPACKED FORMATS_MAX_IMAGE
 
 enum kimage_format {
 	KIMAGE_UNKNOWN = 0,
@@ -63,6 +64,16 @@ struct archive;
  * would start an external program. */
 void kimage_archive_support_filters(struct archive *a);
 
+/* The one decompression loop: passes the output of the compressed stream
+ * A (a libarchive reader of the raw format, its header read) to FN block by
+ * block, CAP bytes at most in all. FN returns 0 to go on, > 0 to stop there
+ * (returned), < 0 on its own failure (returned; FN reported it). Returns 0
+ * at the stream's end, -EFBIG past CAP (FN got what fits), -EINVAL on
+ * corrupt data; WHY says which. */
+typedef int (*kimage_block_fn)(void *ctx, const void *block, size_t len);
+int kimage_stream_each(struct archive *a, size_t cap, kimage_block_fn fn, void *ctx, char *why,
+		       size_t why_len);
+
 /* Name of the compression format whose magic starts DATA, or NULL. */
 const char *kimage_compression_at(const void *data, size_t len);
 
@@ -74,6 +85,11 @@ const char *kimage_compression_at(const void *data, size_t len);
  * corrupt), -EFBIG (over LIMIT); does not report: callers add context. */
 int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *out,
 		      char *why, size_t why_len, bool *partial);
+
+/* The same, but more than CAP bytes of output is an error (-EFBIG): for a
+ * stream whose content calls for a smaller cap than a kernel's. */
+int kimage_decompress_capped(const void *data, size_t len, size_t cap, struct buf *out,
+			     char *why, size_t why_len, bool *partial);
 
 /* Unpacks the kernel of the image DATA described by INFO (from kimage_probe or
  * kimage_scan) into OUT: a vmlinux ELF for x86, a raw Image for arm64. */

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "../lib/fs.h"
 #include "initramfs.h"
-#include "proc.h"
-#include "report.h"
+#include "../lib/proc.h"
+#include "../lib/report.h"
 #include "vm_guest.h"
 
 /* A file to copy in: where it is on the host and where it goes. */

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "report.h"
+#include "../lib/proc.h"
+#include "../lib/report.h"
 
 #ifndef EM_AARCH64
 #define EM_AARCH64 183

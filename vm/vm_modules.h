@@ -12,7 +12,7 @@
 #ifndef BPFPACK_VM_MODULES_H
 #define BPFPACK_VM_MODULES_H
 
-#include "buf.h"
+#include "../lib/buf.h"
 
 /* Where the load order is in the guest: one module path a line. */
 #define VM_MODULES_LIST "/etc/bpfpack-modules"

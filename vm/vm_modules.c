@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "../lib/fs.h"
 #include "initramfs.h"
-#include "report.h"
+#include "../lib/report.h"
 #include "vm_kernel.h"
-#include "../btfhub/embed.h"
+#include "../formats/deb.h"
+#include "../formats/elf_file.h"
+#include "../formats/kimage.h"
 
 /* A package walk finds what it is told to look for; dependencies are known
  * only once a module is read, so a module deeper than this many levels is
@@ -98,49 +100,33 @@ static struct mod *mods_want(struct mods *m, const char *name)
 
 static int read_all(struct archive *a, struct buf *out, const char *what)
 {
-	char chunk[65536];
-	la_ssize_t n;
+	char *ctx = xasprintf("cannot read %s", what);
+	int err = archive_reader_read_entry(a, ctx, FORMATS_MAX_MODULE, out, -1);
 
-	buf_reset(out);
-	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
-		buf_append(out, chunk, (size_t)n);
-	if (n < 0) {
-		report_error("cannot read %s: %s", what, archive_error_string(a));
-		return -EIO;
-	}
-	return 0;
-}
-
-/* Replaces DATA (a compressed module) by its contents, through libarchive's
- * filters (xz, zstd, gzip). */
-static int decompress(struct buf *data, const char *what)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct buf out = {0};
-	int err = 0;
-
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, data->data, data->len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		report_error("cannot decompress %s: %s", what, archive_error_string(a));
-		err = -EIO;
-	} else {
-		err = read_all(a, &out, what);
-	}
-	archive_read_free(a);
-	if (!err) {
-		buf_free(data);
-		*data = out;
-	} else {
-		buf_free(&out);
-	}
+	free(ctx);
 	return err;
 }
 
+/* Replaces DATA (a compressed module) by its contents (xz, zstd, gzip). */
+static int decompress(struct buf *data, const char *what)
+{
+	struct buf out = {0};
+	char why[256];
+	int err = kimage_decompress(data->data, data->len, 0, &out, why, sizeof(why), NULL);
+
+	if (err) {
+		report_error("cannot decompress %s: %s", what, why);
+		buf_free(&out);
+		return err;
+	}
+	buf_free(data);
+	*data = out;
+	return 0;
+}
+
 /* One walk of the package: modules.builtin, and each wanted module. */
-static int take_entry(void *ctx, const char *path, struct archive *a)
+static int take_entry(void *ctx, const char *path, struct archive *a,
+		      const struct deb_control *control)
 {
 	struct mods *m = ctx;
 	size_t plen = strlen(m->prefix);
@@ -150,6 +136,7 @@ static int take_entry(void *ctx, const char *path, struct archive *a)
 	char *name;
 	int err;
 
+	(void)control;
 	if (strncmp(path, m->prefix, plen))
 		return 0;
 	rest = path + plen;
@@ -205,7 +192,7 @@ static int want_deps(struct mods *m, size_t xi)
 	struct buf info = {0};
 	struct strv deps = {0};
 	char *label = xasprintf("module %s", m->v[xi].name);
-	int err = embed_section_read_mem(m->v[xi].data.data, m->v[xi].data.len, label, ".modinfo",
+	int err = elf_mem_read_section(m->v[xi].data.data, m->v[xi].data.len, label, ".modinfo",
 					 &info);
 
 	m->v[xi].deps_read = true;
@@ -281,6 +268,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 		     const char *path, struct strv *loaded, struct strv *builtin)
 {
 	struct mods m = { .deb = deb, .release = release };
+	char *ctx = xasprintf("cannot read package %s", deb);
 	struct strv order = {0};
 	size_t pass, i, n0;
 	int err = 0;
@@ -296,7 +284,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 		if (!wanted)
 			break;
 		report_debug("%s: reading modules (pass %zu)", deb, pass + 1);
-		err = vm_deb_walk(deb, take_entry, &m);
+		err = deb_walk(deb, ctx, NULL, take_entry, &m);
 		/* Only what this walk looked for: dependencies found on the
 		 * way are wanted by the next. */
 		n0 = m.n;
@@ -343,6 +331,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 	}
 	free(m.v);
 	free(m.prefix);
+	free(ctx);
 	buf_free(&m.builtin);
 	strv_free(&order);
 	return err;

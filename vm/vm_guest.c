@@ -46,7 +46,7 @@ static const char init_channel[] =
 	"s release \"$(uname -r)\"\n"
 	"if [ -e /sys/kernel/btf/vmlinux ]; then s btf 1; else s btf 0; fi\n"
 	"s lsm \"$(cat /sys/kernel/security/lsm 2>/dev/null)\"\n"
-	/* Modules (vmtest --modules, lib/vm_modules.h), dependencies first; a
+	/* Modules (vmtest --modules, vm/vm_modules.h), dependencies first; a
 	 * failure is said on the command's stderr, and the command runs. */
 	"if [ -f " VM_MODULES_LIST " ]; then\n"
 	"\twhile read -r mod; do\n"

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "../lib/report.h"
+#include "elf_file.h"
 
 /* x86 boot protocol (Documentation/arch/x86/boot.rst): offsets in the file. */
 #define BZ_SETUP_SECTS	0x1f1
@@ -120,7 +121,8 @@ static int kimage_xz_single(const void *data, size_t len, size_t limit, bool bou
 		n = sizeof(chunk) - s.avail_out;
 		if (out->len - start + n > limit) {
 			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
+				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+					 limit >> 20);
 				err = -EFBIG;
 				break;
 			}
@@ -166,7 +168,8 @@ static int kimage_zstd_single(const void *data, size_t len, size_t limit, bool b
 		}
 		if (out->len - start + o.pos > limit) {
 			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
+				snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+					 limit >> 20);
 				err = -EFBIG;
 				break;
 			}
@@ -184,13 +187,82 @@ static int kimage_zstd_single(const void *data, size_t len, size_t limit, bool b
 	return err;
 }
 
+static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool bounded,
+				struct buf *out, char *why, size_t why_len, bool *partial);
+
+int kimage_stream_each(struct archive *a, size_t cap, kimage_block_fn fn, void *ctx, char *why,
+		       size_t why_len)
+{
+	size_t total = 0;
+
+	for (;;) {
+		const void *block;
+		size_t n;
+		la_int64_t offset;
+		int r = archive_read_data_block(a, &block, &n, &offset), rc;
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			snprintf(why, why_len, "%s", archive_error_string(a) ?: "corrupt data");
+			return -EINVAL;
+		}
+		if (n > cap - total) {
+			/* What fits goes to FN first: a bounded reader keeps it. */
+			rc = cap > total ? fn(ctx, block, cap - total) : 0;
+			if (rc)
+				return rc;
+			snprintf(why, why_len, "unpacks to more than %zu MiB (the limit for outside input)",
+				 cap >> 20);
+			return -EFBIG;
+		}
+		total += n;
+		rc = fn(ctx, block, n);
+		if (rc)
+			return rc;
+	}
+}
+
+struct kimage_to_buf {
+	struct buf *out;
+	size_t start, limit;
+	bool bounded;
+};
+
+/* Appends a block; a bounded read stops (1) once LIMIT bytes came out. */
+static int kimage_block_to_buf(void *ctx, const void *block, size_t n)
+{
+	struct kimage_to_buf *b = ctx;
+	size_t have = b->out->len - b->start;
+
+	if (b->bounded && n >= b->limit - have) {
+		buf_append(b->out, block, b->limit - have);
+		return 1;
+	}
+	buf_append(b->out, block, n);
+	return 0;
+}
+
+
 int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *out,
 		      char *why, size_t why_len, bool *partial)
+{
+	return kimage_decompress_to(data, len, limit ? limit : (size_t)KIMAGE_MAX_UNPACKED,
+				    limit != 0, out, why, why_len, partial);
+}
+
+int kimage_decompress_capped(const void *data, size_t len, size_t cap, struct buf *out,
+			     char *why, size_t why_len, bool *partial)
+{
+	return kimage_decompress_to(data, len, cap, false, out, why, why_len, partial);
+}
+
+static int kimage_decompress_to(const void *data, size_t len, size_t limit, bool bounded,
+				struct buf *out, char *why, size_t why_len, bool *partial)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ent;
 	size_t start = out->len;
-	bool bounded = limit != 0;
 	const char *magic;
 	int err = 0;
 
@@ -198,8 +270,6 @@ int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *ou
 		return -ENOMEM;
 	if (partial)
 		*partial = false;
-	if (!bounded)
-		limit = (size_t)KIMAGE_MAX_UNPACKED;
 	snprintf(why, why_len, "unknown error");
 	kimage_archive_support_filters(a);
 	archive_read_support_format_raw(a);
@@ -218,29 +288,14 @@ int kimage_decompress(const void *data, size_t len, size_t limit, struct buf *ou
 		err = -EINVAL;
 		goto out;
 	}
-	for (;;) {
-		const void *block;
-		size_t n;
-		la_int64_t offset;
-		int r = archive_read_data_block(a, &block, &n, &offset);
+	{
+		/* A bounded read has no error at LIMIT: it stops there. */
+		struct kimage_to_buf b = { out, start, limit, bounded };
 
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			snprintf(why, why_len, "%s", archive_error_string(a) ?: "corrupt data");
-			err = -EINVAL;
-			break;
-		}
-		if (out->len - start + n > limit) {
-			if (!bounded) {
-				snprintf(why, why_len, "unpacks to more than %zu bytes", limit);
-				err = -EFBIG;
-				break;
-			}
-			buf_append(out, block, limit - (out->len - start));
-			break;
-		}
-		buf_append(out, block, n);
+		err = kimage_stream_each(a, bounded ? SIZE_MAX : limit, kimage_block_to_buf, &b, why,
+					 why_len);
+		if (err > 0)
+			err = 0;
 	}
 out:
 	/* Kernel builds append the unpacked size after the stream; these two
@@ -572,42 +627,29 @@ int kimage_elf_section(const void *data, size_t len, const char *name,
 			      size_t *off, size_t *size, char *why, size_t why_len)
 {
 	Elf *elf;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int err = -ENOENT;
+	GElf_Shdr sh;
+	int err;
 
 	elf_version(EV_CURRENT);
 	/* elf_memory wants a writable image but only writes to foreign-endian
 	 * ones when asked to convert data, which we never do. */
 	elf = elf_memory((char *)data, len);
-	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx) < 0) {
+	err = elf_file_find_section(elf, name, NULL, &sh);
+	if (err == -ENOEXEC) {
 		snprintf(why, why_len, "%s", elf_errmsg(-1));
-		if (elf)
-			elf_end(elf);
-		return -EINVAL;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *sname;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!sname || strcmp(sname, name) != 0)
-			continue;
-		if (sh.sh_type == SHT_NOBITS || sh.sh_offset > len || sh.sh_size > len - sh.sh_offset) {
-			snprintf(why, why_len, "section %s lies outside the file (bytes %llu..%llu of %zu)",
-				 name, (unsigned long long)sh.sh_offset,
-				 (unsigned long long)(sh.sh_offset + sh.sh_size), len);
-			err = -EINVAL;
-			break;
-		}
+		err = -EINVAL;
+	} else if (!err && (sh.sh_type == SHT_NOBITS || sh.sh_offset > len ||
+			    sh.sh_size > len - sh.sh_offset)) {
+		snprintf(why, why_len, "section %s lies outside the file (bytes %llu..%llu of %zu)",
+			 name, (unsigned long long)sh.sh_offset,
+			 (unsigned long long)(sh.sh_offset + sh.sh_size), len);
+		err = -EINVAL;
+	} else if (!err) {
 		*off = sh.sh_offset;
 		*size = sh.sh_size;
-		err = 0;
-		break;
 	}
-	elf_end(elf);
+	if (elf)
+		elf_end(elf);
 	return err;
 }
 

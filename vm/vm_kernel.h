@@ -3,7 +3,7 @@
  *   - an x86 boot image (bzImage, Debian's amd64 vmlinuz), booted as it is;
  *   - an arm64 Image (Debian's arm64 vmlinuz is one), booted as it is;
  *   - a compressed arm64 kernel (Image.gz, an EFI zboot vmlinuz), unpacked
- *     (btfhub/kimage) into the work directory first, since qemu's -kernel
+ *     (formats/kimage) into the work directory first, since qemu's -kernel
  *     wants the Image itself;
  *   - a Debian kernel package (.deb), whose boot/vmlinuz-* is extracted with
  *     libarchive (ar, then data.tar.*) and then taken as above.
@@ -50,24 +50,5 @@ char *vm_kernel_cache_base(const char *cache_dir, const char *arg);
  * suffice when they include the version string); malloc'd, or NULL when DATA
  * is not a boot image or has no version string. */
 char *vm_kernel_boot_release(const unsigned char *data, size_t len);
-
-/* Extracts the first regular file of the Debian package DEB's data archive
- * whose path (without "./") matches the fnmatch PATTERN ("boot/vmlinuz-*",
- * "bin/busybox") into OUT_FD; *MEMBER (may be NULL) gets its path, malloc'd.
- * Returns 0, -ENOENT without a report when there is none, or -EIO (reported). */
-int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **member);
-
-/* Calls FN for each regular file of the Debian package DEB's data archive
- * with its path (without "./"), the archive positioned at its data (read it
- * with archive_read_data). FN returns 0 to go on, 1 to stop there, or a
- * negative errno (reported by FN) to stop with it. Returns 0, FN's error, or
- * -EIO (reported) when the package cannot be read. */
-struct archive;
-typedef int (*vm_deb_walk_fn)(void *ctx, const char *path, struct archive *data);
-int vm_deb_walk(const char *deb, vm_deb_walk_fn fn, void *ctx);
-
-/* Whether the file starts like a Debian package (an ar archive whose first
- * member is debian-binary); HEAD holds its first LEN bytes. */
-int vm_is_deb(const unsigned char *head, size_t len);
 
 #endif

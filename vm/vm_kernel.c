@@ -15,10 +15,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "buf.h"
-#include "fs.h"
-#include "report.h"
-#include "../btfhub/kimage.h"
+#include "../lib/buf.h"
+#include "../lib/fs.h"
+#include "../lib/report.h"
+#include "../formats/deb.h"
+#include "../formats/kimage.h"
 
 /* The x86 boot protocol's setup header (Documentation/arch/x86/boot.rst). */
 #define BOOT_FLAG_OFF	0x1fe	/* 0xaa55 */
@@ -92,124 +93,6 @@ static int read_head(const char *path, unsigned char *head, size_t size, size_t 
 	return 0;
 }
 
-/* Reading the data.tar.* member of a package as an archive of its own. */
-struct member_reader {
-	struct archive *outer;
-	char block[65536];
-};
-
-static la_ssize_t member_read(struct archive *a, void *ctx, const void **buf)
-{
-	struct member_reader *m = ctx;
-
-	(void)a;
-	*buf = m->block;
-	return archive_read_data(m->outer, m->block, sizeof(m->block));
-}
-
-/* Calls FN for each regular file of the data archive (OUTER positioned at
- * it). Returns what vm_deb_walk returns. */
-static int walk_data(struct archive *outer, const char *deb, vm_deb_walk_fn fn, void *ctx)
-{
-	struct member_reader *m = xcalloc(1, sizeof(*m));
-	struct archive *in = archive_read_new();
-	struct archive_entry *e;
-	int rc, err = 0;
-
-	m->outer = outer;
-	archive_read_support_filter_all(in);
-	archive_read_support_format_tar(in);
-	if (archive_read_open(in, m, NULL, member_read, NULL) != ARCHIVE_OK) {
-		report_error("cannot read package %s: %s", deb, archive_error_string(in));
-		err = -EIO;
-		goto out;
-	}
-	while ((rc = archive_read_next_header(in, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-
-		if (!strncmp(name, "./", 2))
-			name += 2;
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue;
-		err = fn(ctx, name, in);
-		if (err)
-			goto out;
-	}
-	if (rc != ARCHIVE_EOF) {
-		report_error("cannot read package %s: %s", deb, archive_error_string(in));
-		err = -EIO;
-	}
-out:
-	archive_read_free(in);
-	free(m);
-	return err > 0 ? 0 : err;
-}
-
-int vm_deb_walk(const char *deb, vm_deb_walk_fn fn, void *ctx)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int rc, err = -ENOENT;
-
-	archive_read_support_format_ar(a);
-	if (archive_read_open_filename(a, deb, 65536) != ARCHIVE_OK) {
-		report_error("cannot read package %s: %s", deb, archive_error_string(a));
-		archive_read_free(a);
-		return -EIO;
-	}
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		if (strncmp(archive_entry_pathname(e), "data.tar", 8) != 0)
-			continue;
-		err = walk_data(a, deb, fn, ctx);
-		break;
-	}
-	if (rc != ARCHIVE_OK && rc != ARCHIVE_EOF) {
-		report_error("cannot read package %s: %s", deb, archive_error_string(a));
-		err = -EIO;
-	} else if (err == -ENOENT) {
-		report_error("package %s has no data archive", deb);
-		err = -EIO;
-	}
-	archive_read_free(a);
-	return err;
-}
-
-struct extract_one {
-	const char *deb, *pattern;
-	int out_fd;
-	char **member;
-	bool found;
-};
-
-static int extract_one(void *ctx, const char *path, struct archive *in)
-{
-	struct extract_one *x = ctx;
-
-	if (fnmatch(x->pattern, path, FNM_PATHNAME) != 0)
-		return 0;
-	x->found = true;
-	if (archive_read_data_into_fd(in, x->out_fd) != ARCHIVE_OK) {
-		report_error("cannot extract %s from %s: %s", path, x->deb, archive_error_string(in));
-		return -EIO;
-	}
-	if (x->member)
-		*x->member = xstrdup(path);
-	return 1;
-}
-
-int vm_deb_extract(const char *deb, const char *pattern, int out_fd, char **member)
-{
-	struct extract_one x = { deb, pattern, out_fd, member, false };
-	int err = vm_deb_walk(deb, extract_one, &x);
-
-	return err ? err : x.found ? 0 : -ENOENT;
-}
-
-int vm_is_deb(const unsigned char *head, size_t len)
-{
-	return len >= 21 && !memcmp(head, "!<arch>\ndebian-binary", 21);
-}
-
 /* A new file in WORK_DIR named NAME.XXXXXX: its fd, *PATH set. */
 static int work_file(const char *work_dir, const char *name, char **path)
 {
@@ -236,7 +119,7 @@ static int deb_extract_image(const char *deb, const char *work_dir, char **image
 
 	if (fd < 0)
 		return fd;
-	err = vm_deb_extract(deb, "boot/vmlinuz-*", fd, &member);
+	err = deb_extract(deb, "boot/vmlinuz-*", FORMATS_MAX_IMAGE, fd, &member);
 	close(fd);
 	if (err == -ENOENT) {
 		report_error("package %s holds no boot/vmlinuz-*: not a kernel image package", deb);
@@ -465,7 +348,7 @@ static void cache_prune(const char *dir)
 
 			unlink(info);	/* first: an image without it is never used */
 			unlink(img);
-			/* The module archives made for it (lib/vm_modules.h). */
+			/* The module archives made for it (vm/vm_modules.h). */
 			if (glob(mods, 0, NULL, &mg) == 0) {
 				for (size_t j = 0; j < mg.gl_pathc; j++)
 					unlink(mg.gl_pathv[j]);
@@ -539,7 +422,7 @@ int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
 	if (err)
 		return err;
 	k->arg = xstrdup(arg);
-	k->deb = vm_is_deb(head, len);
+	k->deb = deb_is_deb(head, len);
 	/* Only images made from ARG are cached: one booted as it is needs none. */
 	if (cache_dir && !is_boot_image(head, len) && !kimage_is_raw_image(head, len))
 		base = vm_kernel_cache_base(cache_dir, arg);
@@ -548,7 +431,7 @@ int vm_kernel_open(const char *arg, const char *work_dir, const char *cache_dir,
 		free(base);
 		return 0;
 	}
-	if (vm_is_deb(head, len)) {
+	if (deb_is_deb(head, len)) {
 		err = deb_extract_image(arg, work_dir, &k->image, &k->release);
 		if (err)
 			goto fail;
