@@ -102,6 +102,21 @@ void shard_select(struct btf_source_list *l, uint32_t k, uint32_t n, size_t **po
 		*pos = p;
 }
 
+size_t shard_distinct_keys(const struct btf_source_list *l)
+{
+	XXH128_hash_t *hs = xcalloc(l->n ? l->n : 1, sizeof(*hs));
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		hs[i] = key_hash(&l->v[i]);
+	qsort(hs, l->n, sizeof(*hs), hash_cmp);
+	for (size_t i = 0; i < l->n; i++)
+		if (i == 0 || !XXH128_isEqual(hs[i], hs[i - 1]))
+			n++;
+	free(hs);
+	return n;
+}
+
 void shard_key_hex(const unsigned char key[16], char out[33])
 {
 	for (int i = 0; i < 16; i++)

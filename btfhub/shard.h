@@ -23,6 +23,10 @@ uint32_t shard_of(const struct btf_source_entry *e, uint32_t n);
  * of one sharded run have equal selection keys. */
 void shard_selection_key(const struct btf_source_list *l, unsigned char out[16]);
 
+/* How many distinct keys L holds (a kernel given by two sources is one
+ * kernel of a set). */
+size_t shard_distinct_keys(const struct btf_source_list *l);
+
 /* Keeps in L only the kernels of shard K of N, in their order; when POS is
  * not NULL, *POS gets each kept kernel's index in the list as it was
  * (malloc'd, L->n entries after the call). */

@@ -203,7 +203,7 @@ static void btf_select_shard(const struct btf_args *a, struct btf_source_list *k
 	memset(part, 0, sizeof(*part));
 	part->shard = a->shard.k;
 	part->nshards = a->shard.n;
-	part->total = (uint32_t)kernels->n;
+	part->total = (uint32_t)shard_distinct_keys(kernels);	/* what the set will hold */
 	shard_selection_key(kernels, part->selection);
 	shard_select(kernels, a->shard.k, a->shard.n, NULL);
 }

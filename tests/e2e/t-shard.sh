@@ -67,6 +67,18 @@ else
 	t_fail "a shard depends on the kernels' keys, not on how the sources are given"
 fi
 
+# A kernel given by two sources is one kernel of the set, sharded or not.
+"$BPFPACK" btf gen --object $OBJ --btf "$CORPUS" --filter debian:13 --btf "$K612" -j 2 -o dup.btfset >/dev/null
+for k in 1 2; do
+	"$BPFPACK" btf gen --object $OBJ --btf "$CORPUS" --filter debian:13 --btf "$K612" -j 2 --shard $k/2 \
+		-o dup$k.part >/dev/null
+done
+if "$BPFPACK" btf merge dup1.part dup2.part -o dup-m.btfset >dup.log 2>&1 && cmp -s dup.btfset dup-m.btfset; then
+	t_ok "a kernel given twice merges as the full run keeps it: once"
+else
+	t_fail "a kernel given twice merges as the full run keeps it: once" "$(cat dup.log)"
+fi
+
 t_expect_error "merge: a missing shard is named" 1 'shard 2 of 3 missing' \
 	"$BPFPACK" btf merge p1.part p3.part -o x.btfset
 t_expect_error "merge: a shard given twice is named" 1 'shard 1/3 is given twice' \
