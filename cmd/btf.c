@@ -14,11 +14,13 @@
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btf_extract.h"
 #include "../btfhub/btfgen.h"
+#include "../btfhub/btfset_part.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
 #include "../btfhub/kernel_release.h"
 #include "../formats/elf_file.h"
 #include "../btfhub/pahole.h"
+#include "../btfhub/shard.h"
 #include "../lib/fs.h"
 #include "../lib/proc.h"
 #include "../lib/project.h"
@@ -38,6 +40,8 @@ struct btf_args {
 	int engine;		/* enum btfgen_engine */
 	bool no_kernel_cache;
 	bool no_verdicts;
+	struct shard_spec { uint32_t k, n; } shard;	/* --shard K/N; 0/0 without */
+	const char *set;		/* embed --set SET: a set made already (btf merge) */
 };
 
 static int opt_engine(const char *arg, void *field)
@@ -47,6 +51,14 @@ static int opt_engine(const char *arg, void *field)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* --shard K/N (btfhub/shard reports a bad spec). */
+static int btf_opt_shard(const char *arg, void *field)
+{
+	struct shard_spec *s = field;
+
+	return shard_parse(arg, &s->k, &s->n) < 0 ? -EUSAGE : 0;
 }
 
 #define BTF_OPT_SOURCES(what)                                                                        \
@@ -73,13 +85,23 @@ static const struct opt btf_gen_options[] = {
 		 "(also BPFPACK_KERNEL_CACHE=0; its bound is BPFPACK_KERNEL_CACHE_MAX, default 2G)"),
 	OPT_FLAG(0, "no-verdicts", struct btf_args, no_verdicts,
 		 "native engine: do not also leave check's verdicts of the objects on each kernel in the cache"),
+	OPT_CALLBACK(0, "shard", struct btf_args, shard, "K/N", NULL, btf_opt_shard,
+		     "only shard K of N of the kernels (by key; 1 <= K <= N), as a partial set for "
+		     "`btf merge` (default: .output/X.K-of-N.btfpart)"),
 	OPT_VERBOSE("print more about each kernel"),
+	OPT_END(),
+};
+
+static const struct opt btf_merge_options[] = {
+	OPT_STRING('o', "output", struct btf_args, output, "SET", "@file", "write the merged set to SET"),
 	OPT_END(),
 };
 
 static const struct opt btf_embed_options[] = {
 	BTF_OPT_SOURCES(""),
 	BTF_OPT_FILTER,
+	OPT_STRING(0, "set", struct btf_args, set, "SET", "@file",
+		   "embed this set (from `btf merge`) instead of making one"),
 	OPT_JOBS(struct btf_args, parallel, "kernels minimized at once (default: number of CPUs)"),
 	OPT_VERBOSE("print more about each kernel"),
 	OPT_END(),
@@ -119,9 +141,11 @@ static int btf_collect_kernels(const struct btf_args *a, struct btf_source_list 
 	return rc;
 }
 
-/* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically. */
+/* Minimizes KERNELS for OBJECTS and writes the set to OUTPUT atomically.
+ * With PART (a --shard run; KERNELS is the shard's), writes a partial set
+ * instead: the raw minimized BTF, for `btf merge`. */
 static int btf_make_set(const struct btf_source_list *kernels, char *const objects[], size_t n_objects,
-			const struct btf_args *a, const char *output, const char *label)
+			const struct btf_args *a, const char *output, const char *label, struct btfset_part_info *part)
 {
 	struct btfset_builder set;
 	struct btfgen_stats stats;
@@ -142,13 +166,32 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	for (size_t i = 0; i < n_objects; i++)
 		btfgen_check_programs(objects[i]);
 	btfset_builder_init(&set);
-	rc = btfgen_run(kernels, objects, n_objects, &opts, &set, &stats);
+	if (part) {
+		/* The minimizer's output as it is: the merge adds exactly what a
+		 * full run adds. Level 3: the part only travels to the merge. */
+		set.canonical = 0;
+		set.level = 3;
+	}
+	memset(&stats, 0, sizeof(stats));
+	rc = kernels->n ? btfgen_run(kernels, objects, n_objects, &opts, &set, &stats) : 0;
 	/* A set for one object (every tool's) compresses against that object,
 	 * which the tool carries as .bpfpack.bpfobj. */
 	if (rc == 0 && n_objects == 1) {
 		rc = fs_read_file(objects[0], &dict);
-		if (rc == 0)
+		if (rc == 0 && !part)
 			btfset_builder_set_dict(&set, dict.data, dict.len);
+	}
+	if (rc == 0 && part) {
+		rc = btfset_part_objects_key(objects, n_objects, part->objects);
+		if (rc == 0)
+			rc = btfset_part_write(part, dict.data, dict.len, &set, &bytes);
+		if (rc == 0)
+			rc = fs_write_atomic(output, bytes.data, bytes.len, 0644);
+		if (rc == 0)
+			printf("  %-9s %s shard %u/%u: %zu of %u kernels (%zu cached, %zu minimized), %zu bytes\n",
+			       "BTFGEN", label, part->shard, part->nshards, stats.kernels, part->total,
+			       stats.cached, stats.minimized, bytes.len);
+		goto done;
 	}
 	if (rc == 0)
 		rc = btfset_builder_write(&set, &bytes);
@@ -164,6 +207,7 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 		printf("  %-9s %s: %zu kernel%s (%zu cached, %zu minimized), %u distinct, %zu bytes\n",
 		       "BTFGEN", label, stats.kernels, stats.kernels == 1 ? "" : "s", stats.cached,
 		       stats.minimized, btfset_blob_count(check), bytes.len);
+done:
 	btfset_close(check);
 	btfset_builder_free(&set);
 	buf_free(&bytes);
@@ -172,10 +216,24 @@ static int btf_make_set(const struct btf_source_list *kernels, char *const objec
 	return rc;
 }
 
+/* For --shard K/N: keeps shard K of KERNELS (the whole selection) and
+ * fills PART with what identifies it. */
+static void btf_select_shard(const struct btf_args *a, struct btf_source_list *kernels,
+			     struct btfset_part_info *part)
+{
+	memset(part, 0, sizeof(*part));
+	part->shard = a->shard.k;
+	part->nshards = a->shard.n;
+	part->total = (uint32_t)shard_distinct_keys(kernels);	/* what the set will hold */
+	shard_selection_key(kernels, part->selection);
+	shard_select(kernels, a->shard.k, a->shard.n, NULL);
+}
+
 static int btf_gen(int argc, char **argv)
 {
 	struct btf_args a = { .dir = "." };
 	struct btf_source_list kernels = {0};
+	struct btfset_part_info part, *partp = NULL;
 	struct project p = {0};
 	char *out_dir = NULL;
 	int n = cmd_parse_options(&command_btf_gen, argc, argv, &a, 0), rc = 0, lock_fd = -1;
@@ -208,8 +266,12 @@ static int btf_gen(int argc, char **argv)
 								    : strlen(base));
 
 		rc = btf_collect_kernels(&a, &kernels);
+		if (rc == 0 && a.shard.n) {
+			btf_select_shard(&a, &kernels, &part);
+			partp = &part;
+		}
 		if (rc == 0)
-			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, &a, a.output, label);
+			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, &a, a.output, label, partp);
 		free(label);
 		goto out;
 	}
@@ -262,6 +324,10 @@ static int btf_gen(int argc, char **argv)
 		strv_free(&sets);
 	}
 	rc = btf_collect_kernels(&a, &kernels);
+	if (rc == 0 && a.shard.n) {
+		btf_select_shard(&a, &kernels, &part);
+		partp = &part;
+	}
 	for (size_t i = 0; i < p.tools.n && rc == 0; i++) {
 		const char *name = p.tools.v[i];
 
@@ -269,6 +335,8 @@ static int btf_gen(int argc, char **argv)
 			continue;
 		char *obj = xasprintf("%s/%s/%s.bpf.o", p.root, PROJECT_OUTPUT_DIR, name);
 		char *out = a.output ? xstrdup(a.output) :
+			    partp ? xasprintf("%s/%s/%s.%u-of-%u.btfpart", p.root, PROJECT_OUTPUT_DIR, name,
+					      a.shard.k, a.shard.n) :
 			    xasprintf("%s/%s/%s.btfset", p.root, PROJECT_OUTPUT_DIR, name);
 
 		if (!fs_exists(obj)) {
@@ -276,7 +344,7 @@ static int btf_gen(int argc, char **argv)
 			report_hint("run `bpfpack build` first");
 			rc = -ENOENT;
 		} else {
-			rc = btf_make_set(&kernels, &obj, 1, &a, out, name);
+			rc = btf_make_set(&kernels, &obj, 1, &a, out, name, partp);
 		}
 		free(obj);
 		free(out);
@@ -345,6 +413,25 @@ static int btf_embed_check_reader(const char *tool)
 	return rc;
 }
 
+/* embed --set: the set must read back with the tool's object as its
+ * dictionary, as the tool's runtime will read it (a part, or a set made for
+ * another object, is refused here rather than at the tool's start). */
+static int btf_embed_check_set(const char *path, const struct buf *obj, const char *tool)
+{
+	struct buf data = {0};
+	struct btfset *s = NULL;
+	char err[256];
+	int rc = fs_read_file(path, &data);
+
+	if (rc == 0 && btfset_open_dict(data.data, data.len, obj->data, obj->len, &s, err, sizeof(err)) < 0) {
+		report_error("%s cannot go into %s: %s", path, tool, err);
+		rc = -EINVAL;
+	}
+	btfset_close(s);
+	buf_free(&data);
+	return rc;
+}
+
 static int btf_embed(int argc, char **argv)
 {
 	struct btf_args a = {0};
@@ -357,10 +444,11 @@ static int btf_embed(int argc, char **argv)
 	struct stat st;
 	int n = cmd_parse_options(&command_btf_embed, argc, argv, &a, 0), rc, fd;
 
-	if (n < 0 || n != 1 || !a.sources.n) {
+	if (n < 0 || n != 1 || !a.sources.n == !a.set) {
 		if (n >= 0) {
 			report_error(n != 1 ? "embed takes one TOOL binary" :
-					      "no kernel BTF given: pass --btf SOURCE");
+				     a.set ? "--set and --btf exclude each other" :
+					     "no kernel BTF given: pass --btf SOURCE or --set SET");
 			cmd_usage_hint(&command_btf_embed);
 		}
 		btf_args_free(&a);
@@ -393,12 +481,14 @@ static int btf_embed(int argc, char **argv)
 	if (rc < 0)
 		goto out;
 	obj_path = fs_path_join(tmpdir, "tool.bpf.o");
-	set_path = fs_path_join(tmpdir, "tool.btfset");
+	set_path = a.set ? xstrdup(a.set) : fs_path_join(tmpdir, "tool.btfset");
 	rc = fs_write_atomic(obj_path, obj.data, obj.len, 0644);
-	if (rc == 0)
+	if (rc == 0 && a.set)
+		rc = btf_embed_check_set(a.set, &obj, tool);
+	else if (rc == 0)
 		rc = btf_collect_kernels(&a, &kernels);
-	if (rc == 0)
-		rc = btf_make_set(&kernels, &obj_path, 1, &a, set_path, fs_basename(tool));
+	if (rc == 0 && !a.set)
+		rc = btf_make_set(&kernels, &obj_path, 1, &a, set_path, fs_basename(tool), NULL);
 	if (rc < 0)
 		goto out;
 	/* objcopy writes a temp file beside the tool; rename makes it atomic. */
@@ -481,13 +571,47 @@ static int btf_extract_cmd(int argc, char **argv)
 	return rc < 0 ? rc : 0;
 }
 
+/* `btf merge PART... -o SET`: the parts of a --shard run into the set one
+ * full run makes (btfhub/btfset_part checks they belong together). */
+static int btf_merge_cmd(int argc, char **argv)
+{
+	struct btf_args a = {0};
+	struct buf bytes = {0};
+	size_t nk = 0;
+	int n = cmd_parse_options(&command_btf_merge, argc, argv, &a, 0), rc;
+
+	if (n < 0 || n == 0 || !a.output) {
+		if (n >= 0) {
+			report_error(n == 0 ? "merge takes the PART files of btf gen --shard" : "merge needs -o SET");
+			cmd_usage_hint(&command_btf_merge);
+		}
+		btf_args_free(&a);
+		return n == PARSE_OPT_HELP ? 0 : -EUSAGE;
+	}
+	rc = btfset_merge(argv + 1, (size_t)n, &bytes, &nk);
+	if (rc == 0)
+		rc = fs_write_atomic(a.output, bytes.data, bytes.len, 0644);
+	if (rc == 0)
+		printf("  %-9s %s: %zu kernel%s from %d part%s, %zu bytes\n", "MERGE", a.output, nk,
+		       nk == 1 ? "" : "s", n, n == 1 ? "" : "s", bytes.len);
+	buf_free(&bytes);
+	btf_args_free(&a);
+	return rc < 0 ? rc : 0;
+}
+
 static const char *const btf_gen_synopsis[] = {
 	"[--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR] [--engine native|bpftool] "
 	"[--no-kernel-cache] [--no-verdicts]",
 	"--object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]",
+	"... --shard K/N [-o PART]",
 	NULL,
 };
-static const char *const btf_embed_synopsis[] = { "TOOL --btf SOURCE... [--filter SPEC] [-j N]", NULL };
+static const char *const btf_merge_synopsis[] = { "PART... -o SET", NULL };
+static const char *const btf_embed_synopsis[] = {
+	"TOOL --btf SOURCE... [--filter SPEC] [-j N]",
+	"TOOL --set SET",
+	NULL,
+};
 static const char *const btf_from_debug_synopsis[] = { "VMLINUX_OR_DBG_DEB -o OUT.btf", NULL };
 static const char *const btf_extract_synopsis[] = { "TOOL_OR_SET --release R -o FILE [--object OBJ]", NULL };
 
@@ -505,8 +629,23 @@ const struct command command_btf_gen = {
 		".output/X.btfset (or -o FILE with one tool). Decoded kernels are kept in the\n"
 		"cache (at most $BPFPACK_KERNEL_CACHE_MAX, default 2G, least recently used out),\n"
 		"so a changed BPF object is minimized again without decoding the corpus, and\n"
-		"check's verdicts are left for each kernel decoded.\n",
+		"check's verdicts are left for each kernel decoded.\n"
+		"--shard K/N minimizes one shard of the kernels (by key, the same on any machine)\n"
+		"for a CI matrix and writes a partial set; `btf merge` joins the parts.\n",
 	.options = btf_gen_options,
+};
+
+const struct command command_btf_merge = {
+	.name = "merge",
+	.path = "btf merge",
+	.fn = btf_merge_cmd,
+	.summary = "join the partial sets of `btf gen --shard K/N` into one set",
+	.synopsis = btf_merge_synopsis,
+	.description = "Joins the partial sets of one `btf gen --shard K/N` run, every K of N, into\n"
+		       "the set one full run writes, byte for byte. Parts of other objects or kernels,\n"
+		       "of another N, a shard missing or given twice are errors that name them.\n",
+	.options = btf_merge_options,
+	.operands = "@file",
 };
 
 const struct command command_btf_embed = {
@@ -516,7 +655,8 @@ const struct command command_btf_embed = {
 	.summary = "replace the BTF set inside a built tool",
 	.synopsis = btf_embed_synopsis,
 	.description = "Minimizes the kernels' BTF for the BPF object TOOL carries and replaces the\n"
-		       "BTF set inside the already-built tool binary.\n",
+		       "BTF set inside the already-built tool binary; with --set, embeds that set\n"
+		       "(from `btf merge`), which must be made for TOOL's BPF object.\n",
 	.options = btf_embed_options,
 	.operands = "@file",
 };
@@ -546,7 +686,8 @@ const struct command command_btf_extract = {
 };
 
 static const struct command *const btf_subcommands[] = {
-	&command_btf_gen, &command_btf_embed, &command_btf_from_debug, &command_btf_extract, NULL,
+	&command_btf_gen, &command_btf_merge, &command_btf_embed, &command_btf_from_debug, &command_btf_extract,
+	NULL,
 };
 
 const struct command command_btf = {

@@ -11,7 +11,10 @@
 #include "cmd.h"
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btfgen.h"
+#include "../btfhub/btfset_part.h"
 #include "../btfhub/check.h"
+#include "../btfhub/check_part.h"
+#include "../btfhub/shard.h"
 #include "../lib/fs.h"
 #include "../lib/project.h"
 #include "../lib/report.h"
@@ -29,7 +32,19 @@ struct check_args {
 	bool json, markdown;
 	int format;
 	bool no_kernel_cache;
+	struct shard_spec { uint32_t k, n; } shard;	/* --shard K/N; 0/0 without */
+	const char *output;		/* -o: the partial result of --shard */
+	bool merge;			/* --merge: the operands are partial results */
+	struct strv parts;
 };
+
+/* --shard K/N (btfhub/shard reports a bad spec). */
+static int check_opt_shard(const char *arg, void *field)
+{
+	struct shard_spec *s = field;
+
+	return shard_parse(arg, &s->k, &s->n) < 0 ? -EUSAGE : 0;
+}
 
 static const struct opt check_options[] = {
 	OPT_LIST(0, "btf", struct check_args, sources, "SOURCE", "@file",
@@ -49,6 +64,13 @@ static const struct opt check_options[] = {
 	OPT_STRING('C', "dir", struct check_args, dir, "DIR", "@dir", "the project in DIR"),
 	OPT_FLAG(0, "no-kernel-cache", struct check_args, no_kernel_cache,
 		 "decode every kernel from its source, not from the kernels `btf gen` keeps decoded"),
+	OPT_CALLBACK(0, "shard", struct check_args, shard, "K/N", NULL, check_opt_shard,
+		     "only shard K of N of the kernels (as `btf gen --shard`); writes a partial result to "
+		     "-o PART for `check --merge`"),
+	OPT_STRING('o', "output", struct check_args, output, "PART", "@file", "the partial result of --shard"),
+	OPT_FLAG(0, "merge", struct check_args, merge,
+		 "the operands are the partial results of one --shard run: print the report (and apply "
+		 "--require) one full run would"),
 	OPT_VERBOSE("print more about each kernel"),
 	OPT_END(),
 };
@@ -56,6 +78,8 @@ static const struct opt check_options[] = {
 static const char *const check_synopsis[] = {
 	"[-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]... [--object OBJ]... [--json | --markdown] "
 	"[--require SPEC] [-j N] [--no-kernel-cache]",
+	"... --shard K/N -o PART",
+	"--merge PART... [--json | --markdown] [--require SPEC]",
 	NULL,
 };
 
@@ -71,8 +95,11 @@ const struct command command_check = {
 		"fatal only where the verifier reaches it, with the kernel's exists-checks folded),\n"
 		"helpers, map / program / attach types, kfuncs and typed ksyms, attach targets.\n"
 		"One verdict per tool and kernel: ok, load-fail or attach-fail, with every reason.\n"
-		"Kernels with the same verdict and reasons are shown together.\n",
+		"Kernels with the same verdict and reasons are shown together.\n"
+		"--shard K/N checks one shard of the kernels for a CI matrix; --merge prints the\n"
+		"report of all the shards' partial results, the same as one full run's.\n",
 	.options = check_options,
+	.operands = "@file",
 };
 
 /* Parses the flags: 0, PARSE_OPT_HELP, or -EUSAGE after a usage error. */
@@ -82,17 +109,43 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 
 	if (n < 0)
 		return n;
-	if (n > 0) {
-		report_error("unexpected argument '%s'", argv[1]);
-		cmd_usage_hint(&command_check);
-		return -EUSAGE;
-	}
 	if (a->json && a->markdown) {
 		report_error("--json and --markdown exclude each other");
 		cmd_usage_hint(&command_check);
 		return -EUSAGE;
 	}
 	a->format = a->json ? FMT_JSON : a->markdown ? FMT_MARKDOWN : FMT_TABLE;
+	if (a->merge) {
+		for (int i = 1; i <= n; i++)
+			strv_push(&a->parts, argv[i]);
+		if (!a->parts.n) {
+			report_error("--merge takes the PART files of check --shard K/N");
+			cmd_usage_hint(&command_check);
+			return -EUSAGE;
+		}
+		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->shard.n || a->output) {
+			report_error("--merge takes PART files only (with --json, --markdown, --require)");
+			cmd_usage_hint(&command_check);
+			return -EUSAGE;
+		}
+		return 0;
+	}
+	if (n > 0) {
+		report_error("unexpected argument '%s'", argv[1]);
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
+	}
+	if (a->shard.n && (!a->output || a->format != FMT_TABLE || a->require)) {
+		report_error(!a->output ? "--shard needs -o PART (the partial result for check --merge)" :
+			     "--json, --markdown and --require apply to the whole report: give them to check --merge");
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
+	}
+	if (a->output && !a->shard.n) {
+		report_error("-o is for the partial result of --shard K/N");
+		cmd_usage_hint(&command_check);
+		return -EUSAGE;
+	}
 	return 0;
 }
 
@@ -357,6 +410,7 @@ static void check_args_free(struct check_args *a)
 	strv_free(&a->sources);
 	strv_free(&a->tools);
 	strv_free(&a->objects);
+	strv_free(&a->parts);
 }
 
 /* The tool name of an object path: X of X.bpf.o (or of X.o). */
@@ -370,6 +424,91 @@ static char *object_tool_name(const char *path)
 	return strndup(base, dot && dot > base ? (size_t)(dot - base) : strlen(base));
 }
 
+/* Prints the report in A's format and applies --require: 0, or -ENOENT
+ * (--require matches no kernel) or -EINVAL (not met), reported. */
+static int check_report(const struct check_args *a, const struct check_tool *tools, size_t n_tools,
+			const struct btf_source_list *kernels, const struct check_result *results)
+{
+	int exit_code = 0;
+
+	if (a->format == FMT_JSON)
+		print_json(stdout, tools, n_tools, kernels, results);
+	else if (a->format == FMT_MARKDOWN)
+		print_markdown(stdout, tools, n_tools, kernels, results);
+	else
+		print_table(stdout, tools, n_tools, kernels, results);
+	if (a->require) {
+		struct btf_filter f;
+		size_t bad = 0, matched = 0;
+
+		btf_filter_parse(a->require, &f);
+		for (size_t t = 0; t < n_tools; t++)
+			for (size_t k = 0; k < kernels->n; k++) {
+				if (!btf_filter_match(&f, &kernels->v[k].key))
+					continue;
+				matched++;
+				if (results[t * kernels->n + k].verdict != CHECK_OK)
+					bad++;
+			}
+		btf_filter_free(&f);
+		if (!matched) {
+			report_error("--require %s matches none of the kernels checked", a->require);
+			exit_code = -ENOENT;
+		} else if (bad) {
+			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
+				     a->require);
+			exit_code = -EINVAL;	/* not met: exit 1 */
+		}
+	}
+	return exit_code;
+}
+
+/* --shard: writes the shard's results as a partial result (btfhub/check_part). */
+static int check_write_part(const struct check_args *a, struct check_part_info *part, char *const paths[],
+			    const struct check_tool *tools, size_t n_tools, const struct btf_source_list *kernels,
+			    const size_t *pos, const struct check_result *results)
+{
+	struct buf out = {0};
+	int rc = btfset_part_objects_key(paths, n_tools, part->objects);
+
+	if (rc < 0) {
+		report_error("cannot read the objects again: %s", strerror(-rc));
+		return rc;
+	}
+	check_part_write(&out, part, tools, n_tools, kernels, pos, results);
+	rc = fs_write_atomic(a->output, out.data, out.len, 0644);
+	if (rc == 0)
+		fprintf(stderr, "  %-9s shard %u/%u: %zu of %u kernels, %zu tool%s -> %s\n", "CHECK", part->shard,
+			part->nshards, kernels->n, part->total, n_tools, n_tools == 1 ? "" : "s", a->output);
+	buf_free(&out);
+	return rc;
+}
+
+/* --merge: the report of the partial results, as one full run prints it. */
+static int check_merge(const struct check_args *a)
+{
+	struct btf_source_list kernels = {0};
+	struct strv names = {0};
+	struct check_result *results = NULL;
+	struct check_tool *tools;
+	int rc;
+
+	rc = check_part_merge(a->parts.v, a->parts.n, &names, &kernels, &results);
+	if (rc < 0)
+		return rc;
+	tools = xcalloc(names.n, sizeof(*tools));
+	for (size_t i = 0; i < names.n; i++)
+		tools[i].name = names.v[i];	/* the printers need the names only */
+	rc = check_report(a, tools, names.n, &kernels, results);
+	for (size_t i = 0; i < names.n * kernels.n; i++)
+		check_result_free(&results[i]);
+	free(results);
+	free(tools);
+	strv_free(&names);
+	btf_source_list_free(&kernels);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_args a = { .dir = "." };
@@ -378,12 +517,28 @@ int cmd_check(int argc, char **argv)
 	struct check_result *results = NULL;
 	struct project p = {0};
 	struct strv paths = {0}, names = {0};
-	size_t n_tools = 0;
+	struct check_part_info part;
+	size_t n_tools = 0, *pos = NULL;
 	int rc = check_parse_args(argc, argv, &a), exit_code = 0;
 
 	if (rc < 0) {
 		check_args_free(&a);
 		return rc == PARSE_OPT_HELP ? 0 : rc;
+	}
+	/* A --require spec that does not parse is a usage error, found before the work. */
+	if (a.require) {
+		struct btf_filter f;
+
+		if (btf_filter_parse(a.require, &f) < 0) {
+			check_args_free(&a);
+			return -EUSAGE;
+		}
+		btf_filter_free(&f);
+	}
+	if (a.merge) {
+		rc = check_merge(&a);
+		check_args_free(&a);
+		return rc;
 	}
 	if (a.objects.n) {
 		if (a.tools.n) {
@@ -448,16 +603,6 @@ int cmd_check(int argc, char **argv)
 			free(obj);
 		}
 	}
-	/* A --require spec that does not parse is a usage error, found before the work. */
-	if (a.require) {
-		struct btf_filter f;
-
-		if (btf_filter_parse(a.require, &f) < 0) {
-			exit_code = -EUSAGE;
-			goto out;
-		}
-		btf_filter_free(&f);
-	}
 	tools = xcalloc(paths.n, sizeof(*tools));
 	for (size_t i = 0; i < paths.n; i++, n_tools++) {
 		rc = check_tool_open(paths.v[i], names.v[i], &tools[i]);
@@ -467,44 +612,27 @@ int cmd_check(int argc, char **argv)
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
 	if (rc < 0)
 		goto out;
-	results = xcalloc(n_tools * kernels.n, sizeof(*results));
+	if (a.shard.n) {
+		memset(&part, 0, sizeof(part));
+		part.shard = a.shard.k;
+		part.nshards = a.shard.n;
+		part.total = (uint32_t)kernels.n;
+		shard_selection_key(&kernels, part.selection);
+		shard_select(&kernels, a.shard.k, a.shard.n, &pos);
+	}
+	results = xcalloc(n_tools * kernels.n + 1, sizeof(*results));
 	{
 		struct check_opts o = { .parallel = a.parallel, .progress = a.format == FMT_TABLE,
 					.no_kernel_cache = a.no_kernel_cache };
 
-		rc = check_run(&kernels, tools, n_tools, &o, results);
+		rc = kernels.n ? check_run(&kernels, tools, n_tools, &o, results) : 0;
 	}
 	if (rc < 0)
 		goto out;
-	if (a.format == FMT_JSON)
-		print_json(stdout, tools, n_tools, &kernels, results);
-	else if (a.format == FMT_MARKDOWN)
-		print_markdown(stdout, tools, n_tools, &kernels, results);
+	if (a.shard.n)
+		rc = check_write_part(&a, &part, paths.v, tools, n_tools, &kernels, pos, results);
 	else
-		print_table(stdout, tools, n_tools, &kernels, results);
-	if (a.require) {
-		struct btf_filter f;
-		size_t bad = 0, matched = 0;
-
-		btf_filter_parse(a.require, &f);
-		for (size_t t = 0; t < n_tools; t++)
-			for (size_t k = 0; k < kernels.n; k++) {
-				if (!btf_filter_match(&f, &kernels.v[k].key))
-					continue;
-				matched++;
-				if (results[t * kernels.n + k].verdict != CHECK_OK)
-					bad++;
-			}
-		btf_filter_free(&f);
-		if (!matched) {
-			report_error("--require %s matches none of the kernels checked", a.require);
-			exit_code = -ENOENT;
-		} else if (bad) {
-			report_error("%zu of %zu required (tool, kernel) pairs are not ok (--require %s)", bad, matched,
-				     a.require);
-			exit_code = -EINVAL;	/* not met: exit 1 */
-		}
-	}
+		exit_code = check_report(&a, tools, n_tools, &kernels, results);
 out:
 	if (results)
 		for (size_t i = 0; i < n_tools * kernels.n; i++)
@@ -513,6 +641,7 @@ out:
 	for (size_t i = 0; i < n_tools; i++)
 		check_tool_free(&tools[i]);
 	free(tools);
+	free(pos);
 	strv_free(&paths);
 	strv_free(&names);
 	btf_source_list_free(&kernels);

@@ -38,7 +38,7 @@ struct command {
 };
 
 extern const struct command command_new, command_vmlinux, command_build, command_btf,
-	command_btf_gen, command_btf_embed, command_btf_from_debug, command_btf_extract, command_check, command_inspect, command_vmtest,
+	command_btf_gen, command_btf_merge, command_btf_embed, command_btf_from_debug, command_btf_extract, command_check, command_inspect, command_vmtest,
 	command_clean, command_doctor, command_help, command_man, command_completion,
 	command_options_list;
 /* The root: the global options, the top-level commands as subcommands. */

@@ -123,6 +123,13 @@ static int btfset_check_header(const unsigned char *p, size_t size, uint32_t *fl
 {
 	uint16_t version;
 
+	/* A part of a sharded `btf gen` (btfhub/btfset_part.h) holds only
+	 * some kernels: never usable as it is, so it is refused by name. */
+	if (size >= BTFSET_MAGIC_LEN && memcmp(p, BTFSET_PART_MAGIC, BTFSET_MAGIC_LEN) == 0) {
+		btfset_set_err(err, errlen, "a partial BTF set (one shard of `btf gen --shard`), "
+			       "not a whole one: merge the parts with `bpfpack btf merge`");
+		return -EBADMSG;
+	}
 	if (size < BTFSET_MAGIC_LEN || memcmp(p, BTFSET_MAGIC, BTFSET_MAGIC_LEN) != 0) {
 		btfset_set_err(err, errlen, "not a bpfpack BTF set (bad magic)");
 		return -EBADMSG;

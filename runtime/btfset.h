@@ -54,6 +54,9 @@
 
 #define BTFSET_MAGIC "BPFBTFS1"
 #define BTFSET_MAGIC_LEN 8
+/* The magic of a partial set (btfhub/btfset_part.h), which the reader
+ * refuses with its own message. */
+#define BTFSET_PART_MAGIC "BPFBTFP1"
 #define BTFSET_VERSION 3
 #define BTFSET_HEADER_SIZE 19
 /* The reader's statement of the format it reads. It is part of a message

@@ -127,7 +127,7 @@ for c in "" "${cmds[@]}"; do
 done
 
 # Subcommands and commands complete where they are expected.
-[ "$(complete_words bpfpack btf '' | sort | tr '\n' ' ')" = "embed extract from-debug gen " ] &&
+[ "$(complete_words bpfpack btf '' | sort | tr '\n' ' ')" = "embed extract from-debug gen merge " ] &&
 	t_ok "completion: btf's subcommands" || t_fail "completion: btf's subcommands" "$(complete_words bpfpack btf '')"
 # (Each answer is kept first: grep -q closing a pipe early would fail it
 # under pipefail.)
@@ -142,7 +142,7 @@ tmpl=$(PATH=/usr/bin:/bin complete_words /nonexistent/bpfpack new x -t kp)
 [ "$tmpl" = kprobe ] && t_ok "completion: -t falls back to the template names baked in" ||
 	t_fail "completion: -t falls back to the template names baked in" "$tmpl"
 hb=$(complete_words bpfpack help btf '' | sort | tr '\n' ' ')
-[ "$hb" = "embed extract from-debug gen " ] && t_ok "completion: help btf completes btf's subcommands" ||
+[ "$hb" = "embed extract from-debug gen merge " ] && t_ok "completion: help btf completes btf's subcommands" ||
 	t_fail "completion: help btf completes btf's subcommands" "$hb"
 mkdir -p somedir && touch somedir/afile
 [ "$(complete_words bpfpack build -C som)" = "somedir" ] && t_ok "completion: -C completes directories" ||
