@@ -14,6 +14,7 @@
 #include "../btfhub/btf_source.h"
 #include "../btfhub/btf_extract.h"
 #include "../btfhub/btfgen.h"
+#include "../btfhub/check.h"
 #include "../btfhub/btfset_part.h"
 #include "../btfhub/btfset_write.h"
 #include "../btfhub/embed.h"
@@ -272,6 +273,13 @@ static int btf_gen(int argc, char **argv)
 		}
 		if (rc == 0)
 			rc = btf_make_set(&kernels, a.objects.v, a.objects.n, &a, a.output, label, partp);
+		/* One line more when some kernels will not load the tool (what
+		 * `bpfpack check` says in full). The native engine left check's
+		 * verdicts in the cache as it decoded each kernel, so this
+		 * decodes nothing; other runs would decode the corpus twice. */
+		if (rc == 0 && !partp && a.objects.n == 1 && a.engine == BTFGEN_ENGINE_NATIVE &&
+		    !a.no_verdicts)
+			check_build_summary(a.objects.v[0], label, &kernels, a.parallel);
 		free(label);
 		goto out;
 	}

@@ -139,4 +139,19 @@ t_expect_error "--require fails when a required kernel is not ok" 1 '1 of 2 requ
 "$BPFPACK" check --object field_unguarded.bpf.o --btf "$K510" --btf "$K612" --require debian:13 >/dev/null 2>req.err
 rc=$?
 if [ $rc -eq 0 ]; then t_ok "--require only gates the kernels it matches"; else t_fail "--require only gates the kernels it matches" "exit $rc" "$(cat req.err)"; fi
+# btf gen (and so build --btf) says in one line when some kernels will not
+# load the tool, from the verdicts it left while minimizing; silent when all
+# load.
+"$BPFPACK" btf gen --object field_unguarded.bpf.o --btf "$K510" --btf "$K612" -o ungu.btfset >gen.out 2>gen.err
+if grep -q '^  CHECK     1 of 2 kernels will not load field_unguarded: bpfpack check$' gen.out; then
+	t_ok "btf gen: one line when some kernels will not load the tool"
+else
+	t_fail "btf gen: one line when some kernels will not load the tool" "$(cat gen.out gen.err)"
+fi
+"$BPFPACK" btf gen --object field_guarded.bpf.o --btf "$K510" --btf "$K612" -o gu.btfset >gen2.out 2>gen2.err
+if [ -s gu.btfset ] && ! grep -q 'CHECK' gen2.out; then
+	t_ok "btf gen: no such line when every kernel loads the tool"
+else
+	t_fail "btf gen: no such line when every kernel loads the tool" "$(cat gen2.out gen2.err)"
+fi
 t_done
