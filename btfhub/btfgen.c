@@ -37,6 +37,7 @@
 #include "kcache.h"
 #include "../formats/elf_file.h"
 #include "../lib/fs.h"
+#include "../lib/hash.h"
 #include "../lib/proc.h"
 #include "../lib/report.h"
 
@@ -493,12 +494,9 @@ static int memo_save(struct hash_memo *m)
 
 static int hash_file(const char *path, struct hash_memo *m, char out[33])
 {
-	char ident[128], chunk[1 << 16];
+	char ident[128];
 	struct stat st;
-	XXH3_state_t *h;
-	XXH128_hash_t v;
-	int fd;
-	ssize_t n;
+	int fd, n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -527,18 +525,12 @@ static int hash_file(const char *path, struct hash_memo *m, char out[33])
 			line = nl ? nl + 1 : NULL;
 		}
 	}
-	h = XXH3_createState();
-	XXH3_128bits_reset(h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		XXH3_128bits_update(h, chunk, (size_t)n);
-	v = XXH3_128bits_digest(h);
-	XXH3_freeState(h);
+	n = hash_fd_hex(fd, out);
 	close(fd);
 	if (n < 0) {
-		report_error("cannot read %s: %s", path, strerror(errno));
-		return -EIO;
+		report_error("cannot read %s: %s", path, strerror(-n));
+		return n;
 	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)v.high64, (unsigned long long)v.low64);
 	buf_printf(&m->added, "%s%s\n", ident, out);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "btf_source.h"
 #include "btfgen.h"
 #include "../lib/fs.h"
+#include "../lib/hash.h"
 #include "../lib/report.h"
 
 #define KCACHE_SUFFIX ".btf"
@@ -131,31 +132,14 @@ void kcache_close(struct kcache *kc)
 
 static int hash_whole_file(const char *path, char out[33])
 {
-	char chunk[1 << 16];
-	XXH3_state_t *h;
-	XXH128_hash_t v;
-	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = fd < 0 ? -errno : hash_fd_hex(fd, out);
 
-	if (fd < 0) {
-		int err = errno;
-
-		report_error("cannot read %s: %s", path, strerror(err));
-		return -err;
-	}
-	h = XXH3_createState();
-	XXH3_128bits_reset(h);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		XXH3_128bits_update(h, chunk, (size_t)n);
-	v = XXH3_128bits_digest(h);
-	XXH3_freeState(h);
-	close(fd);
-	if (n < 0) {
-		report_error("cannot read %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)v.high64, (unsigned long long)v.low64);
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		report_error("cannot read %s: %s", path, strerror(-rc));
+	return rc;
 }
 
 char *kcache_key(const struct btf_source_entry *e, const char *file_hash)
