@@ -545,7 +545,10 @@ static char *cache_path(const char *dir, const char *relo_key, const char *file_
 	struct buf id = {0};
 	char *p;
 
-	buf_printf(&id, "%s\n%s\n%s\n%d\n%s\n", file_hash, e->key.release, e->origin, e->kind, tool_id);
+	/* By content: the file's bytes, where in it the kernel is (an archive or
+	 * a package can hold several) and how it is read; not its name, path or
+	 * release, so the same bytes under another name are not minimized again. */
+	buf_printf(&id, "min-2\n%s\n%s\n%d\n%s\n", file_hash, e->member ? e->member : "", e->kind, tool_id);
 	v = XXH3_128bits(id.data, id.len);
 	p = xasprintf("%s/min-btf/%s/%016llx%016llx.btf", dir, relo_key,
 		      (unsigned long long)v.high64, (unsigned long long)v.low64);

@@ -162,4 +162,17 @@ fi
 t_expect_error "a bad --engine is a usage error" 2 "--engine takes native or bpftool" \
 	"$BPFPACK" btf gen --engine fast --object a.o "${SRC[@]}" -o x.set
 t_no_temps "no temp files are left in the cache" cache
+# The minimized-BTF cache is keyed by content: the same bytes filed under
+# another distro, version and release are not minimized again.
+one=$NEWEST
+[ -d "$CORPUS/debian/12" ] || one=$T_TMP/hub/x/1/x86_64/$(uname -r).btf.tar.xz
+mkdir -p same1/debian/12/x86_64 same2/other/7/x86_64
+cp "$one" same1/debian/12/x86_64/ && cp "$one" same2/other/7/x86_64/9.9.9-renamed.btf.tar.xz
+BPFPACK_CACHE_DIR=$T_TMP/cache-same "$BPFPACK" btf gen --object a.o --btf same1 -o same1.set >same1.out 2>&1
+BPFPACK_CACHE_DIR=$T_TMP/cache-same "$BPFPACK" btf gen --object a.o --btf same2 -o same2.set >same2.out 2>&1
+if grep -q '(0 cached, 1 minimized)' same1.out && grep -q '(1 cached, 0 minimized)' same2.out; then
+	t_ok "the same kernel bytes under another name are not minimized again"
+else
+	t_fail "the same kernel bytes under another name are not minimized again" "$(cat same1.out same2.out)"
+fi
 t_done
