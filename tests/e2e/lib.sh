@@ -25,6 +25,15 @@ t_fail() {
 	T_FAILED=1
 }
 t_skip() { echo "ok - $1 # SKIP $2"; }
+# t_fail_files NAME FILE...: t_fail showing the last lines of each FILE that
+# exists (what the command under test said).
+t_fail_files() {
+	local name=$1 f
+	shift
+	echo "not ok - $name"
+	for f in "$@"; do [ -f "$f" ] && sed 's/^/#   /' "$f" | tail -n 25; done
+	T_FAILED=1
+}
 t_done() { exit "$T_FAILED"; }
 
 # t_check NAME CMD...: passes when CMD exits 0.

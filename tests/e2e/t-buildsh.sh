@@ -6,21 +6,8 @@
 # command and exits non-zero; `demo` exits 0 and leaves no scratch directory
 # (its EXIT trap once named a local that was gone); an unknown command is a
 # usage error.
-# Prints `ok - NAME` / `not ok - NAME` per case; exits 1 if any failed.
-set -u
-
-BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-buildsh.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "ok - $1"; }
-fail() {
-	echo "not ok - $1"
-	shift
-	for f in "$@"; do [ -f "$f" ] && sed 's/^/#   /' "$f" | tail -n 20; done
-	failed=1
-}
+. "$(dirname "$0")/lib.sh"
+tmp=$T_TMP
 
 # setup() would install what is missing; only run where nothing is.
 . <(sed -n '/^BUILD_PACKAGES=(/,/^)/p; /^PACKAGES=(/,/^)/p' "$BPFPACK_ROOT/build.sh")
@@ -29,8 +16,8 @@ for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${db:Status-Status}\n' "$p" 2>/dev/null | grep -qx installed || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-	echo "ok - build.sh's failure and success paths # SKIP not installed here:$missing"
-	exit 0
+	t_skip "build.sh's failure and success paths" "not installed here:$missing"
+	t_done
 fi
 
 tree=$tmp/tree
@@ -49,10 +36,10 @@ last=$(tail -n 1 "$tmp/err")
 if [ "$rc" -ne 0 ] &&
    [[ "$last" =~ ^build\.sh:\ error:\ step\ \"build\ bin/bpfpack\"\ failed:\ make\ -s\ .*\(exit\ [1-9][0-9]*\)$ ]] &&
    [ "$(grep -c '^build.sh: error:' "$tmp/err")" = 1 ]; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 2. demo succeeds: a stand-in bpfpack whose tool prints one event.
@@ -75,12 +62,12 @@ name="./build.sh demo exits 0, prints the tool's output and removes its scratch 
 rc=$?
 if [ "$rc" -eq 0 ] && grep -q '^00:00:00 1 0 0 demo' "$tmp/out" && ! grep -q 'unbound variable' "$tmp/err" &&
    [ -z "$(find "$tmp" -maxdepth 1 -name 'bpfpack-demo.*')" ]; then
-	pass "$name"
+	t_ok "$name"
 elif [ "$(id -u)" -ne 0 ] && [ "$rc" -eq 0 ]; then
 	echo "ok - $name # SKIP not root: the demo does not run the tool"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 3. An unknown command.
@@ -88,10 +75,10 @@ name="./build.sh bogus: usage on stderr, exit 2"
 (cd "$tmp" && bash "$tree/build.sh" bogus >"$tmp/out" 2>"$tmp/err")
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q '^usage: ./build.sh \[demo|test' "$tmp/err"; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
-exit $failed
+t_done

@@ -5,31 +5,15 @@
 # or data directory makes its check fail with a fix and the exit status 1; a
 # missing vmtest piece is a warning that keeps exit 0; a bad flag is a usage
 # error.
-# Prints `ok - NAME` / `not ok - NAME` per case; exits 1 if any failed.
-set -u
-
-BPFPACK_ROOT=${BPFPACK_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-BPFPACK=$BPFPACK_ROOT/bin/bpfpack
+. "$(dirname "$0")/lib.sh"
+tmp=$T_TMP
 # Every check doctor runs, in its output order.
 CHECKS=(data-dir clang clang-bpf bpftool cc libbpf-headers static-libs kernel-btf bpf-permission tracefs
 	qemu vm-accel busybox pahole)
 
-failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-doctor.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-
-pass() { echo "ok - $1"; }
-fail() {
-	echo "not ok - $1"
-	shift
-	# Show what doctor said, so a failure explains itself.
-	for f in "$@"; do sed 's/^/#   /' "$f"; done
-	failed=1
-}
-
 if [ ! -x "$BPFPACK" ]; then
-	echo "not ok - $BPFPACK is built"
-	exit 1
+	t_fail "$BPFPACK is built"
+	t_done
 fi
 
 # Runs doctor with the given environment assignments and arguments; leaves
@@ -53,10 +37,10 @@ else
 	if [ "$rc" -eq 0 ] && [ -z "$missing" ] && [ "$lines" -eq $((${#CHECKS[@]} + 1)) ] &&
 	   ! grep -q '^FAIL' "$tmp/out" &&
 	   [ "$(tail -n 1 "$tmp/out")" = "summary: ${#CHECKS[@]} ok, 0 failed, 0 warnings: ready to build, run and vmtest tools" ]; then
-		pass "$name"
+		t_ok "$name"
 	else
 		echo "#   exit $rc, $lines lines, no ok line for:${missing:- (none)}"
-		fail "$name" "$tmp/out" "$tmp/err"
+		t_fail_files "$name" "$tmp/out" "$tmp/err"
 	fi
 fi
 
@@ -67,10 +51,10 @@ run_doctor CLANG=/nonexistent "$BPFPACK" doctor
 if [ "$rc" -eq 1 ] &&
    grep -q '^FAIL  clang: .*CLANG=/nonexistent.* — fix: .' "$tmp/out" &&
    grep -q '^ok    bpftool: ' "$tmp/out"; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 3. Same for bpftool.
@@ -79,10 +63,10 @@ run_doctor BPFTOOL=/nonexistent "$BPFPACK" doctor
 if [ "$rc" -eq 1 ] &&
    grep -q '^FAIL  bpftool: .*BPFTOOL=/nonexistent.* — fix: .' "$tmp/out" &&
    grep -q '^ok    clang: ' "$tmp/out"; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 3b. --json: one JSON document naming every check with its status, and the
@@ -105,10 +89,10 @@ assert counts == {"ok": d["ok"], "warn": d["warn"], "fail": d["fail"]}, (counts,
 assert d["fail"] >= 1
 EOF_PY
 then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 3c. Without its data directory doctor says so, with the fix.
@@ -117,10 +101,10 @@ run_doctor BPFPACK_HOME="$tmp" "$BPFPACK" doctor
 if [ "$rc" -eq 1 ] &&
    grep -q "^FAIL  data-dir: BPFPACK_HOME=$tmp lacks templates/, include/ or runtime/ — fix: install bpfpack with \`make install\` or its .deb" "$tmp/out" &&
    grep -q '^summary: .* [1-9][0-9]* failed' "$tmp/out"; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 3d. A busybox vmtest cannot use is a warning: builds still work, exit 0.
@@ -132,10 +116,10 @@ else
 	if [ "$rc" -eq 0 ] &&
 	   grep -q '^warn  busybox: /bin/ls is dynamically linked.*(needed by vmtest only) — fix: install busybox-static' "$tmp/out" &&
 	   grep -q '^summary: 13 ok, 0 failed, 1 warning: ' "$tmp/out"; then
-		pass "$name"
+		t_ok "$name"
 	else
 		echo "#   exit $rc"
-		fail "$name" "$tmp/out" "$tmp/err"
+		t_fail_files "$name" "$tmp/out" "$tmp/err"
 	fi
 fi
 
@@ -146,10 +130,10 @@ run_doctor "$BPFPACK" doctor --bogus
 if [ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
    grep -q "^bpfpack: doctor: .*--bogus" "$tmp/err" &&
    grep -q '^hint: usage: bpfpack doctor' "$tmp/err"; then
-	pass "$name"
+	t_ok "$name"
 else
 	echo "#   exit $rc"
-	fail "$name" "$tmp/out" "$tmp/err"
+	t_fail_files "$name" "$tmp/out" "$tmp/err"
 fi
 
 # 5. Without privileges the permission check fails and says why. Needs root
@@ -168,11 +152,11 @@ else
 	run_doctor TMPDIR=/tmp "${drop[@]}" "$BPFPACK" doctor
 	if [ "$rc" -eq 1 ] &&
 	   grep -q '^FAIL  bpf-permission: .*EPERM (uid 65534.* — fix: run as root or grant CAP_BPF+CAP_PERFMON' "$tmp/out"; then
-		pass "$name"
+		t_ok "$name"
 	else
 		echo "#   exit $rc"
-		fail "$name" "$tmp/out" "$tmp/err"
+		t_fail_files "$name" "$tmp/out" "$tmp/err"
 	fi
 fi
 
-exit $failed
+t_done
