@@ -1374,6 +1374,12 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 			c.todo[c.n_todo++] = k;
 		free(kk);
 	}
+	/* cached_only: the cache's verdicts or none; nothing is decoded or
+	 * written (the results of kernels it lacks stay empty). */
+	bool incomplete = opts->cached_only && c.n_todo;
+
+	if (incomplete)
+		c.n_todo = 0;
 	for (size_t t = 0; cache && t < n_tools; t++) {
 		char *dir = xasprintf("%s/check/%s", cache, tool_keys[t]);
 		int mrc = c.n_todo ? fs_mkdirs(dir, 0755) : 0;
@@ -1411,13 +1417,18 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 	free(cache);
 	buf_free(&eng);
 	kcache_close(&kc);
+	if (incomplete)
+		return -ENODATA;
 	return atomic_load(&c.failed) ? -EIO : 0;
 }
 
 int check_build_summary(const char *object, const char *name, const struct btf_source_list *kernels,
 			int parallel)
 {
-	struct check_opts o = { .parallel = parallel };
+	/* Only what btf gen left in the cache: this line must not decode the
+	 * corpus a second time (nor warn again about a cache it could not
+	 * write); without every verdict there, no line. */
+	struct check_opts o = { .parallel = parallel, .cached_only = true };
 	struct check_result *res;
 	struct check_tool t;
 	size_t bad = 0;

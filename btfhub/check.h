@@ -109,6 +109,8 @@ struct check_opts {
 	bool no_cache;		/* neither the verdict cache nor the decoded-kernel cache */
 	bool no_kernel_cache;	/* decode every kernel from its source */
 	bool progress;
+	bool cached_only;	/* only the verdict cache: decode nothing, write nothing;
+				 * -ENODATA when it lacks a verdict */
 };
 
 /* RESULTS[t * kernels->n + k] gets tool T's result on kernel K. Each kernel
@@ -124,10 +126,12 @@ int check_run(const struct btf_source_list *kernels, struct check_tool *tools, s
 int check_store_verdict(const char *cache_dir, const struct check_tool *t, const struct btf_source_entry *e,
 			const struct check_kernel *k);
 
-/* For `bpfpack build` with BTF sources: checks OBJECT (tool NAME) against
- * KERNELS and, when some kernel is not ok, prints one line on stdout:
+/* For `bpfpack build` with BTF sources: OBJECT's (tool NAME's) verdicts on
+ * KERNELS from the verdict cache (btf gen leaves them) and, when some kernel
+ * is not ok, one line on stdout:
  * "  CHECK     2 of 41 kernels will not load NAME: bpfpack check".
- * Returns how many kernels are not ok, or -errno (reported). */
+ * Returns how many kernels are not ok; -ENODATA (silent) when the cache
+ * lacks a verdict; other -errno reported. */
 int check_build_summary(const char *object, const char *name, const struct btf_source_list *kernels,
 			int parallel);
 

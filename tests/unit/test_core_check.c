@@ -132,6 +132,10 @@ static void test_build_summary_line(void **state)
 	struct buf out = {0};
 	int saved, fd, n;
 
+	struct check_opts o = { .parallel = 1 };
+	struct check_result res[2] = {0};
+	struct check_tool t;
+
 	(void)state;
 	assert_int_equal(btf_source_expand(good, &ks), 0);
 	assert_int_equal(btf_source_expand(bare, &ks), 0);
@@ -140,6 +144,14 @@ static void test_build_summary_line(void **state)
 	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	dup2(fd, 1);
 	close(fd);
+	/* Nothing in the verdict cache yet: no line, nothing decoded. */
+	assert_int_equal(check_build_summary(object, "field_guarded", &ks, 1), -ENODATA);
+	/* A run that leaves the verdicts (as btf gen does), then the line. */
+	assert_int_equal(check_tool_open(object, "field_guarded", &t), 0);
+	assert_int_equal(check_run(&ks, &t, 1, &o, res), 0);
+	check_result_free(&res[0]);
+	check_result_free(&res[1]);
+	check_tool_free(&t);
 	n = check_build_summary(object, "field_guarded", &ks, 1);
 	fflush(stdout);
 	dup2(saved, 1);
