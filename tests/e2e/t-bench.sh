@@ -31,8 +31,9 @@ for script in "$BPFPACK_ROOT"/bench/*.sh; do
 	name=$(basename "$script")
 	args=(-n 1)
 	case $name in
-	check.sh)
-		# t-check-bench runs it, with checks of its own output.
+	check.sh | scale.sh | collection.sh)
+		# t-check-bench, t-bench-scale and t-bench-collection run these in
+		# their short modes, with checks of their own output.
 		continue ;;
 	btf.sh)
 		# Without a corpus it measures only the start-up part, and says so.
