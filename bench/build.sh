@@ -173,7 +173,7 @@ for ((i = 0; i < runs; i++)); do
 		'BEGIN { printf "%-5d %12.1f %12.1f %12.1f %12.1f\n", r, a / 1000, b / 1000, c / 1000, d / 1000 }'
 done
 # Every no-op rebuild must really have had nothing to do, on both sides.
-[[ $(grep -c 'bpfpack: build: no work to do' "$log") -eq $runs ]] ||
+[[ $(grep -c 'bpfpack: build: note: no work to do' "$log") -eq $runs ]] ||
 	die "a bpfpack no-op rebuild did work"
 [[ $(grep -c 'Nothing to be done for' "$log") -eq $runs ]] ||
 	die "a make no-op rebuild did work"

@@ -60,6 +60,9 @@ static void report_vprint(enum line_kind kind, const char *fmt, va_list ap)
 	}
 	if (kind == LINE_WARNING)
 		label = color ? C_YELLOW "warning:" C_RESET " " : "warning: ";
+	/* Information says so, so that in a log it does not read as an error. */
+	if (kind == LINE_INFO)
+		label = "note: ";
 	if (report_cmd)
 		n = snprintf(line, sizeof(line), "%sbpfpack: %s:%s %s", pre, report_cmd, post, label);
 	else

@@ -48,7 +48,7 @@ else
 fi
 
 out=$(cd mytool && "$BPFPACK" build 2>&1)
-if [ "$out" = "bpfpack: build: no work to do" ]; then t_ok "a no-op rebuild runs nothing"
+if [ "$out" = "bpfpack: build: note: no work to do" ]; then t_ok "a no-op rebuild runs nothing"
 else t_fail "a no-op rebuild runs nothing" "$out"; fi
 
 # A project of two tools and a shared helper.

@@ -86,7 +86,7 @@ T_BG_PIDS+=($!)
 sleep 0.3
 out=$(on_tty "$BPFPACK clean -C infoproj")
 line=$(tr -d '\r' <<<"$out" | grep 'waiting for another build')
-if [ "$line" = "bpfpack: clean: waiting for another build of this project to finish" ] && [ ! -e infoproj/.output ]; then
+if [ "$line" = "bpfpack: clean: note: waiting for another build of this project to finish" ] && [ ! -e infoproj/.output ]; then
 	t_ok "an info line on a terminal is plain, not an error's colour"
 else
 	t_fail "an info line on a terminal is plain, not an error's colour" "$(cat -v <<<"$out")"
