@@ -260,28 +260,37 @@ static void short_version(const struct bpfpack_sysinfo *si, char *out, size_t ca
 int bpfpack_btf_match(const struct btfset *s, const struct bpfpack_sysinfo *si,
 		      uint32_t *kernel_index, const char **how)
 {
-	uint32_t n = btfset_kernel_count(s), i;
+	static const char *const hows[] = { "exact", "major version", "release only", "release only" };
+	uint32_t n = btfset_kernel_count(s), i, best_i = 0;
 	char shortv[64];
-	int pass;
+	int best = 4;
 
 	short_version(si, shortv, sizeof(shortv));
-	for (pass = 0; pass < 4; pass++) {
-		for (i = 0; i < n; i++) {
-			const struct btfset_kernel *k = btfset_kernel_at(s, i);
-			bool same_distro = !strcmp(k->distro, si->id);
+	/* One walk: each kernel whose arch and release fit gets its level
+	 * (0: same distro and version, 1: same distro and major version,
+	 * 2: same distro, 3: release only); the first kernel of the lowest
+	 * level wins. A miss costs one walk of the index, not one per level. */
+	for (i = 0; i < n && best > 0; i++) {
+		const struct btfset_kernel *k = btfset_kernel_at(s, i);
+		bool same_distro;
+		int level;
 
-			if (!arch_fits(k, si) || !release_fits(k, si))
-				continue;
-			if ((pass == 0 && same_distro && !strcmp(k->version, si->version_id)) ||
-			    (pass == 1 && same_distro && shortv[0] && !strcmp(k->version, shortv)) ||
-			    (pass == 2 && same_distro) || pass == 3) {
-				*kernel_index = i;
-				*how = pass == 0 ? "exact" : pass == 1 ? "major version" : "release only";
-				return 0;
-			}
+		if (!arch_fits(k, si) || !release_fits(k, si))
+			continue;
+		same_distro = !strcmp(k->distro, si->id);
+		level = !same_distro ? 3 :
+			!strcmp(k->version, si->version_id) ? 0 :
+			shortv[0] && !strcmp(k->version, shortv) ? 1 : 2;
+		if (level < best) {
+			best = level;
+			best_i = i;
 		}
 	}
-	return -ENOENT;
+	if (best == 4)
+		return -ENOENT;
+	*kernel_index = best_i;
+	*how = hows[best];
+	return 0;
 }
 
 void bpfpack_btf_describe_miss(const struct btfset *s, const struct bpfpack_sysinfo *si,
