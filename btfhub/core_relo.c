@@ -333,7 +333,16 @@ int bpfobj_read(const void *data, size_t len, const char *name, struct bpfobj *o
 			memset(&o->secs[o->n_secs], 0, sizeof(o->secs[0]));
 			o->secs[o->n_secs].name = xstrdup(sname);
 			o->secs[o->n_secs].shndx = elf_ndxscn(scn);
-			o->secs[o->n_secs].insns = d->d_buf;
+			/* An object's section may lie at any offset of the file
+			 * (a damaged or hand-made one): instructions are read
+			 * in place only when aligned for them. */
+			if ((uintptr_t)d->d_buf % _Alignof(struct bpf_insn)) {
+				o->secs[o->n_secs].owned_insns = xmalloc(d->d_size);
+				memcpy(o->secs[o->n_secs].owned_insns, d->d_buf, d->d_size);
+				o->secs[o->n_secs].insns = o->secs[o->n_secs].owned_insns;
+			} else {
+				o->secs[o->n_secs].insns = d->d_buf;
+			}
 			o->secs[o->n_secs].n_insns = d->d_size / 8;
 			o->n_secs++;
 		}
@@ -410,6 +419,7 @@ void bpfobj_free(struct bpfobj *o)
 		struct bpfobj_sec *s = &o->secs[i];
 
 		free(s->name);
+		free(s->owned_insns);
 		for (size_t j = 0; j < s->n_calls; j++)
 			free(s->calls[j].extern_name);
 		free(s->calls);

@@ -74,7 +74,8 @@ struct bpfobj_ksym_ref {
 struct bpfobj_sec {
 	char *name;
 	size_t shndx;
-	const struct bpf_insn *insns;	/* points into the object's bytes */
+	const struct bpf_insn *insns;	/* points into the object's bytes, or owned_insns */
+	struct bpf_insn *owned_insns;	/* a copy when the bytes are not aligned for them */
 	size_t n_insns;
 	struct bpfobj_call *calls;
 	size_t n_calls;

@@ -195,7 +195,8 @@ size_t core_index_find(const struct core_index *ix, const char *name, size_t len
 		if (before && n > before)
 			qsort(all, n, sizeof(*all), id_cmp);
 	}
-	memcpy(ids, all, (n < max ? n : max) * sizeof(*ids));
+	if (n && max)
+		memcpy(ids, all, (n < max ? n : max) * sizeof(*ids));
 	free(all);
 	return n;
 }

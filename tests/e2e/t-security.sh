@@ -28,6 +28,7 @@ unset CLANG BPFTOOL CC BPFPACK_BTF BPFPACK_BTF_FORCE_EMBEDDED
 #   CROSS_COMPILE                     each, never a command line) and the
 #                                     cross toolchain's prefix
 #   BPFPACK_HOME BPFPACK_CACHE_DIR    bpfpack's data and cache directories
+#   BPFPACK_KERNEL_CACHE(_MAX)        the decoded-kernel cache: off, its bound
 #   BPFPACK_ACCEL QEMU BUSYBOX        vmtest's accelerator, qemu and busybox
 #   GLIBC_TUNABLES                    read to extend it for bpftool, never to decide
 #   CFLAGS EXTRA_CFLAGS BPF_CFLAGS    make's conventions, added to build's
@@ -46,6 +47,7 @@ import os, re, sys
 root = sys.argv[1]
 DRIVER_ALLOW = {'PATH', 'TMPDIR', 'HOME', 'XDG_CACHE_HOME', 'CLANG', 'BPFTOOL', 'CC', 'AR',
                 'OBJCOPY', 'CROSS_COMPILE', 'BPFPACK_HOME', 'BPFPACK_CACHE_DIR', 'BPFPACK_ACCEL',
+                'BPFPACK_KERNEL_CACHE', 'BPFPACK_KERNEL_CACHE_MAX',
                 'QEMU', 'BUSYBOX', 'GLIBC_TUNABLES',
                 'CFLAGS', 'EXTRA_CFLAGS', 'BPF_CFLAGS', 'LDFLAGS', 'EXTRA_LDFLAGS', 'LDLIBS',
                 'NO_COLOR', 'TERM', 'COLUMNS'}
