@@ -53,11 +53,12 @@ PACKAGES=(
 	libcap2-bin
 	groff-base	# tests/e2e/t-help.sh renders every man page (groff -ww)
 )
-# Only the tests need these: mmdebstrap makes the fresh-machine chroots of
-# tests/fresh; git clones the tree under test into them.
-TEST_PACKAGES=(mmdebstrap git)
 # ./build.sh deb: dpkg-shlibdeps works out the driver's library dependencies.
 DEB_PACKAGES=(dpkg-dev)
+# Only the tests need these: mmdebstrap makes the fresh-machine chroots of
+# tests/fresh; git clones the tree under test into them; procps' pgrep finds
+# a qemu a test left running (t-vmtest, t-arm64); t-install builds the .deb.
+TEST_PACKAGES=(mmdebstrap git procps "${DEB_PACKAGES[@]}")
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.
 MIN_LIBBPF=1:1.4

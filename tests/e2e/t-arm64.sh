@@ -205,6 +205,7 @@ if [ -n "$X86K" ]; then
 		vmtest --kernel "$K" --kernel "$X86K" -- true
 fi
 left=$(pgrep -af -- "$VMTMP" | grep qemu-system)
+command -v pgrep >/dev/null || left="no pgrep here (procps; ./build.sh test installs it)"
 if [ -z "$left" ] && [ -z "$(ls -A "$VMTMP")" ]; then
 	t_ok "no qemu and no temp files are left"
 else

@@ -15,6 +15,8 @@ vmtest() { TMPDIR=$VMTMP "$BPFPACK" vmtest "$@"; }
 # No qemu started by this script is left running and vmtest's temp dirs are gone.
 no_leftovers() {
 	local left
+	# Without pgrep (procps) nothing would be found: not a pass.
+	command -v pgrep >/dev/null || { echo "no pgrep here (procps; ./build.sh test installs it)"; return 1; }
 	left=$(pgrep -af -- "$VMTMP" | grep qemu-system)
 	[ -z "$left" ] || { echo "qemu still running: $left"; return 1; }
 	[ -z "$(ls -A "$VMTMP")" ] || { echo "left in TMPDIR: $(ls -A "$VMTMP")"; return 1; }
