@@ -1150,8 +1150,8 @@ static void doctor_check_guest_busybox(struct doctor *d)
 		doctor_fail(d, check, b.fix, "%s%s is not an %s program (ELF machine %d)",
 			    b.from_deb ? "the busybox of " : "", b.source, d->arch->name, machine);
 	else
-		doctor_ok(d, check, "%s%s (for vmtest --arch %s)", b.from_deb ? "bin/busybox of " : "",
-			  b.source, d->arch->name);
+		doctor_ok(d, check, "%s%s%s (for vmtest --arch %s)", b.from_deb ? b.member : "",
+			  b.from_deb ? " of " : "", b.source, d->arch->name);
 out:
 	if (b.from_deb && b.path)
 		unlink(b.path);

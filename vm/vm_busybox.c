@@ -65,13 +65,17 @@ int vm_busybox_find(const char *arch, const char *deb_arch, const char *cache_di
 		snprintf(why, why_len, "cannot create a file in %s: %s", work_dir, strerror(-err));
 		return err;
 	}
-	/* Reports a corrupt package itself; a package without one is ours to say. */
-	err = deb_extract(b->source, "bin/busybox", FORMATS_MAX_IMAGE, fd, NULL);
+	/* Reports a corrupt package itself; a package without one is ours to say.
+	 * bookworm's package has bin/busybox, trixie's (merged /usr)
+	 * usr/bin/busybox. */
+	err = deb_extract(b->source, "bin/busybox", FORMATS_MAX_IMAGE, fd, &b->member);
+	if (err == -ENOENT)
+		err = deb_extract(b->source, "usr/bin/busybox", FORMATS_MAX_IMAGE, fd, &b->member);
 	if (err == -ENOENT) {
-		snprintf(why, why_len, "package %s holds no bin/busybox", b->source);
+		snprintf(why, why_len, "package %s holds no bin/busybox or usr/bin/busybox", b->source);
 		err = -EINVAL;
 	} else if (err) {
-		snprintf(why, why_len, "cannot extract bin/busybox from %s", b->source);
+		snprintf(why, why_len, "cannot extract busybox from %s", b->source);
 	} else if (fchmod(fd, 0755) < 0) {
 		err = -errno;
 		snprintf(why, why_len, "cannot chmod %s: %s", b->path, strerror(-err));
@@ -86,6 +90,7 @@ void vm_busybox_free(struct vm_busybox *b)
 {
 	free(b->path);
 	free(b->source);
+	free(b->member);
 	free(b->fix);
 	memset(b, 0, sizeof(*b));
 }

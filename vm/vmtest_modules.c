@@ -135,7 +135,7 @@ int vmtest_find_busybox(struct vmtest *t, const char *kcache)
 		vm_busybox_free(&b);
 		return err;
 	}
-	report_debug("busybox: %s%s", b.from_deb ? "bin/busybox of " : "", b.source);
+	report_debug("busybox: %s%s%s", b.from_deb ? b.member : "", b.from_deb ? " of " : "", b.source);
 	t->busybox = b.path;
 	b.path = NULL;
 	vm_busybox_free(&b);

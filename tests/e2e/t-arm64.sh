@@ -57,6 +57,28 @@ if [ "$rc" -eq 0 ] && grep -q '^target: arm64' doctor.out &&
 else
 	t_fail "doctor --arch arm64 checks the cross toolchain, libraries, qemu and busybox" "exit $rc" "$(cat doctor.out)"
 fi
+# bookworm's busybox-static has bin/busybox, trixie's (merged /usr)
+# usr/bin/busybox: the same program packed both ways is found both ways.
+name="the guest's busybox is found in a package of either layout (bin/, usr/bin/)"
+mkdir -p bbx && dpkg-deb -x "$BUSYBOX_ARM64" bbx
+bb=$(ls bbx/bin/busybox bbx/usr/bin/busybox 2>/dev/null | head -n 1)
+layouts_ok=1 layouts_out=
+for dir in bin usr/bin; do
+	rm -rf "bb-$dir" && mkdir -p "bb-$dir/$dir" "bb-$dir/DEBIAN"
+	[ -n "$bb" ] && cp "$bb" "bb-$dir/$dir/busybox"
+	printf 'Package: busybox-static\nVersion: 1:1.0-1\nArchitecture: arm64\nMaintainer: t <t@example.invalid>\nDescription: t\n' \
+		>"bb-$dir/DEBIAN/control"
+	deb=$T_TMP/busybox-static_${dir//\//-}_arm64.deb
+	dpkg-deb --root-owner-group -b "bb-$dir" "$deb" >/dev/null 2>&1
+	BUSYBOX_ARM64=$deb "$BPFPACK" doctor --arch arm64 >layout.out 2>&1
+	layouts_out+=$(grep guest-busybox layout.out)$'\n'
+	grep -qxF "ok    guest-busybox: $dir/busybox of $deb (for vmtest --arch arm64)" layout.out || layouts_ok=0
+done
+if [ -n "$bb" ] && [ "$layouts_ok" = 1 ]; then
+	t_ok "$name"
+else
+	t_fail "$name" "busybox in $BUSYBOX_ARM64: ${bb:-none}" "$layouts_out"
+fi
 CROSS_COMPILE=nope- BUSYBOX_ARM64=/bin/busybox "$BPFPACK" doctor --arch arm64 >doctor.out 2>&1
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q '^FAIL  cross-cc: no nope-gcc in PATH — fix: install gcc-aarch64-linux-gnu' doctor.out &&
