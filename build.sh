@@ -58,8 +58,9 @@ DEB_PACKAGES=(dpkg-dev)
 # Only the tests need these: mmdebstrap makes the fresh-machine chroots of
 # tests/fresh; git clones the tree under test into them; procps' pgrep finds
 # a qemu a test left running (t-vmtest, t-arm64); time (/usr/bin/time)
-# measures peak memory in bench/scale.sh; t-install builds the .deb.
-TEST_PACKAGES=(mmdebstrap git procps time "${DEB_PACKAGES[@]}")
+# measures peak memory in bench/scale.sh, bc computes the benchmarks'
+# ratios; t-bombs makes an lz4 bomb; t-install builds the .deb.
+TEST_PACKAGES=(mmdebstrap git procps time bc lz4 "${DEB_PACKAGES[@]}")
 # Real-world BPF code needs libbpf >= 1.4 and bpftool >= 7.5; bookworm has
 # them only in bookworm-backports.
 MIN_LIBBPF=1:1.4
