@@ -41,6 +41,9 @@ if [ -z "$kline" ] || [ ! -f "$K" ]; then
 	t_done
 fi
 KREL=$(basename "$K" | sed -n 's/^linux-image-\(.*-arm64\)_.*/\1/p')
+# The two as regular expressions: trixie's names have a '+' ("6.12.117+deb13").
+ere() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+KREL_RE=$(ere "$KREL") KDEB_RE=$(ere "$(basename "$K")")
 echo "# arm64 kernel: $K ($KREL)"
 export BUSYBOX_ARM64
 BUSYBOX_ARM64=$(ls "$REAL_CACHE"/busybox-static_*_arm64.deb | sort -V | tail -n 1)
@@ -143,7 +146,7 @@ exec_seen() { grep -qE '^[0-9:]+ +[0-9]+ +[0-9]+ +0 +true +/bin/true$' "$1"; }
 vmtest --arch arm64 --kernel "$K" --add "$TOOL" -- sh -c "$script" sh "$TOOL" >vm.out 2>vm.err
 rc=$?
 if [ "$rc" -eq 0 ] && exec_seen vm.out && grep -q 'Tracing exec()' vm.err &&
-	grep -qE "^$(basename "$K") +$KREL +yes +ok " vm.err; then
+	grep -qE "^$KDEB_RE +$KREL_RE +yes +ok " vm.err; then
 	t_ok "vmtest --arch arm64: the arm64 tool sees an exec in the arm64 guest ($KREL)"
 else
 	t_fail "vmtest --arch arm64: the arm64 tool sees an exec in the arm64 guest ($KREL)" "exit $rc" \
@@ -185,7 +188,7 @@ if dpkg-deb -x "$K" kimg && cp kimg/boot/vmlinuz-"$KREL" "tree/debian/12/arm64/$
 	rc=$?
 	"$BPFPACK" inspect t64/arm64/t64 >inspect.out 2>&1
 	if [ "$rc" -eq 0 ] && grep -q 'BTFGEN    t64: 1 kernel (' btf.out && grep -q 'embedded BTF: 1 kernel,' inspect.out &&
-		grep -qE "^  debian +12 +arm64 +$KREL +0$" inspect.out; then
+		grep -qE "^  debian +12 +arm64 +$KREL_RE +0$" inspect.out; then
 		t_ok "build --arch arm64 --btf TREE embeds the arm64 kernel only (of $((nx86 + 1)))"
 	else
 		t_fail "build --arch arm64 --btf TREE embeds the arm64 kernel only (of $((nx86 + 1)))" "exit $rc" \
