@@ -68,7 +68,7 @@ static int btf_opt_shard(const char *arg, void *field)
 		 "btfhub-archive directory (repeatable" what ")")
 #define BTF_OPT_FILTER                                                                               \
 	OPT_STRING(0, "filter", struct btf_args, filter, "SPEC", NULL,                                \
-		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms")
+		   "keep only these kernels: DISTRO, DISTRO:VERSION, arch or release=R terms")
 
 static const struct opt btf_gen_options[] = {
 	BTF_OPT_SOURCES("; default: the manifest's [btf] sources"),

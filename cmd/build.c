@@ -1012,7 +1012,7 @@ static const struct opt build_options[] = {
 		 "btfhub .btf.tar.xz or "
 		 "btfhub-archive directory (repeatable; replaces the manifest's [btf] sources)"),
 	OPT_STRING(0, "filter", struct build_args, filter, "SPEC", NULL,
-		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION or arch terms, "
+		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION, arch or release=R terms, "
 		   "e.g. debian:12,ubuntu,x86_64"),
 	OPT_CALLBACK(0, "arch", struct build_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
 		     "build for ARCH (x86_64, arm64; default: this machine's). Another arch is a cross "
