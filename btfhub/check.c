@@ -271,7 +271,37 @@ struct check_kernel {
 	const struct btf *btf;
 	struct core_index *ix;
 	const struct btf_type *func_id, *prog_type, *map_type, *attach_type;
+	bool ftrace_direct;	/* built with ftrace direct calls (see kernel_has_ftrace_direct) */
 };
+
+static uint32_t kernel_type(const struct check_kernel *k, const char *name, int kind);
+
+/* Whether the kernel was built with ftrace direct calls
+ * (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), through which the BPF trampoline
+ * of fentry / fexit / fmod_ret / LSM programs attaches to a function ftrace
+ * manages (nearly every one). Without them (arm64 before 6.4) such a program
+ * loads and its attach fails (-ENOTSUPP). BTF shows it through what only
+ * that option builds: struct ftrace_direct_func (5.5 to 6.5),
+ * register_ftrace_direct(_multi) (functions: an old pahole leaves those out
+ * of BTF) or ftrace_ops.direct_call (6.6 on). */
+static bool kernel_has_ftrace_direct(const struct check_kernel *k)
+{
+	uint32_t ops;
+
+	if (kernel_type(k, "ftrace_direct_func", BTF_KIND_STRUCT) ||
+	    kernel_type(k, "register_ftrace_direct", BTF_KIND_FUNC) ||
+	    kernel_type(k, "register_ftrace_direct_multi", BTF_KIND_FUNC))
+		return true;
+	ops = kernel_type(k, "ftrace_ops", BTF_KIND_STRUCT);
+	if (ops) {
+		const struct btf_type *t = btf__type_by_id(k->btf, ops);
+
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(k->btf, btf_members(t)[i].name_off), "direct_call"))
+				return true;
+	}
+	return false;
+}
 
 static const struct btf_type *find_enum(const struct check_kernel *k, const char *name)
 {
@@ -292,6 +322,7 @@ struct check_kernel *check_kernel_new(const struct btf *btf)
 	k->prog_type = find_enum(k, "bpf_prog_type");
 	k->map_type = find_enum(k, "bpf_map_type");
 	k->attach_type = find_enum(k, "bpf_attach_type");
+	k->ftrace_direct = kernel_has_ftrace_direct(k);
 	return k;
 }
 
@@ -878,6 +909,14 @@ static void check_attach(const struct check_prog *p, const struct check_kernel *
 			result_add(out, CHECK_LOAD_FAIL, CHECK_WHAT_ATTACH_TARGET, false, p->name, line,
 				   "%s %s is not in the kernel's BTF (no %s %s)", what, target,
 				   kind == BTF_KIND_FUNC ? "FUNC" : "TYPEDEF", name);
+		else if (!k->ftrace_direct &&
+			 (p->attach_type == BPF_TRACE_FENTRY || p->attach_type == BPF_TRACE_FEXIT ||
+			  p->attach_type == BPF_MODIFY_RETURN || p->attach_type == BPF_LSM_MAC))
+			result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
+				   "the kernel has no ftrace direct calls (no struct ftrace_direct_func, "
+				   "register_ftrace_direct or ftrace_ops.direct_call in its BTF): the BPF trampoline "
+				   "cannot attach to %s %s (approximate: a function ftrace does not manage is "
+				   "patched directly)", what, target);
 		return;
 	}
 	if (sec_is(sec, "kprobe") || sec_is(sec, "kretprobe")) {

@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--all) all=1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
-	*) images+=("$1"); shift ;;
+	*) images+=("$(realpath -- "$1")"); shift ;;
 	esac
 done
 
@@ -225,6 +225,7 @@ for arch in x86_64 arm64; do
 done
 
 names=()
+shopt -s nullglob
 for o in "$TMP"/*/objs/*.o; do
 	n=$(basename "$o")
 	n=${n%.bpf.o}
