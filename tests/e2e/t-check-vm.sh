@@ -24,11 +24,6 @@ if [ -f "$KNOBTF" ] && [ -f "$SHARED/kernels/nobtf-6.1/vmlinux.xz" ]; then
 else
 	t_skip "check agrees with real loads on the no-BTF 6.1" "needs ../shared/kernels/nobtf-6.1 (bzImage, vmlinux.xz)"
 fi
-# The arm64 6.1 kernel package (tests/kernels.sh fetches it into the cache).
-if why=$(bash "$BPFPACK_ROOT/tests/setup-arm64.sh" --check 2>&1) &&
-	kline=$(bash "$BPFPACK_ROOT/tests/kernels.sh" --arch arm64 2>/dev/null | head -n 1) && [ -f "${kline#* }" ]; then
-	ks+=("${kline#* }")
-else
-	t_skip "check agrees with real loads on arm64 6.1" "arm64 not set up (tests/setup-arm64.sh): $(echo "$why" | tr '\n' ' ')"
-fi
+# arm64: the arm64 6.1 kernel package (tests/kernels.sh), or a skip saying why.
+ks+=(arm64)
 TMPDIR=$T_TMP nice "$BPFPACK_ROOT/tests/vm/check.sh" -j 2 "${ks[@]}"

@@ -25,6 +25,7 @@
 #include "../../btfhub/check.h"
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
+#include "testutil.h"
 
 static char dir[] = "/tmp/bpfpack-test-core-check.XXXXXX";
 static char *object, *good, *bare;
@@ -208,9 +209,20 @@ static void test_no_kernel_btf(void **state)
 
 	assert_int_equal(btf_source_expand(good, &ks), 0);
 	assert_int_equal(btf_source_expand(bare, &ks), 0);
+	struct stderr_capture cap;
+	char *err;
+
+	stderr_capture_begin(&cap);
 	assert_int_equal(check_mark_no_kernel_btf(&ks, &bad_spec, 1, "--no-kernel-btf"), -EINVAL);
+	err = stderr_capture_end(&cap);
+	assert_non_null(strstr(err, "invalid filter 'release='"));
+	free(err);
 	assert_false(ks.v[0].no_kernel_btf || ks.v[1].no_kernel_btf);
+	stderr_capture_begin(&cap);
 	assert_int_equal(check_mark_no_kernel_btf(&ks, &none, 1, "--no-kernel-btf"), 0);
+	err = stderr_capture_end(&cap);
+	assert_non_null(strstr(err, "warning: --no-kernel-btf debian:99 matches none of the kernels"));
+	free(err);
 	assert_false(ks.v[0].no_kernel_btf || ks.v[1].no_kernel_btf);
 	assert_int_equal(check_mark_no_kernel_btf(&ks, &spec, 1, "--no-kernel-btf"), 0);
 	assert_true(ks.v[0].no_kernel_btf);

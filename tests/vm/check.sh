@@ -10,6 +10,8 @@
 #   tests/vm/check.sh [--all] [-j N] [KERNEL...]
 #
 # A KERNEL is one of:
+#   arm64                 the arm64 6.1 Debian cloud kernel of tests/kernels.sh
+#                         --arch arm64 (below), or a skip saying why;
 #   .../vmlinuz-RELEASE   a kernel with BTF; its BTF is RELEASE.btf.tar.xz of
 #                         ../shared/btf-corpus;
 #   .../IMAGE with a vmlinux.xz beside it (../shared/kernels/nobtf-6.1/bzImage):
@@ -37,12 +39,13 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BPFPACK=${BPFPACK_ROOT:-$ROOT}/bin/bpfpack
 SHARED=${T_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
 CORPUS=$SHARED/btf-corpus
-all=0 jobs=2 images=()
+all=0 jobs=2 images=() want_arm64=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--all) all=1; shift ;;
 	-j) jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
+	arm64) want_arm64=1; shift ;;
 	*) images+=("$(realpath -- "$1")"); shift ;;
 	esac
 done
@@ -59,10 +62,20 @@ finish() {
 	exit $?
 }
 
+# The arm64 guest's busybox (vmtest and tests/setup-arm64.sh look in
+# bpfpack's cache; this script may run with a cache of its own).
+if [ -z "${BUSYBOX_ARM64:-}" ]; then
+	for d in "${BPFPACK_CACHE_DIR:-}" "${XDG_CACHE_HOME:-$HOME/.cache}/bpfpack" "$HOME/.cache/bpfpack"; do
+		[ -n "$d" ] || continue
+		b=$(ls "$d"/busybox-static_*_arm64.deb 2>/dev/null | sort -V | tail -n 1)
+		[ -n "$b" ] && { export BUSYBOX_ARM64=$b; break; }
+	done
+fi
 # The arm64 set-up (cross compiler, :arm64 libraries, busybox, the kernel).
 arm64_kernel() {	# prints the arm64 kernel package, or the reason on stderr
-	local why kline
-	if ! why=$(bash "$ROOT/tests/setup-arm64.sh" --check 2>&1); then
+	local why kline cache=${BPFPACK_CACHE_DIR:-}
+	[[ ${BUSYBOX_ARM64:-} == *.deb ]] && cache=$(dirname "$BUSYBOX_ARM64")
+	if ! why=$(BPFPACK_CACHE_DIR=$cache bash "$ROOT/tests/setup-arm64.sh" --check 2>&1); then
 		echo "arm64 not set up (run tests/setup-arm64.sh): $(echo "$why" | tr '\n' ' ')" >&2
 		return 1
 	fi
@@ -70,9 +83,12 @@ arm64_kernel() {	# prints the arm64 kernel package, or the reason on stderr
 	[ -n "$kline" ] && [ -f "${kline#* }" ] || { echo "no arm64 kernel package (tests/kernels.sh --arch arm64)" >&2; return 1; }
 	echo "${kline#* }"
 }
-if [ ${#images[@]} -eq 0 ]; then
+if [ ${#images[@]} -eq 0 ] && [ $want_arm64 = 0 ]; then
 	images=("$SHARED"/kernels/vmlinuz-*)
 	[ -f "$SHARED/kernels/nobtf-6.1/vmlinux.xz" ] && images+=("$SHARED/kernels/nobtf-6.1/bzImage")
+	want_arm64=1
+fi
+if [ $want_arm64 = 1 ]; then
 	if a64=$(arm64_kernel 2>"${TMPDIR:-/tmp}/bpfpack-vm-check-arm64.$$"); then
 		images+=("$a64")
 	else
@@ -83,6 +99,7 @@ fi
 
 CLANG=$(command -v clang-19 || command -v clang)
 LIBBPF_A=$(ls "/usr/lib/$(gcc -dumpmachine 2>/dev/null)/libbpf.a" 2>/dev/null | head -n 1)
+[ ${#images[@]} -gt 0 ] || finish
 if [ ! -d "$CORPUS" ] || [ ! -f "${images[0]}" ] || [ -z "$CLANG" ] || [ -z "$LIBBPF_A" ]; then
 	echo "ok - check agrees with real loads # SKIP needs ../shared (kernels, btf-corpus), clang and libbpf.a"
 	exit 0
@@ -91,15 +108,6 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bpfpack-vm-check.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1
-# The arm64 guest's busybox (vmtest looks in bpfpack's cache; this script may
-# run with a cache of its own).
-if [ -z "${BUSYBOX_ARM64:-}" ]; then
-	for d in "${BPFPACK_CACHE_DIR:-}" "${XDG_CACHE_HOME:-$HOME/.cache}/bpfpack" "$HOME/.cache/bpfpack"; do
-		[ -n "$d" ] || continue
-		b=$(ls "$d"/busybox-static_*_arm64.deb 2>/dev/null | sort -V | tail -n 1)
-		[ -n "$b" ] && { export BUSYBOX_ARM64=$b; break; }
-	done
-fi
 
 # The kernels: label (its release), image, BTF source, declared without BTF, arch.
 labels=() kimgs=() kbtfs=() knobtf=() karch=()
