@@ -880,6 +880,31 @@ static bool kernel_has_syscall(const struct check_kernel *k, const char *name)
 	return false;
 }
 
+/* Whether syscall NAME of an arm64 kernel has no number in its native table:
+ * arm64 takes the asm-generic syscall ABI, which has only the newer form of
+ * these legacy calls (openat for open, ...). The function is still built
+ * (and in BTF: __arm64_sys_open, for the compat table), but its syscall
+ * tracepoints are not registered. The list is the ABI's, not a kernel's. */
+static bool arm64_without_syscall(const struct check_kernel *k, const char *name)
+{
+	static const char *const legacy[] = {
+		"open", "creat", "link", "unlink", "mknod", "chmod", "chown", "lchown", "mkdir", "rmdir",
+		"access", "rename", "readlink", "symlink", "utimes", "utime", "futimesat", "newstat",
+		"newlstat", "pipe", "dup2", "epoll_create", "epoll_wait", "inotify_init", "eventfd",
+		"signalfd", "poll", "select", "getpgrp", "fork", "vfork", "alarm", "pause", "time",
+		"getdents", "uselib", "ustat", "sysfs", "arch_prctl", "iopl", "ioperm", "modify_ldt",
+	};
+	char fn[160];
+
+	snprintf(fn, sizeof(fn), "__arm64_sys_%s", name);
+	if (!kernel_type(k, fn, BTF_KIND_FUNC))
+		return false;	/* not an arm64 kernel */
+	for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
+		if (!strcmp(legacy[i], name))
+			return true;
+	return false;
+}
+
 static void check_attach(const struct check_prog *p, const struct check_kernel *k, struct check_result *out,
 			 const char *line)
 {
@@ -955,6 +980,11 @@ static void check_attach(const struct check_prog *p, const struct check_kernel *
 					   "tracepoint %s/%s: the kernel's BTF has no function of syscall %s "
 					   "(approximate: syscall tracepoints have no BTF of their own)",
 					   cat, ev, sc);
+			else if (arm64_without_syscall(k, sc))
+				result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
+					   "tracepoint %s/%s: syscall %s is not in arm64's syscall table (its "
+					   "asm-generic ABI has only the newer call; approximate: syscall "
+					   "tracepoints have no BTF of their own)", cat, ev, sc);
 			return;
 		}
 		result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
