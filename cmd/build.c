@@ -738,6 +738,11 @@ static size_t add_btfgen_job(struct build_ctx *b, const char *name, size_t obj_j
 		strv_push(&j->argv, "--btf");
 		strv_push(&j->argv, b->btf_sources->v[i]);
 	}
+	/* Kernels declared without BTF: the CHECK line counts what needs it. */
+	for (size_t i = 0; i < b->p->btf_no_kernel_btf.n; i++) {
+		strv_push(&j->argv, "--no-kernel-btf");
+		strv_push(&j->argv, b->p->btf_no_kernel_btf.v[i]);
+	}
 	/* A kernel added to a source directory changes the set, not the
 	 * command; a bpfpack that writes another set format changes it too. */
 	buf_printf(&files, "set format %d:", BTFSET_VERSION);

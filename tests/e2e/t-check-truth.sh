@@ -191,6 +191,15 @@ if grep -q '^  CHECK     1 of 2 kernels will not load field_unguarded: bpfpack c
 else
 	t_fail "btf gen: one line when some kernels will not load the tool" "$(cat gen.out gen.err)"
 fi
+# ... and counts a kernel declared without BTF where the tool needs it (a
+# cache of its own: the verdicts are left by the minimizing).
+BPFPACK_CACHE_DIR=$T_TMP/gen-cache "$BPFPACK" btf gen --object fentry_exists.bpf.o --btf "$K510" --btf "$K612" --no-kernel-btf release=$R510 \
+	-o fe.btfset >gen3.out 2>gen3.err
+if grep -q '^  CHECK     1 of 2 kernels will not load fentry_exists: bpfpack check$' gen3.out; then
+	t_ok "btf gen --no-kernel-btf: the line counts the kernel without BTF"
+else
+	t_fail "btf gen --no-kernel-btf: the line counts the kernel without BTF" "$(cat gen3.out gen3.err)"
+fi
 "$BPFPACK" btf gen --object field_guarded.bpf.o --btf "$K510" --btf "$K612" -o gu.btfset >gen2.out 2>gen2.err
 if [ -s gu.btfset ] && ! grep -q 'CHECK' gen2.out; then
 	t_ok "btf gen: no such line when every kernel loads the tool"

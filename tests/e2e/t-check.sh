@@ -173,6 +173,19 @@ EOF2
 				"$(cat demo/bpfpack.ini man.err opt.err)" "$(head -c 1500 man.json)"
 		fi
 	fi
+	# The build's CHECK line counts it too (the manifest's declaration goes
+	# to btf gen).
+	if "$BPFPACK" new fe -t fentry >/dev/null 2>&1; then
+		printf '\n[btf]\nsources = %s %s\nno_kernel_btf = release=%s\n' "$K510" "$K612" "$R510" >>fe/bpfpack.ini
+		if (cd fe && "$BPFPACK" build -j 2) >fe.out 2>&1 &&
+			grep -q '^  CHECK     1 of 2 kernels will not load fe: bpfpack check$' fe.out; then
+			t_ok "a build with [btf] no_kernel_btf: the CHECK line counts the kernel without BTF"
+		else
+			t_fail "a build with [btf] no_kernel_btf: the CHECK line counts the kernel without BTF" "$(tail -n 20 fe.out)"
+		fi
+	else
+		t_fail "bpfpack new fe -t fentry"
+	fi
 else
 	t_skip "check --no-kernel-btf" "needs ../shared/btf-corpus (5.10, 6.12) and clang"
 fi
