@@ -840,12 +840,10 @@ static int add_runtime_jobs(struct build_ctx *b)
 	}
 	jobs_free(&probe);
 	if (cached) {
-		struct buf data = {0};
+		struct buf data = {0}, old = {0};
 
 		/* Left as it is when it already holds these bytes: the links
 		 * that read it stay up to date. */
-		struct buf old = {0};
-
 		rc = fs_read_file(cached, &data);
 		if (rc == 0 && !(fs_exists(lib) && fs_read_file(lib, &old) == 0 && old.len == data.len &&
 				 !memcmp(old.data, data.data, data.len))) {
