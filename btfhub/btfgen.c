@@ -409,6 +409,17 @@ int btfgen_collect_kernels(const struct strv *sources, const char *filter,
 
 char *btfgen_cache_dir(void)
 {
+	char *dir = btfgen_cache_dir_kept();
+
+	/* Never a predictable shared path: another user could plant BTF there.
+	 * Without a home, the cache lives for this run only. */
+	if (!dir && fs_mkdtemp("bpfpack-cache", &dir) < 0)
+		dir = xstrdup(".bpfpack-cache");
+	return dir;
+}
+
+char *btfgen_cache_dir_kept(void)
+{
 	const char *v = getenv("BPFPACK_CACHE_DIR");
 
 	if (v && *v)
@@ -423,13 +434,7 @@ char *btfgen_cache_dir(void)
 
 	if (pw && pw->pw_dir && *pw->pw_dir)
 		return xasprintf("%s/.cache/bpfpack", pw->pw_dir);
-	/* Never a predictable shared path: another user could plant BTF there.
-	 * Without a home, the cache lives for this run only. */
-	char *dir = NULL;
-
-	if (fs_mkdtemp("bpfpack-cache", &dir) < 0)
-		dir = xstrdup(".bpfpack-cache");
-	return dir;
+	return NULL;
 }
 
 /* Content hashes of source files, remembered by (device, inode, size, mtime)

@@ -75,5 +75,7 @@ int btfgen_collect_kernels(const struct strv *sources, const char *filter,
 /* $BPFPACK_CACHE_DIR, else $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack
  * ($HOME, else the passwd entry), else a private temp directory for one run. */
 char *btfgen_cache_dir(void);
+/* The same when it is one that outlives the run, else NULL (no home). */
+char *btfgen_cache_dir_kept(void);
 
 #endif
