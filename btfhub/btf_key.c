@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,7 +448,7 @@ int btf_filter_parse(const char *spec, struct btf_filter *f)
 	memset(f, 0, sizeof(*f));
 	if (!spec || !*spec) {
 		report_error("invalid filter '': empty");
-		report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION or arch terms, e.g. debian:12,ubuntu,x86_64");
+		report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION, arch or release=R terms, e.g. debian:12,ubuntu,x86_64");
 		return -EINVAL;
 	}
 	for (;;) {
@@ -461,7 +462,21 @@ int btf_filter_parse(const char *spec, struct btf_filter *f)
 		}
 		key_set(term, sizeof(term), p, n);
 		arch = key_norm_arch(term);
-		if (arch) {
+		if (!strncmp(term, "release=", 8)) {
+			const char *r = term + 8;
+			bool ok = *r != '\0';
+
+			/* Release characters and the glob's *?[]!; fnmatch takes the rest. */
+			for (const char *c = r; *c && ok; c++)
+				ok = key_release_char((unsigned char)*c) || strchr("*?[]!", *c);
+			if (!ok) {
+				report_error("invalid filter '%s': '%s' is not a kernel release (like release=6.1.0-50-amd64 or release=5.4.*)",
+					     spec, term);
+				goto bad;
+			}
+			f->releases = xrealloc(f->releases, (f->n_releases + 1) * sizeof(*f->releases));
+			f->releases[f->n_releases++] = xstrdup(r);
+		} else if (arch) {
 			if (!strcmp(arch, "x86_64"))
 				f->x86_64 = true;
 			else
@@ -470,7 +485,7 @@ int btf_filter_parse(const char *spec, struct btf_filter *f)
 			struct btf_filter_term t = {0};
 
 			if (!key_valid_distro(p, colon)) {
-				report_error("invalid filter '%s': '%.*s' is neither a distro (lower case, like debian) nor an arch (x86_64, arm64)",
+				report_error("invalid filter '%s': '%.*s' is neither a distro (lower case, like debian), an arch (x86_64, arm64) nor release=R",
 					     spec, (int)colon, p);
 				goto bad;
 			}
@@ -491,7 +506,7 @@ int btf_filter_parse(const char *spec, struct btf_filter *f)
 	}
 	return 0;
 bad:
-	report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION or arch terms, e.g. debian:12,ubuntu,x86_64");
+	report_hint("a filter is comma-separated DISTRO, DISTRO:VERSION, arch or release=R terms, e.g. debian:12,ubuntu,x86_64");
 	btf_filter_free(f);
 	return -EINVAL;
 }
@@ -507,6 +522,14 @@ bool btf_filter_match(const struct btf_filter *f, const struct btf_key *k)
 		if (!ok)
 			return false;
 	}
+	if (f->n_releases) {
+		bool ok = false;
+
+		for (size_t i = 0; i < f->n_releases && !ok; i++)
+			ok = *k->release && fnmatch(f->releases[i], k->release, 0) == 0;
+		if (!ok)
+			return false;
+	}
 	if (f->x86_64 || f->arm64)
 		return (f->x86_64 && !strcmp(k->arch, "x86_64")) || (f->arm64 && !strcmp(k->arch, "arm64"));
 	return true;
@@ -514,6 +537,9 @@ bool btf_filter_match(const struct btf_filter *f, const struct btf_key *k)
 
 void btf_filter_free(struct btf_filter *f)
 {
+	for (size_t i = 0; i < f->n_releases; i++)
+		free(f->releases[i]);
+	free(f->releases);
 	free(f->distros);
 	memset(f, 0, sizeof(*f));
 }

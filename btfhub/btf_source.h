@@ -64,6 +64,10 @@ struct btf_source_entry {
 	 * "./boot/vmlinuz-6.1.0-50-amd64"); NULL for a btfhub archive found by
 	 * walking a tree: its one BTF file, whatever it is named. */
 	char *member;
+	/* Declared a kernel without BTF of its own (check --no-kernel-btf,
+	 * [btf] no_kernel_btf): this BTF stands in for it the way embedded BTF
+	 * does, for CO-RE relocations only. */
+	bool no_kernel_btf;
 };
 
 struct btf_source_list {
@@ -147,11 +151,13 @@ void btf_key_derive(struct btf_key *k, const struct btf_key_hints *hints);
 /* "debian/12/x86_64/6.1.0-50-amd64" with "?" for unknown parts, into OUT. */
 const char *btf_key_format(const struct btf_key *k, char *out, size_t size);
 
-/* --filter: comma-separated terms; each is DISTRO, DISTRO:VERSION, or an arch
- * (x86_64, arm64, aarch64 = arm64; amd64 = x86_64). A kernel passes when it
- * matches one of the distro terms (if any were given) and one of the arch
- * terms (if any). A kernel whose distro or arch is unknown fails a filter
- * that names distros or arches. */
+/* --filter: comma-separated terms; each is DISTRO, DISTRO:VERSION, an arch
+ * (x86_64, arm64, aarch64 = arm64; amd64 = x86_64) or release=R (the kernel
+ * release, uname -r, exactly or as a glob: release=6.1.192, release=4.*; the
+ * "=" sets it apart from the others, which never contain one). A kernel
+ * passes when it matches one of the distro terms (if any were given), one of
+ * the arch terms (if any) and one of the release terms (if any). A kernel
+ * whose distro, arch or release is unknown fails a filter that names them. */
 struct btf_filter_term {
 	char distro[32];
 	char version[32];	/* "" matches every version */
@@ -162,6 +168,8 @@ struct btf_filter {
 	size_t n_distros;
 	bool x86_64;		/* arch terms given */
 	bool arm64;
+	char **releases;	/* release=R terms: fnmatch patterns */
+	size_t n_releases;
 };
 
 /* -EINVAL + report on a bad spec (empty term, "debian:", bad characters);

@@ -313,70 +313,41 @@ int btfgen_check_programs(const char *object)
 		report_error("%s: cannot open the BPF object: %s", object, strerror(-err));
 		return err;
 	}
+	/* What needs the kernel's own BTF: check's classification (check.h),
+	 * the same that makes `check` say "needs kernel BTF". */
 	bpf_object__for_each_program(prog, obj) {
-		const char *why = NULL;
+		const char *why = check_prog_needs_kernel_btf((int)bpf_program__type(prog));
+		const struct bpf_insn *in = bpf_program__insns(prog);
+		size_t n = bpf_program__insn_cnt(prog);
 
-		switch (bpf_program__type(prog)) {
-		case BPF_PROG_TYPE_TRACING:
-			why = "fentry/fexit/tp_btf/iterator programs";
-			break;
-		case BPF_PROG_TYPE_LSM:
-			why = "LSM programs";
-			break;
-		case BPF_PROG_TYPE_STRUCT_OPS:
-			why = "struct_ops programs";
-			break;
-		case BPF_PROG_TYPE_EXT:
-			why = "freplace programs";
-			break;
-		default:
-			break;
-		}
 		if (why) {
 			report_warn("%s: program %s (%s): %s need the kernel's own BTF; embedded BTF "
 				    "cannot make them load on a kernel without it",
 				    fs_basename(object), bpf_program__name(prog),
 				    bpf_program__section_name(prog), why);
 			warnings++;
+			continue;
 		}
+		for (size_t i = 0; in && i < n; i++)
+			if (in[i].code == (BPF_JMP | BPF_CALL) && in[i].src_reg == 0 &&
+			    check_helper_needs_kernel_btf((uint32_t)in[i].imm)) {
+				report_warn("%s: program %s (%s): helper #%d returns a pointer typed by the kernel's "
+					    "BTF; embedded BTF cannot make it load on a kernel without it",
+					    fs_basename(object), bpf_program__name(prog),
+					    bpf_program__section_name(prog), in[i].imm);
+				warnings++;
+				break;
+			}
 	}
 	/* kfuncs and typed ksyms are resolved against the kernel's BTF too. */
 	btf = bpf_object__btf(obj);
 	for (uint32_t id = 1; btf && id < btf__type_cnt(btf); id++) {
-		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *kind = NULL;
+		const char *kind = check_extern_needs_kernel_btf(btf, id);
 
-		if (btf_is_func(t) && btf_vlen(t) == BTF_FUNC_EXTERN /* a FUNC keeps its linkage in vlen */)
-			kind = "kfunc";
-		else if (btf_is_var(t) && btf_var(t)->linkage == BTF_VAR_GLOBAL_EXTERN) {
-			const struct btf_type *vt = btf__type_by_id(btf, t->type);
-
-			while (vt && (btf_is_mod(vt) || btf_is_typedef(vt)))
-				vt = btf__type_by_id(btf, vt->type);
-			/* Untyped ksyms (void) resolve through kallsyms. */
-			if (vt && !(btf_is_int(vt) && vt->name_off == 0) && btf_kind(vt) != BTF_KIND_UNKN)
-				kind = "typed ksym";
-		}
 		if (!kind)
 			continue;
-		/* Only externs from .ksyms concern the kernel (not libbpf's .kconfig). */
-		if (!strcmp(kind, "typed ksym")) {
-			bool in_ksyms = false;
-
-			for (uint32_t s = 1; s < btf__type_cnt(btf) && !in_ksyms; s++) {
-				const struct btf_type *ds = btf__type_by_id(btf, s);
-
-				if (!btf_is_datasec(ds) || strcmp(btf__name_by_offset(btf, ds->name_off), ".ksyms"))
-					continue;
-				for (uint16_t v = 0; v < btf_vlen(ds); v++)
-					if (btf_var_secinfos(ds)[v].type == id)
-						in_ksyms = true;
-			}
-			if (!in_ksyms)
-				continue;
-		}
 		report_warn("%s: %s %s needs the kernel's own BTF; embedded BTF cannot provide it",
-			    fs_basename(object), kind, btf__name_by_offset(btf, t->name_off));
+			    fs_basename(object), kind, btf__name_by_offset(btf, btf__type_by_id(btf, id)->name_off));
 		warnings++;
 	}
 	bpf_object__close(obj);
@@ -438,6 +409,17 @@ int btfgen_collect_kernels(const struct strv *sources, const char *filter,
 
 char *btfgen_cache_dir(void)
 {
+	char *dir = btfgen_cache_dir_kept();
+
+	/* Never a predictable shared path: another user could plant BTF there.
+	 * Without a home, the cache lives for this run only. */
+	if (!dir && fs_mkdtemp("bpfpack-cache", &dir) < 0)
+		dir = xstrdup(".bpfpack-cache");
+	return dir;
+}
+
+char *btfgen_cache_dir_kept(void)
+{
 	const char *v = getenv("BPFPACK_CACHE_DIR");
 
 	if (v && *v)
@@ -452,13 +434,7 @@ char *btfgen_cache_dir(void)
 
 	if (pw && pw->pw_dir && *pw->pw_dir)
 		return xasprintf("%s/.cache/bpfpack", pw->pw_dir);
-	/* Never a predictable shared path: another user could plant BTF there.
-	 * Without a home, the cache lives for this run only. */
-	char *dir = NULL;
-
-	if (fs_mkdtemp("bpfpack-cache", &dir) < 0)
-		dir = xstrdup(".bpfpack-cache");
-	return dir;
+	return NULL;
 }
 
 /* Content hashes of source files, remembered by (device, inode, size, mtime)

@@ -58,10 +58,12 @@ int btfgen_run(const struct btf_source_list *kernels, char *const objects[], siz
  * type ids renumbered by first use, so unrelated changes do not alter it. */
 int btfgen_relo_key(char *const objects[], size_t n_objects, char key[33]);
 
-/* Warns, once per program, about programs whose type needs the kernel's own
- * BTF (fentry/fexit, tp_btf, lsm, struct_ops, iterators, freplace) and about
- * kfunc / typed ksym externs: embedded BTF cannot make those work on a kernel
- * without BTF. Returns the number of warnings, or -errno. */
+/* Warns, once per program, about programs that need the kernel's own BTF
+ * (fentry/fexit, tp_btf, lsm, struct_ops, iterators; or a helper returning a
+ * pointer typed by the kernel's BTF) and about kfunc / typed ksym externs:
+ * embedded BTF cannot make those work on a kernel without BTF. What needs it
+ * is check's classification (check_*_needs_kernel_btf in check.h). Returns
+ * the number of warnings, or -errno. */
 int btfgen_check_programs(const char *object);
 
 /* Expands every source (btf_source_expand) into OUT and keeps the kernels
@@ -73,5 +75,7 @@ int btfgen_collect_kernels(const struct strv *sources, const char *filter,
 /* $BPFPACK_CACHE_DIR, else $XDG_CACHE_HOME/bpfpack, else ~/.cache/bpfpack
  * ($HOME, else the passwd entry), else a private temp directory for one run. */
 char *btfgen_cache_dir(void);
+/* The same when it is one that outlives the run, else NULL (no home). */
+char *btfgen_cache_dir_kept(void);
 
 #endif

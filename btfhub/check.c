@@ -66,6 +66,68 @@ static void helper_name(uint32_t id, char *out, size_t size)
 		snprintf(out, size, "helper #%u", id);
 }
 
+/* ---- what needs the kernel's own BTF ------------------------------------------ */
+
+const char *check_prog_needs_kernel_btf(int prog_type)
+{
+	/* libbpf's prog_needs_vmlinux_btf(); freplace (EXT) programs attach to
+	 * another program and use its BTF, not the kernel's. */
+	switch (prog_type) {
+	case BPF_PROG_TYPE_TRACING: return "fentry/fexit/fmod_ret/tp_btf/iterator programs";
+	case BPF_PROG_TYPE_LSM: return "LSM programs";
+	case BPF_PROG_TYPE_STRUCT_OPS: return "struct_ops programs";
+	default: return NULL;
+	}
+}
+
+const char *check_extern_needs_kernel_btf(const struct btf *b, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(b, id), *vt;
+
+	if (!t)
+		return NULL;
+	if (btf_is_func(t) && btf_vlen(t) == BTF_FUNC_EXTERN /* a FUNC keeps its linkage in vlen */)
+		return "kfunc";
+	if (!btf_is_var(t) || btf_var(t)->linkage != BTF_VAR_GLOBAL_EXTERN)
+		return NULL;
+	vt = btf__type_by_id(b, t->type);
+	while (vt && (btf_is_mod(vt) || btf_is_typedef(vt)))
+		vt = btf__type_by_id(b, vt->type);
+	/* Untyped ksyms (void) resolve through kallsyms. */
+	if (!vt || btf_kind(vt) == BTF_KIND_UNKN || (btf_is_int(vt) && vt->name_off == 0))
+		return NULL;
+	/* Only externs of .ksyms concern the kernel (not libbpf's .kconfig). */
+	for (uint32_t s = 1; s < btf__type_cnt(b); s++) {
+		const struct btf_type *ds = btf__type_by_id(b, s);
+
+		if (!btf_is_datasec(ds) || strcmp(btf__name_by_offset(b, ds->name_off), ".ksyms"))
+			continue;
+		for (int v = 0; v < btf_vlen(ds); v++)
+			if (btf_var_secinfos(ds)[v].type == id)
+				return "typed ksym";
+	}
+	return NULL;
+}
+
+bool check_helper_needs_kernel_btf(uint32_t id)
+{
+	switch (id) {
+	case BPF_FUNC_get_current_task_btf:
+	case BPF_FUNC_task_pt_regs:
+	case BPF_FUNC_sock_from_file:
+	case BPF_FUNC_skc_to_tcp6_sock:
+	case BPF_FUNC_skc_to_tcp_sock:
+	case BPF_FUNC_skc_to_tcp_timewait_sock:
+	case BPF_FUNC_skc_to_tcp_request_sock:
+	case BPF_FUNC_skc_to_udp6_sock:
+	case BPF_FUNC_skc_to_unix_sock:
+	case BPF_FUNC_skc_to_mptcp_sock:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* ---- results -------------------------------------------------------------- */
 
 void check_result_free(struct check_result *r)
@@ -209,7 +271,37 @@ struct check_kernel {
 	const struct btf *btf;
 	struct core_index *ix;
 	const struct btf_type *func_id, *prog_type, *map_type, *attach_type;
+	bool ftrace_direct;	/* built with ftrace direct calls (see kernel_has_ftrace_direct) */
 };
+
+static uint32_t kernel_type(const struct check_kernel *k, const char *name, int kind);
+
+/* Whether the kernel was built with ftrace direct calls
+ * (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), through which the BPF trampoline
+ * of fentry / fexit / fmod_ret / LSM programs attaches to a function ftrace
+ * manages (nearly every one). Without them (arm64 before 6.4) such a program
+ * loads and its attach fails (-ENOTSUPP). BTF shows it through what only
+ * that option builds: struct ftrace_direct_func (5.5 to 6.5),
+ * register_ftrace_direct(_multi) (functions: an old pahole leaves those out
+ * of BTF) or ftrace_ops.direct_call (6.6 on). */
+static bool kernel_has_ftrace_direct(const struct check_kernel *k)
+{
+	uint32_t ops;
+
+	if (kernel_type(k, "ftrace_direct_func", BTF_KIND_STRUCT) ||
+	    kernel_type(k, "register_ftrace_direct", BTF_KIND_FUNC) ||
+	    kernel_type(k, "register_ftrace_direct_multi", BTF_KIND_FUNC))
+		return true;
+	ops = kernel_type(k, "ftrace_ops", BTF_KIND_STRUCT);
+	if (ops) {
+		const struct btf_type *t = btf__type_by_id(k->btf, ops);
+
+		for (int i = 0; i < btf_vlen(t); i++)
+			if (!strcmp(btf__name_by_offset(k->btf, btf_members(t)[i].name_off), "direct_call"))
+				return true;
+	}
+	return false;
+}
 
 static const struct btf_type *find_enum(const struct check_kernel *k, const char *name)
 {
@@ -230,6 +322,7 @@ struct check_kernel *check_kernel_new(const struct btf *btf)
 	k->prog_type = find_enum(k, "bpf_prog_type");
 	k->map_type = find_enum(k, "bpf_map_type");
 	k->attach_type = find_enum(k, "bpf_attach_type");
+	k->ftrace_direct = kernel_has_ftrace_direct(k);
 	return k;
 }
 
@@ -302,6 +395,7 @@ struct walk {
 	const char *prog;
 	struct check_result *out;
 	bool fold;		/* fold branches on known constants */
+	bool no_kbtf;		/* the kernel has no BTF of its own */
 	struct strv reached_calls;	/* "SEC:INSN" of extern calls some program reaches */
 };
 
@@ -694,14 +788,19 @@ static void walk_program(struct walk *w, size_t sec0, size_t start)
 				} else if (in->src_reg == 0 && w->fold) {
 					int has = enum_has(w->k->btf, w->k->func_id, (uint32_t)in->imm);
 
-					if (has <= 0) {
-						char hn[96];
+					char hn[96];
 
-						helper_name((uint32_t)in->imm, hn, sizeof(hn));
+					helper_name((uint32_t)in->imm, hn, sizeof(hn));
+					if (has <= 0) {
 						bpfobj_line_at(o, sec, i, true, line, sizeof(line));
 						result_add(w->out, CHECK_LOAD_FAIL, CHECK_WHAT_HELPER, false, w->prog,
 							   line, "helper %s is not in the kernel's enum bpf_func_id%s",
 							   hn, has < 0 ? " (the kernel has no such enum)" : "");
+					} else if (w->no_kbtf && check_helper_needs_kernel_btf((uint32_t)in->imm)) {
+						bpfobj_line_at(o, sec, i, true, line, sizeof(line));
+						result_add(w->out, CHECK_LOAD_FAIL, CHECK_WHAT_KERNEL_BTF, false, w->prog,
+							   line, "needs kernel BTF: helper %s returns a pointer typed "
+							   "by the kernel's BTF, and this kernel has none", hn);
 					}
 				}
 				for (int k = 0; k <= 5; k++)
@@ -781,6 +880,31 @@ static bool kernel_has_syscall(const struct check_kernel *k, const char *name)
 	return false;
 }
 
+/* Whether syscall NAME of an arm64 kernel has no number in its native table:
+ * arm64 takes the asm-generic syscall ABI, which has only the newer form of
+ * these legacy calls (openat for open, ...). The function is still built
+ * (and in BTF: __arm64_sys_open, for the compat table), but its syscall
+ * tracepoints are not registered. The list is the ABI's, not a kernel's. */
+static bool arm64_without_syscall(const struct check_kernel *k, const char *name)
+{
+	static const char *const legacy[] = {
+		"open", "creat", "link", "unlink", "mknod", "chmod", "chown", "lchown", "mkdir", "rmdir",
+		"access", "rename", "readlink", "symlink", "utimes", "utime", "futimesat", "newstat",
+		"newlstat", "pipe", "dup2", "epoll_create", "epoll_wait", "inotify_init", "eventfd",
+		"signalfd", "poll", "select", "getpgrp", "fork", "vfork", "alarm", "pause", "time",
+		"getdents", "uselib", "ustat", "sysfs", "arch_prctl", "iopl", "ioperm", "modify_ldt",
+	};
+	char fn[160];
+
+	snprintf(fn, sizeof(fn), "__arm64_sys_%s", name);
+	if (!kernel_type(k, fn, BTF_KIND_FUNC))
+		return false;	/* not an arm64 kernel */
+	for (size_t i = 0; i < sizeof(legacy) / sizeof(legacy[0]); i++)
+		if (!strcmp(legacy[i], name))
+			return true;
+	return false;
+}
+
 static void check_attach(const struct check_prog *p, const struct check_kernel *k, struct check_result *out,
 			 const char *line)
 {
@@ -810,6 +934,14 @@ static void check_attach(const struct check_prog *p, const struct check_kernel *
 			result_add(out, CHECK_LOAD_FAIL, CHECK_WHAT_ATTACH_TARGET, false, p->name, line,
 				   "%s %s is not in the kernel's BTF (no %s %s)", what, target,
 				   kind == BTF_KIND_FUNC ? "FUNC" : "TYPEDEF", name);
+		else if (!k->ftrace_direct &&
+			 (p->attach_type == BPF_TRACE_FENTRY || p->attach_type == BPF_TRACE_FEXIT ||
+			  p->attach_type == BPF_MODIFY_RETURN || p->attach_type == BPF_LSM_MAC))
+			result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
+				   "the kernel has no ftrace direct calls (no struct ftrace_direct_func, "
+				   "register_ftrace_direct or ftrace_ops.direct_call in its BTF): the BPF trampoline "
+				   "cannot attach to %s %s (approximate: a function ftrace does not manage is "
+				   "patched directly)", what, target);
 		return;
 	}
 	if (sec_is(sec, "kprobe") || sec_is(sec, "kretprobe")) {
@@ -848,6 +980,11 @@ static void check_attach(const struct check_prog *p, const struct check_kernel *
 					   "tracepoint %s/%s: the kernel's BTF has no function of syscall %s "
 					   "(approximate: syscall tracepoints have no BTF of their own)",
 					   cat, ev, sc);
+			else if (arm64_without_syscall(k, sc))
+				result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
+					   "tracepoint %s/%s: syscall %s is not in arm64's syscall table (its "
+					   "asm-generic ABI has only the newer call; approximate: syscall "
+					   "tracepoints have no BTF of their own)", cat, ev, sc);
 			return;
 		}
 		result_add(out, CHECK_ATTACH_FAIL, CHECK_WHAT_ATTACH_TARGET, true, p->name, line,
@@ -923,14 +1060,55 @@ static void find_entry(const struct bpfobj *o, const char *name, size_t *sec, si
 		}
 }
 
+/* On a kernel without BTF: what libbpf loads the kernel's BTF for fails
+ * the load of the whole object (libbpf's obj_needs_vmlinux_btf()). */
+static void check_kernel_btf_needs(const struct check_tool *t, struct check_result *out)
+{
+	const struct bpfobj *o = &t->obj;
+	char line[256];
+
+	for (size_t p = 0; p < t->n_progs; p++) {
+		const struct check_prog *pr = &t->progs[p];
+		const char *why = check_prog_needs_kernel_btf(pr->prog_type);
+		size_t sec = 0, start = 0;
+		bool found;
+
+		if (!pr->autoload || !why)
+			continue;
+		find_entry(o, pr->name, &sec, &start, &found);
+		line[0] = '\0';
+		if (found)
+			bpfobj_line_at(o, sec, start, false, line, sizeof(line));
+		result_add(out, CHECK_LOAD_FAIL, CHECK_WHAT_KERNEL_BTF, false, pr->name, line,
+			   "needs kernel BTF: %s (section %s) need the kernel's own BTF, and this kernel has none",
+			   why, pr->sec_name);
+	}
+	for (uint32_t id = 1; id < btf__type_cnt(o->btf); id++) {
+		const char *kind = check_extern_needs_kernel_btf(o->btf, id);
+
+		if (kind)
+			result_add(out, CHECK_LOAD_FAIL, CHECK_WHAT_KERNEL_BTF, false, "", "",
+				   "needs kernel BTF: %s %s is resolved against the kernel's own BTF, and this kernel has none",
+				   kind, btf__name_by_offset(o->btf, btf__type_by_id(o->btf, id)->name_off));
+	}
+}
+
 void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k, struct check_result *out)
+{
+	check_tool_kernel_btf(t, k, false, out);
+}
+
+void check_tool_kernel_btf(const struct check_tool *t, const struct check_kernel *k, bool no_kernel_btf,
+			   struct check_result *out)
 {
 	const struct bpfobj *o = &t->obj;
 	size_t ns = o->n_secs ? o->n_secs : 1;
-	struct walk w = { .t = t, .k = k, .out = out };
+	struct walk w = { .t = t, .k = k, .out = out, .no_kbtf = no_kernel_btf };
 	char up[96], line[256];
 
 	memset(out, 0, sizeof(*out));
+	if (no_kernel_btf)
+		check_kernel_btf_needs(t, out);
 	w.code = xcalloc(ns, sizeof(*w.code));
 	w.relo_at = xcalloc(ns, sizeof(*w.relo_at));
 	w.res = xcalloc(ns, sizeof(*w.res));
@@ -1184,6 +1362,9 @@ static char *kernel_key(const struct btf_source_entry *e)
 	buf_printf(&b, "%s\n%s\n%s\n%d\n%llu %llu %lld %lld.%09ld\n", e->path, e->origin, e->member ? e->member : "",
 		   e->kind, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino, (long long)st.st_size,
 		   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	/* The same BTF standing in for a kernel without BTF gives other verdicts. */
+	if (e->no_kernel_btf)
+		buf_printf(&b, "no-kernel-btf\n");
 	k = hex128(XXH3_128bits(b.data, b.len));
 	buf_free(&b);
 	return k;
@@ -1218,7 +1399,7 @@ int check_store_verdict(const char *cache_dir, const struct check_tool *t, const
 	dir = xasprintf("%s/check/%s", cache_dir, tk);
 	path = xasprintf("%s/%s", dir, kk);
 	if (!fs_exists(path)) {
-		check_tool_kernel(t, k, &r);
+		check_tool_kernel_btf(t, k, e->no_kernel_btf, &r);
 		result_serialize(&r, &b);
 		check_result_free(&r);
 		/* Quietly: a verdict not stored is computed again by check. */
@@ -1249,6 +1430,31 @@ int check_store_verdict(const char *cache_dir, const struct check_tool *t, const
 }
 
 /* ---- the corpus ------------------------------------------------------------------------ */
+
+int check_mark_no_kernel_btf(struct btf_source_list *ks, char *const specs[], size_t n_specs, const char *what)
+{
+	struct btf_filter *f = xcalloc(n_specs + 1, sizeof(*f));
+	int rc = 0;
+
+	for (size_t i = 0; i < n_specs && rc == 0; i++)
+		rc = btf_filter_parse(specs[i], &f[i]);
+	for (size_t i = 0; i < n_specs && rc == 0; i++) {
+		size_t matched = 0;
+
+		for (size_t k = 0; k < ks->n; k++)
+			if (btf_filter_match(&f[i], &ks->v[k].key)) {
+				ks->v[k].no_kernel_btf = true;
+				matched++;
+			}
+		/* A declaration that names no kernel is likely a typo. */
+		if (!matched)
+			report_warn("%s %s matches none of the kernels", what, specs[i]);
+	}
+	for (size_t i = 0; i < n_specs; i++)
+		btf_filter_free(&f[i]);
+	free(f);
+	return rc;
+}
 
 struct run_ctx {
 	const struct btf_source_list *kernels;
@@ -1297,7 +1503,7 @@ static void *run_worker(void *arg)
 
 			if (c->have[t * n + i])
 				continue;
-			check_tool_kernel(&c->tools[t], k, &c->results[t * n + i]);
+			check_tool_kernel_btf(&c->tools[t], k, c->kernels->v[i].no_kernel_btf, &c->results[t * n + i]);
 			if (c->cache_paths[t * n + i]) {
 				result_serialize(&c->results[t * n + i], &b);
 				/* A cache that cannot be written costs time, not

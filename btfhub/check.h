@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "btf_source.h"
 #include "core_relo.h"
@@ -101,6 +102,38 @@ const struct core_index *check_kernel_index(const struct check_kernel *k);
 
 /* Checks tool T against kernel K into OUT (fresh). */
 void check_tool_kernel(const struct check_tool *t, const struct check_kernel *k, struct check_result *out);
+/* The same for a kernel without BTF of its own when NO_KERNEL_BTF: K is the
+ * BTF that stands in for it (embedded BTF, libbpf's btf_custom_path), which
+ * serves CO-RE relocations only; what needs the kernel's own BTF is
+ * load-fail, "needs kernel BTF" (CHECK_WHAT_KERNEL_BTF). */
+void check_tool_kernel_btf(const struct check_tool *t, const struct check_kernel *k, bool no_kernel_btf,
+			   struct check_result *out);
+
+/* What needs the running kernel's own BTF, which embedded BTF cannot stand
+ * in for: one classification for `btf gen`'s warning and check's verdict
+ * on kernels without BTF. libbpf loads the kernel's BTF (and fails without
+ * it, whatever btf_custom_path says) for struct_ops, LSM and tracing
+ * programs (fentry/fexit/fmod_ret, tp_btf, iterators) and for kfuncs and
+ * typed ksyms; the verifier needs it for helpers that return pointers typed
+ * by the kernel's BTF. */
+/* Programs of PROG_TYPE (enum bpf_prog_type): what they are, as a plural
+ * ("LSM programs"), or NULL when they do not need it. */
+const char *check_prog_needs_kernel_btf(int prog_type);
+/* Extern type ID of an object's BTF B: "kfunc" (an extern FUNC), "typed
+ * ksym" (an extern VAR of .ksyms with a type), or NULL. */
+const char *check_extern_needs_kernel_btf(const struct btf *b, uint32_t id);
+/* Helper ID (enum bpf_func_id): whether it returns a pointer typed by the
+ * kernel's BTF (bpf_get_current_task_btf, bpf_task_pt_regs, bpf_skc_to_*,
+ * bpf_sock_from_file): its return type is an id in the kernel's BTF, 0
+ * without it, and the verifier refuses the call. */
+bool check_helper_needs_kernel_btf(uint32_t id);
+
+/* Declares the kernels of KS that one of SPECS (each in --filter's syntax)
+ * matches kernels without BTF of their own (entry->no_kernel_btf). WHAT
+ * names the declaration in messages ("--no-kernel-btf"). Reports and returns
+ * -EINVAL for a spec that does not parse (nothing marked); warns about a
+ * spec that matches no kernel. */
+int check_mark_no_kernel_btf(struct btf_source_list *ks, char *const specs[], size_t n_specs, const char *what);
 
 /* The whole corpus: every tool against every kernel. */
 struct check_opts {

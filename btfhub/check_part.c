@@ -10,7 +10,7 @@
 #include "shard.h"
 
 #define PART_HEAD "bpfpack-check-part"
-#define PART_VERSION 1
+#define PART_VERSION 2	/* 2: kernel lines end with KBTF; 1 (without) is read too */
 
 static void put_field(struct buf *b, const char *s)
 {
@@ -55,6 +55,7 @@ void check_part_write(struct buf *out, const struct check_part_info *info, const
 		put_field(out, e->key.arch);
 		put_field(out, e->key.release);
 		put_field(out, e->origin);
+		put_num(out, !e->no_kernel_btf);
 		buf_printf(out, "\n");
 	}
 	for (size_t t = 0; t < n_tools; t++)
@@ -163,12 +164,13 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 	struct check_part_info info;
 	char *f[12], *line = text, *next;
 	size_t lineno = 0, tool_i = 0, kernels_seen = 0;
+	int version = PART_VERSION;
 	bool ended = false, past_tools = false;
 	int nf;
 
 #define BAD(...) do { report_error(__VA_ARGS__); return -EBADMSG; } while (0)
 	for (; line && *line; line = next) {
-		unsigned long long a, b, c, d, e;
+		unsigned long long a, b = 1, c, d, e;
 
 		next = strchr(line, '\n');
 		if (!next)
@@ -183,9 +185,10 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 		if (lineno == 1) {
 			if (strcmp(f[0], PART_HEAD) || nf != 2)
 				BAD("%s is not a partial check result (made by check --shard K/N)", path);
-			if (strcmp(f[1], "1"))
-				BAD("%s: a partial check result of format version %s; this bpfpack reads version %d",
+			if (strcmp(f[1], "1") && strcmp(f[1], "2"))
+				BAD("%s: a partial check result of format version %s; this bpfpack reads versions 1 to %d",
 				    path, f[1], PART_VERSION);
+			version = f[1][0] - '0';
 			continue;
 		}
 		if (lineno == 2) {
@@ -245,11 +248,13 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 			report_error("%s and %s are results for different tools", m->first_path, path);
 			return -EINVAL;
 		}
-		if (!strcmp(f[0], "kernel") && nf == 7) {
+		if (!strcmp(f[0], "kernel") && nf == (version == 1 ? 7 : 8)) {
 			struct btf_source_entry *k;
 
 			if (parse_u(f[1], m->first.total ? m->first.total - 1 : 0, &a) || !m->first.total)
 				BAD("%s:%zu: kernel position out of range", path, lineno);
+			if (version > 1 && parse_u(f[7], 1, &b))
+				BAD("%s:%zu: bad kernel BTF field", path, lineno);
 			if (m->have[a]) {
 				report_error("kernel %s/%s/%s/%s is in both %s and %s", f[2], f[3], f[4], f[5],
 					     m->from[a], path);
@@ -262,6 +267,7 @@ static int merge_one(struct merge_state *m, const char *path, char *text, bool i
 			    key_copy(k->key.release, sizeof(k->key.release), f[5]))
 				BAD("%s:%zu: a kernel key field is too long", path, lineno);
 			k->origin = xstrdup(f[6]);
+			k->no_kernel_btf = version > 1 && !b;
 			if (shard_of(k, info.nshards) != info.shard)
 				BAD("%s:%zu: kernel %s/%s/%s/%s is not in shard %u/%u", path, lineno, f[2], f[3], f[4],
 				    f[5], info.shard, info.nshards);

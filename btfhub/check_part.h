@@ -4,16 +4,18 @@
  *
  * A part is text, one record a line, fields separated by tabs, each field
  * percent-escaped (%, tab, CR, LF and other control bytes as %XX):
- *   bpfpack-check-part	1
+ *   bpfpack-check-part	2
  *   shard	K	N	TOTAL	SELECTION-HEX	OBJECTS-HEX
  *   tool	NAME				(once per tool, in order)
- *   kernel	POS	DISTRO	VERSION	ARCH	RELEASE	ORIGIN
+ *   kernel	POS	DISTRO	VERSION	ARCH	RELEASE	ORIGIN	KBTF
  *   result	TOOL	POS	VERDICT	APPROX
  *   reason	TOOL	POS	VERDICT	WHAT	APPROX	PROGRAM	DETAIL	LINE
  *   end	KERNELS
  * POS is the kernel's index in the whole selection (what orders the merged
  * report as the full run's), TOOL an index into the tool lines; VERDICT and
- * WHAT are check.h's numbers, APPROX 0 or 1. The end line makes a truncated
+ * WHAT are check.h's numbers, APPROX 0 or 1, KBTF 1 for a kernel with BTF of
+ * its own, 0 for one declared without (check --no-kernel-btf); version 1
+ * parts (no KBTF) are read too, every kernel with BTF. The end line makes a truncated
  * part an error. */
 #ifndef BPFPACK_CHECK_PART_H
 #define BPFPACK_CHECK_PART_H

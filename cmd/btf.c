@@ -37,6 +37,7 @@ struct btf_args {
 	const char *dir;
 	const char *tool;
 	struct strv objects;
+	struct strv no_kernel_btf;	/* gen --no-kernel-btf SPEC... */
 	const char *release;	/* extract: the kernel */
 	int engine;		/* enum btfgen_engine */
 	bool no_kernel_cache;
@@ -68,7 +69,7 @@ static int btf_opt_shard(const char *arg, void *field)
 		 "btfhub-archive directory (repeatable" what ")")
 #define BTF_OPT_FILTER                                                                               \
 	OPT_STRING(0, "filter", struct btf_args, filter, "SPEC", NULL,                                \
-		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms")
+		   "keep only these kernels: DISTRO, DISTRO:VERSION, arch or release=R terms")
 
 static const struct opt btf_gen_options[] = {
 	BTF_OPT_SOURCES("; default: the manifest's [btf] sources"),
@@ -86,6 +87,9 @@ static const struct opt btf_gen_options[] = {
 		 "(also BPFPACK_KERNEL_CACHE=0; its bound is BPFPACK_KERNEL_CACHE_MAX, default 2G)"),
 	OPT_FLAG(0, "no-verdicts", struct btf_args, no_verdicts,
 		 "native engine: do not also leave check's verdicts of the objects on each kernel in the cache"),
+	OPT_LIST(0, "no-kernel-btf", struct btf_args, no_kernel_btf, "SPEC", NULL,
+		 "the kernels SPEC (filter syntax) matches have no BTF of their own: the verdicts left for "
+		 "`check` (and the CHECK line) say so (repeatable; default: the manifest's [btf] no_kernel_btf)"),
 	OPT_CALLBACK(0, "shard", struct btf_args, shard, "K/N", NULL, btf_opt_shard,
 		     "only shard K of N of the kernels (by key; 1 <= K <= N), as a partial set for "
 		     "`btf merge` (default: .output/X.K-of-N.btfpart)"),
@@ -128,6 +132,7 @@ static void btf_args_free(struct btf_args *a)
 {
 	strv_free(&a->sources);
 	strv_free(&a->objects);
+	strv_free(&a->no_kernel_btf);
 }
 
 /* The kernels of the sources that pass the filter; each must have a
@@ -139,6 +144,9 @@ static int btf_collect_kernels(const struct btf_args *a, struct btf_source_list 
 
 	for (size_t i = 0; rc == 0 && i < kernels->n; i++)
 		rc = kernel_release_check_known(&kernels->v[i]);
+	/* Kernels without BTF of their own: check's verdicts say so. */
+	if (rc == 0 && a->no_kernel_btf.n)
+		rc = check_mark_no_kernel_btf(kernels, a->no_kernel_btf.v, a->no_kernel_btf.n, "--no-kernel-btf");
 	return rc;
 }
 
@@ -296,6 +304,9 @@ static int btf_gen(int argc, char **argv)
 		if (!a.filter)
 			a.filter = p.btf_filter;
 	}
+	if (!a.no_kernel_btf.n)
+		for (size_t i = 0; i < p.btf_no_kernel_btf.n; i++)
+			strv_push(&a.no_kernel_btf, p.btf_no_kernel_btf.v[i]);
 	if (!a.sources.n) {
 		report_error("no kernel BTF sources: pass --btf SOURCE or set [btf] sources in %s",
 			     PROJECT_MANIFEST);
@@ -608,8 +619,8 @@ static int btf_merge_cmd(int argc, char **argv)
 }
 
 static const char *const btf_gen_synopsis[] = {
-	"[--btf SOURCE]... [--filter SPEC] [--tool NAME] [-o FILE] [-j N] [-C DIR] [--engine native|bpftool] "
-	"[--no-kernel-cache] [--no-verdicts]",
+	"[--btf SOURCE]... [--filter SPEC] [--no-kernel-btf SPEC]... [--tool NAME] [-o FILE] [-j N] [-C DIR] "
+	"[--engine native|bpftool] [--no-kernel-cache] [--no-verdicts]",
 	"--object OBJ.bpf.o --btf SOURCE... -o FILE [--filter SPEC] [-j N]",
 	"... --shard K/N [-o PART]",
 	NULL,

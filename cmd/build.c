@@ -30,8 +30,10 @@
 #include "../btfhub/embed.h"
 #include "../btfhub/kernel_release.h"
 #include "../lib/compdb.h"
+#include "../lib/depfile.h"
 #include "../lib/fs.h"
 #include "../lib/jobs.h"
+#include "../lib/objcache.h"
 #include "../lib/proc.h"
 #include "../lib/project.h"
 #include "../lib/report.h"
@@ -207,6 +209,63 @@ static int write_vmlinux_h_from(const struct build_ctx *b, const struct btf_sour
 	return rc;
 }
 
+/* Keeps FILE in bpfpack's cache under KEY (see lib/objcache.h); a cache
+ * that cannot take it costs the next project the work: one warning a run. */
+static void shared_cache_store(struct build_ctx *b, const char *key, const char *name,
+			       const char *file, const struct strv *deps)
+{
+	int rc = objcache_store(b->shared_cache, key, name, file, deps);
+
+	/* -EINVAL: a dependency named by a relative path (a depfile never
+	 * should) cannot be checked later: no entry, nothing to say. A
+	 * `btf gen` this build ran has said already that this cache cannot
+	 * be written. */
+	for (size_t i = 0; i < b->jobs->n && !b->shared_cache_warned; i++)
+		b->shared_cache_warned = b->jobs->v[i].ran && !strcmp(b->jobs->v[i].step, "BTFGEN");
+	if (rc < 0 && rc != -EINVAL && !b->shared_cache_warned) {
+		b->shared_cache_warned = true;
+		report_warn("cannot write the cache %s: %s; going on without it (set "
+			    "BPFPACK_CACHE_DIR to a writable directory to keep what projects "
+			    "share: bpfpack's runtime, vmlinux.h)", b->shared_cache, strerror(-rc));
+	}
+}
+
+/* Makes b->vmlinux_h from kernel E (NULL: the running kernel), whose stamp
+ * is STAMP. The header is the same for every project built against that
+ * kernel, so bpfpack keeps it in its cache, valid while the kernel's BTF
+ * file keeps its size and time. */
+static int make_vmlinux_h(struct build_ctx *b, const struct btf_source_entry *e, const char *stamp)
+{
+	const char *src = e ? e->path : BTF_SOURCE_KERNEL_PATH;
+	char key[HASH_HEX_LEN + 1], *cached = NULL, *what;
+	struct buf data = {0};
+	int rc;
+
+	if (b->shared_cache) {
+		what = xasprintf("bpfpack %s vmlinux.h for %s\n%s", BPFPACK_VERSION,
+				 b->arch ? b->arch->name : "", stamp);
+		objcache_key(what, strlen(what), key);
+		free(what);
+		cached = objcache_lookup(b->shared_cache, key, "vmlinux.h");
+	}
+	if (cached) {
+		rc = fs_read_file(cached, &data);
+		if (rc == 0)
+			rc = fs_write_atomic(b->vmlinux_h, data.data, data.len, 0644);
+		buf_free(&data);
+		free(cached);
+		return rc;
+	}
+	rc = e ? write_vmlinux_h_from(b, e, b->vmlinux_h) : write_vmlinux_h(b->vmlinux_h);
+	/* Kept after the build (store_shared): a warning then knows whether
+	 * a `btf gen` of this build has said it already. */
+	if (rc == 0 && b->shared_cache) {
+		memcpy(b->vmlinux_key, key, sizeof(key));
+		b->vmlinux_dep = xstrdup(src);
+	}
+	return rc;
+}
+
 /* Makes OUT_DIR/vmlinux.h unless the project's own is to be used:
  *   --vmlinux SOURCE: from SOURCE (one kernel), again whenever SOURCE changes;
  *   a cross build: from the newest kernel of ARCH (by release) among the BTF
@@ -292,7 +351,7 @@ static int prepare_vmlinux_h(struct build_ctx *b)
 
 		vmlinux_report_step(what, fs_exists(b->vmlinux_h) ? was : NULL);
 		free(what);
-		rc = e ? write_vmlinux_h_from(b, e, b->vmlinux_h) : write_vmlinux_h(b->vmlinux_h);
+		rc = make_vmlinux_h(b, e, stamp);
 		if (rc == 0)
 			rc = fs_write_atomic(stamp_path, stamp, strlen(stamp), 0644);
 	} else {
@@ -640,10 +699,12 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 		jobs_add_dep(b->jobs, idx, helper_jobs[i]);
 	}
 	j = &b->jobs->v[idx];
+	strv_push(&j->argv, b->runtime_lib);
 	if (b->runtime_job != (size_t)-1) {
-		strv_push(&j->argv, b->jobs->v[b->runtime_job].output);
 		jobs_add_dep(b->jobs, idx, b->runtime_job);
 		j = &b->jobs->v[idx];
+	} else {
+		strv_push(&j->inputs, b->runtime_lib);	/* taken from the cache */
 	}
 	strv_push_all(&j->argv, &b->p->ldlibs);
 	if (project_tool_find(b->p, name))
@@ -653,8 +714,7 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 		strv_push(&j->argv, static_libs[i]);
 	/* Once more after -lelf: its elf_compat member supplies what elfutils
 	 * 0.192's libelf.a (trixie) calls but lacks; pulled only then. */
-	if (b->runtime_job != (size_t)-1)
-		strv_push(&j->argv, b->jobs->v[b->runtime_job].output);
+	strv_push(&j->argv, b->runtime_lib);
 	j->color = true;
 	free(bin);
 	return idx;
@@ -662,23 +722,21 @@ static size_t add_link_job(struct build_ctx *b, const char *name, size_t tool_ob
 
 /* bpfpack's runtime (the .c files of runtime/: the embedded-BTF reader and kernel
  * matching) -> .output/libbpfpack.a, linked into every tool; as an archive,
- * a tool that never calls it carries none of it. */
-static int add_runtime_jobs(struct build_ctx *b)
+ * a tool that never calls it carries none of it. Adds the jobs to b->jobs
+ * and returns the AR job's index, or (size_t)-1 (reported). */
+static size_t add_runtime_job_graph(struct build_ctx *b, const char *lib)
 {
 	char *dir = fs_path_join(toolchain_data_dir(), "runtime");
-	char *lib = fs_path_join(b->out_dir, "libbpfpack.a");
 	struct strv srcs = {0};
 	struct dirent *e;
 	DIR *d = opendir(dir);
 	size_t ar;
 
-	b->runtime_job = (size_t)-1;
 	if (!d) {
 		report_error("cannot find bpfpack's runtime in %s: %s", dir, strerror(errno));
 		report_hint("set BPFPACK_HOME to the directory that holds runtime/ and include/");
 		free(dir);
-		free(lib);
-		return -ENOENT;
+		return (size_t)-1;
 	}
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
@@ -706,11 +764,128 @@ static int add_runtime_jobs(struct build_ctx *b)
 		free(obj);
 		free(what);
 	}
-	b->runtime_job = ar;
 	strv_free(&srcs);
 	free(dir);
-	free(lib);
-	return 0;
+	return ar;
+}
+
+/* The runtime archive does not depend on the project: the same commands
+ * (but for the project's own path, which the compiles map away) make the
+ * same bytes. So bpfpack keeps it in its cache (build/), keyed by those
+ * commands with the project's path taken out, bpfpack's version and the
+ * identity of the compiler and archiver, and valid while every source and
+ * header the compiles read is unchanged. The key, from the runtime's jobs in
+ * JOBS: */
+static void runtime_cache_key(const struct build_ctx *b, const struct jobs *jobs,
+			      char key[HASH_HEX_LEN + 1])
+{
+	struct buf what = {0};
+	size_t root_len = strlen(b->p->root);
+
+	buf_printf(&what, "bpfpack %s runtime archive\n", BPFPACK_VERSION);
+	for (size_t i = 0; i < jobs->n; i++) {
+		const struct job *j = &jobs->v[i];
+		char *prog = proc_find_program(j->argv.v[0]);
+		struct stat st;
+
+		if (!prog || stat(prog, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		buf_printf(&what, "%s %s %lld %lld\n", j->step, prog ? prog : j->argv.v[0],
+			   (long long)st.st_size, (long long)st.st_mtim.tv_sec);
+		free(prog);
+		for (size_t a = 0; a < j->argv.n; a++) {
+			/* The project's path, wherever it is a whole path or
+			 * its start (the prefix map, -I.output, ...), as a
+			 * placeholder. */
+			for (const char *s = j->argv.v[a]; *s;) {
+				const char *at = strstr(s, b->p->root);
+
+				if (at && (at[root_len] == '/' || at[root_len] == '=' || !at[root_len])) {
+					buf_append(&what, s, (size_t)(at - s));
+					buf_append_str(&what, "\x01ROOT");
+					s = at + root_len;
+				} else {
+					buf_append_str(&what, s);
+					break;
+				}
+			}
+			buf_append(&what, "\n", 1);
+		}
+	}
+	objcache_key(what.data, what.len, key);
+	buf_free(&what);
+}
+
+static int add_runtime_jobs(struct build_ctx *b)
+{
+	char *lib = fs_path_join(b->out_dir, "libbpfpack.a");
+	struct jobs *jobs = b->jobs, probe = { .sig_dir = b->jobs->sig_dir };
+	char *cached = NULL;
+	int rc = 0;
+
+	b->runtime_job = (size_t)-1;
+	b->runtime_lib = lib;
+	/* The jobs it would take, on the side: their commands are the key. */
+	b->jobs = &probe;
+	size_t ar = add_runtime_job_graph(b, lib);
+
+	b->jobs = jobs;
+	if (ar == (size_t)-1) {
+		jobs_free(&probe);
+		return -ENOENT;
+	}
+	if (b->shared_cache) {
+		runtime_cache_key(b, &probe, b->runtime_key);
+		cached = objcache_lookup(b->shared_cache, b->runtime_key, "libbpfpack.a");
+	}
+	jobs_free(&probe);
+	if (cached) {
+		struct buf data = {0}, old = {0};
+
+		/* Left as it is when it already holds these bytes: the links
+		 * that read it stay up to date. */
+		rc = fs_read_file(cached, &data);
+		if (rc == 0 && !(fs_exists(lib) && fs_read_file(lib, &old) == 0 && old.len == data.len &&
+				 !memcmp(old.data, data.data, data.len))) {
+			report_step("RUNTIME", "libbpfpack.a (from bpfpack's cache)");
+			rc = fs_write_atomic(lib, data.data, data.len, 0644);
+		}
+		buf_free(&old);
+		buf_free(&data);
+		free(cached);
+		return rc;
+	}
+	b->runtime_job = add_runtime_job_graph(b, lib);
+	return b->runtime_job == (size_t)-1 ? -ENOENT : 0;
+}
+
+/* After the build: the vmlinux.h it made and the runtime archive it made go
+ * to the cache, the archive with the headers and sources its compiles read
+ * (their depfiles). A failure costs the next project the work: one warning. */
+static void store_shared(struct build_ctx *b)
+{
+	const struct job *ar;
+	struct strv deps = {0};
+	int rc = 0;
+
+	if (b->vmlinux_dep) {
+		strv_push(&deps, b->vmlinux_dep);
+		shared_cache_store(b, b->vmlinux_key, "vmlinux.h", b->vmlinux_h, &deps);
+		strv_free(&deps);
+	}
+	if (!b->shared_cache || b->runtime_job == (size_t)-1)
+		return;
+	ar = &b->jobs->v[b->runtime_job];
+	if (ar->state != JOB_DONE)
+		return;
+	for (size_t d = 0; d < ar->n_deps && rc == 0; d++) {
+		const struct job *cc = &b->jobs->v[ar->deps[d]];
+
+		rc = cc->depfile ? depfile_read(cc->depfile, &deps) : -EINVAL;
+	}
+	if (rc == 0)
+		shared_cache_store(b, b->runtime_key, "libbpfpack.a", ar->output, &deps);
+	strv_free(&deps);
 }
 
 /* .output/X.bpf.o x kernel BTF sources -> .output/X.btfset, by running
@@ -737,6 +912,11 @@ static size_t add_btfgen_job(struct build_ctx *b, const char *name, size_t obj_j
 	for (size_t i = 0; i < b->btf_sources->n; i++) {
 		strv_push(&j->argv, "--btf");
 		strv_push(&j->argv, b->btf_sources->v[i]);
+	}
+	/* Kernels declared without BTF: the CHECK line counts what needs it. */
+	for (size_t i = 0; i < b->p->btf_no_kernel_btf.n; i++) {
+		strv_push(&j->argv, "--no-kernel-btf");
+		strv_push(&j->argv, b->p->btf_no_kernel_btf.v[i]);
 	}
 	/* A kernel added to a source directory changes the set, not the
 	 * command; a bpfpack that writes another set format changes it too. */
@@ -808,9 +988,20 @@ int build_project(struct build_ctx *b)
 	size_t *tool_last = xcalloc(b->selected.n + 1, sizeof(*tool_last));
 	char *compdb_path;
 	struct jobs_stats stats;
-	int rc;
+	int rc, rc2;
 
 	rc = prepare_vmlinux_h(b);
+	rc2 = toolchain_probe_finish(b->tc, b->probe);
+	if (rc >= 0)
+		rc = rc2;
+	/* Older clangs write no CO-RE relocations bpftool and libbpf can use;
+	 * fail here rather than with a puzzling later error. */
+	if (rc >= 0 && b->tc->clang_major > 0 && b->tc->clang_major < 11) {
+		report_error("%s is clang %d, too old: BPF CO-RE needs clang 11 or newer",
+			     b->tc->clang, b->tc->clang_major);
+		report_hint("install clang-19 (./build.sh does), or set CLANG to a newer clang");
+		rc = -EINVAL;
+	}
 	if (rc < 0)
 		goto out;
 	/* First: every BPF compile that uses it waits for it, so it should not
@@ -850,6 +1041,7 @@ int build_project(struct build_ctx *b)
 	}
 	b->jobs->keep_going = b->keep_going;
 	rc = jobs_run(b->jobs, b->parallel, &stats);
+	store_shared(b);
 	if (rc == -EIO && b->keep_going) {
 		size_t failed = 0;
 
@@ -1012,7 +1204,7 @@ static const struct opt build_options[] = {
 		 "btfhub .btf.tar.xz or "
 		 "btfhub-archive directory (repeatable; replaces the manifest's [btf] sources)"),
 	OPT_STRING(0, "filter", struct build_args, filter, "SPEC", NULL,
-		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION or arch terms, "
+		   "keep only these kernels: comma-separated DISTRO, DISTRO:VERSION, arch or release=R terms, "
 		   "e.g. debian:12,ubuntu,x86_64"),
 	OPT_CALLBACK(0, "arch", struct build_args, arch, "ARCH", "x86_64 arm64", cmd_opt_arch,
 		     "build for ARCH (x86_64, arm64; default: this machine's). Another arch is a cross "
@@ -1056,6 +1248,7 @@ int cmd_build(int argc, char **argv)
 {
 	struct build_args a = { .dir = "." };
 	struct build_ctx b = {0};
+	struct toolchain_probe probe = { .done = true };
 	struct strv named = {0};
 	struct strv cli_sources = {0};
 	const char *cli_filter;
@@ -1149,6 +1342,10 @@ int cmd_build(int argc, char **argv)
 	if (rc < 0)
 		goto out_early;
 	b.self = fs_realpath("/proc/self/exe");
+	char *kept = btfgen_cache_dir_kept();
+
+	b.shared_cache = kept ? fs_path_join(kept, "build") : NULL;
+	free(kept);
 	b.ar = xstrdup(tc.ar);
 	b.objcopy = xstrdup(tc.objcopy);
 	if (b.btf_sources->n)
@@ -1198,19 +1395,14 @@ int cmd_build(int argc, char **argv)
 			fs_sweep_temps(b.bin_dir, NULL);
 		char *cache = fs_path_join(top_out, ".clang-includes");
 
-		rc = toolchain_probe_includes(&tc, cache);
+		/* clang runs while vmlinux.h is made; build_project waits for it. */
+		rc = toolchain_probe_start(&tc, cache, &probe);
 		free(cache);
-		/* Older clangs write no CO-RE relocations bpftool and libbpf
-		 * can use; fail here rather than with a puzzling later error. */
-		if (rc >= 0 && tc.clang_major > 0 && tc.clang_major < 11) {
-			report_error("%s is clang %d, too old: BPF CO-RE needs clang 11 or newer",
-				     tc.clang, tc.clang_major);
-			report_hint("install clang-19 (./build.sh does), or set CLANG to a newer clang");
-			rc = -EINVAL;
-		}
 	}
-	if (rc >= 0)
+	if (rc >= 0) {
+		b.probe = &probe;
 		rc = build_project(&b);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
 out_early:
@@ -1223,6 +1415,9 @@ out_early:
 	free(b.out_dir);
 	free(b.include_dir);
 	free(b.self);
+	free(b.shared_cache);
+	free(b.vmlinux_dep);
+	free(b.runtime_lib);
 	free(b.ar);
 	free(b.objcopy);
 	btf_source_list_free(&b.btf_kernels);

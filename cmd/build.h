@@ -7,9 +7,11 @@
 
 #include "../btfhub/btf_source.h"
 #include "../lib/buf.h"
+#include "../lib/hash.h"
 
 struct project;
 struct toolchain;
+struct toolchain_probe;
 struct toolchain_arch;
 struct jobs;
 struct compdb;
@@ -17,6 +19,7 @@ struct compdb;
 struct build_ctx {
 	struct project *p;
 	struct toolchain *tc;
+	struct toolchain_probe *probe;	/* clang's include dirs, being learnt: build_project finishes it */
 	struct jobs *jobs;
 	struct compdb *db;
 	char *out_dir;		/* PROJECT/.output, or PROJECT/.output/ARCH for a cross build */
@@ -30,7 +33,14 @@ struct build_ctx {
 	char *self;		/* this bpfpack, for the steps that run it (btf gen) */
 	char *ar;		/* the archiver (the target's) */
 	char *objcopy;		/* binutils objcopy (the target's), for the embedded sections */
-	size_t runtime_job;	/* the job making libbpfpack.a */
+	size_t runtime_job;	/* the job making libbpfpack.a, or (size_t)-1: from the cache */
+	char *runtime_lib;	/* OUT_DIR/libbpfpack.a */
+	char *shared_cache;	/* where bpfpack keeps what projects share (the runtime
+				 * archive, vmlinux.h), or NULL: nothing kept */
+	bool shared_cache_warned;	/* said once that the cache cannot take them */
+	char vmlinux_key[HASH_HEX_LEN + 1];	/* the vmlinux.h this build made, in it */
+	char *vmlinux_dep;	/* ... made from this kernel BTF file; NULL: none made */
+	char runtime_key[HASH_HEX_LEN + 1];	/* this build's runtime archive in it */
 	const struct strv *btf_sources;	/* kernel BTF sources (--btf or the manifest) */
 	const char *btf_filter;
 	struct btf_source_list btf_kernels;	/* the sources expanded; empty: embed no BTF */

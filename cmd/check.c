@@ -28,6 +28,7 @@ struct check_args {
 	const char *dir;
 	struct strv tools;
 	struct strv objects;
+	struct strv no_kernel_btf;	/* --no-kernel-btf SPEC... */
 	int parallel;
 	bool json, markdown;
 	int format;
@@ -50,7 +51,10 @@ static const struct opt check_options[] = {
 	OPT_LIST(0, "btf", struct check_args, sources, "SOURCE", "@file",
 		 "kernel BTF, as for `btf gen` (repeatable; default: the manifest's [btf] sources)"),
 	OPT_STRING(0, "filter", struct check_args, filter, "SPEC", NULL,
-		   "keep only these kernels: DISTRO, DISTRO:VERSION or arch terms"),
+		   "keep only these kernels: DISTRO, DISTRO:VERSION, arch or release=R terms"),
+	OPT_LIST(0, "no-kernel-btf", struct check_args, no_kernel_btf, "SPEC", NULL,
+		 "the kernels SPEC (filter syntax, e.g. release=6.1.192) matches have no BTF of their own: "
+		 "what needs it is load-fail there (repeatable; default: the manifest's [btf] no_kernel_btf)"),
 	OPT_LIST(0, "tool", struct check_args, tools, "NAME", "@tool",
 		 "only this tool of the project (repeatable)"),
 	OPT_LIST(0, "object", struct check_args, objects, "OBJ", "@file",
@@ -76,8 +80,8 @@ static const struct opt check_options[] = {
 };
 
 static const char *const check_synopsis[] = {
-	"[-C DIR] [--btf SOURCE]... [--filter SPEC] [--tool NAME]... [--object OBJ]... [--json | --markdown] "
-	"[--require SPEC] [-j N] [--no-kernel-cache]",
+	"[-C DIR] [--btf SOURCE]... [--filter SPEC] [--no-kernel-btf SPEC]... [--tool NAME]... [--object OBJ]... "
+	"[--json | --markdown] [--require SPEC] [-j N] [--no-kernel-cache]",
 	"... --shard K/N -o PART",
 	"--merge PART... [--json | --markdown] [--require SPEC]",
 	NULL,
@@ -96,6 +100,10 @@ const struct command command_check = {
 		"helpers, map / program / attach types, kfuncs and typed ksyms, attach targets.\n"
 		"One verdict per tool and kernel: ok, load-fail or attach-fail, with every reason.\n"
 		"Kernels with the same verdict and reasons are shown together.\n"
+		"A kernel without BTF of its own (declared with --no-kernel-btf; its BTF from btfhub\n"
+		"or `btf from-debug` stands in, as embedded BTF does) is load-fail for what needs the\n"
+		"kernel's own BTF: fentry/fexit, tp_btf, LSM, struct_ops, iterators, kfuncs, typed\n"
+		"ksyms, helpers returning BTF-typed pointers (\"needs kernel BTF\").\n"
 		"--shard K/N checks one shard of the kernels for a CI matrix; --merge prints the\n"
 		"report of all the shards' partial results, the same as one full run's.\n",
 	.options = check_options,
@@ -123,7 +131,8 @@ static int check_parse_args(int argc, char **argv, struct check_args *a)
 			cmd_usage_hint(&command_check);
 			return -EUSAGE;
 		}
-		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->shard.n || a->output) {
+		if (a->sources.n || a->filter || a->tools.n || a->objects.n || a->shard.n || a->output ||
+		    a->no_kernel_btf.n) {
 			report_error("--merge takes PART files only (with --json, --markdown, --require)");
 			cmd_usage_hint(&command_check);
 			return -EUSAGE;
@@ -239,7 +248,8 @@ static void print_kernel_list(FILE *f, const struct btf_source_list *ks, const s
 			    strcmp(a->arch, b->arch))
 				continue;
 			done[j] = true;
-			fprintf(f, " %s", *b->release ? b->release : ks->v[g->kernels[j]].origin);
+			fprintf(f, " %s%s", *b->release ? b->release : ks->v[g->kernels[j]].origin,
+				ks->v[g->kernels[j]].no_kernel_btf ? " (no kernel BTF)" : "");
 		}
 		fputc('\n', f);
 	}
@@ -381,6 +391,7 @@ static void print_json(FILE *f, const struct check_tool *tools, size_t n_tools, 
 			json_str(f, key->release);
 			fprintf(f, ",\"origin\":");
 			json_str(f, ks->v[k].origin);
+			fprintf(f, ",\"kernel_btf\":%s", ks->v[k].no_kernel_btf ? "false" : "true");
 			fprintf(f, ",\"verdict\":\"%s\",\"approximate\":%s,\"reasons\":[", check_verdict_name(r->verdict),
 				r->approximate ? "true" : "false");
 			for (size_t j = 0; j < r->n; j++) {
@@ -410,6 +421,7 @@ static void check_args_free(struct check_args *a)
 	strv_free(&a->sources);
 	strv_free(&a->tools);
 	strv_free(&a->objects);
+	strv_free(&a->no_kernel_btf);
 	strv_free(&a->parts);
 }
 
@@ -519,6 +531,7 @@ int cmd_check(int argc, char **argv)
 	struct strv paths = {0}, names = {0};
 	struct check_part_info part;
 	size_t n_tools = 0, *pos = NULL;
+	const char *no_kbtf_what = "--no-kernel-btf";
 	int rc = check_parse_args(argc, argv, &a), exit_code = 0;
 
 	if (rc < 0) {
@@ -530,6 +543,15 @@ int cmd_check(int argc, char **argv)
 		struct btf_filter f;
 
 		if (btf_filter_parse(a.require, &f) < 0) {
+			check_args_free(&a);
+			return -EUSAGE;
+		}
+		btf_filter_free(&f);
+	}
+	for (size_t i = 0; i < a.no_kernel_btf.n; i++) {
+		struct btf_filter f;
+
+		if (btf_filter_parse(a.no_kernel_btf.v[i], &f) < 0) {
 			check_args_free(&a);
 			return -EUSAGE;
 		}
@@ -573,6 +595,12 @@ int cmd_check(int argc, char **argv)
 			if (!a.filter)
 				a.filter = p.btf_filter;
 		}
+		/* The option replaces the manifest's declaration, as --btf does. */
+		if (!a.no_kernel_btf.n) {
+			for (size_t i = 0; i < p.btf_no_kernel_btf.n; i++)
+				strv_push(&a.no_kernel_btf, p.btf_no_kernel_btf.v[i]);
+			no_kbtf_what = "[btf] no_kernel_btf =";
+		}
 		if (!a.sources.n) {
 			report_error("no kernel BTF sources: pass --btf SOURCE or set [btf] sources in %s",
 				     PROJECT_MANIFEST);
@@ -610,6 +638,8 @@ int cmd_check(int argc, char **argv)
 			goto out;
 	}
 	rc = btfgen_collect_kernels(&a.sources, a.filter, &kernels);
+	if (rc == 0)
+		rc = check_mark_no_kernel_btf(&kernels, a.no_kernel_btf.v, a.no_kernel_btf.n, no_kbtf_what);
 	if (rc < 0)
 		goto out;
 	if (a.shard.n) {

@@ -342,6 +342,48 @@ static void jobs_abort_running(struct jobs *jobs, int sig)
 	}
 }
 
+/* The order in which ready jobs start: longest chain of jobs still to come
+ * first (a job's chain is itself and the longest chain of a job that needs
+ * it), then the order they were added. With fewer CPUs than ready jobs this
+ * starts every tool's BPF compile before any tool's link, so the last tool
+ * does not wait alone at the end for its whole chain. Returns a permutation
+ * of the job indices (the caller frees it). */
+static size_t *jobs_start_order(const struct jobs *jobs)
+{
+	size_t *height = xcalloc(jobs->n ? jobs->n : 1, sizeof(*height));
+	size_t *order = xcalloc(jobs->n ? jobs->n : 1, sizeof(*order));
+	bool changed = true;
+
+	for (size_t i = 0; i < jobs->n; i++) {
+		height[i] = 1;
+		order[i] = i;
+	}
+	/* Relaxation over the edges; a chain is at most n long, so n passes
+	 * end it even on a cycle (which jobs_run reports as stuck). */
+	for (size_t pass = 0; changed && pass < jobs->n; pass++) {
+		changed = false;
+		for (size_t i = 0; i < jobs->n; i++)
+			for (size_t d = 0; d < jobs->v[i].n_deps; d++) {
+				size_t dep = jobs->v[i].deps[d];
+
+				if (height[dep] < height[i] + 1) {
+					height[dep] = height[i] + 1;
+					changed = true;
+				}
+			}
+	}
+	/* Insertion sort: stable, and n is a build's job count. */
+	for (size_t i = 1; i < jobs->n; i++) {
+		size_t v = order[i], k = i;
+
+		for (; k > 0 && height[order[k - 1]] < height[v]; k--)
+			order[k] = order[k - 1];
+		order[k] = v;
+	}
+	free(height);
+	return order;
+}
+
 int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
@@ -364,11 +406,13 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 	sigaction(SIGTERM, &sa, &old_term);
 	jobs_signal = 0;
 
+	size_t *order = jobs_start_order(jobs);
+
 	while (done < jobs->n && !rc) {
 		bool progress = false;
 
-		for (size_t i = 0; i < jobs->n && !rc && !jobs_signal; i++) {
-			struct job *j = &jobs->v[i];
+		for (size_t k = 0; k < jobs->n && !rc && !jobs_signal; k++) {
+			struct job *j = &jobs->v[order[k]];
 			bool ready = j->state == JOB_WAITING, blocked = false;
 
 			for (size_t d = 0; d < j->n_deps && ready; d++) {
@@ -460,6 +504,7 @@ int jobs_run(struct jobs *jobs, int parallel, struct jobs_stats *stats)
 	}
 	if (!rc && failed)
 		rc = -EIO;
+	free(order);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	umask(old_mask);

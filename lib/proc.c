@@ -88,33 +88,56 @@ int proc_capture_read(int fd, struct buf *out)
 	return 0;
 }
 
-int proc_run_capture(char *const argv[], struct buf *out, struct buf *err)
+/* Closes C's capture fds and forgets its child. */
+static void capture_close(struct proc_capture *c)
+{
+	if (c->out_fd >= 0)
+		close(c->out_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->out_fd = c->err_fd = -1;
+	c->pid = -1;
+}
+
+int proc_capture_start(char *const argv[], struct proc_capture *c, bool out, bool err)
 {
 	struct proc_opts opts = PROC_OPTS_INHERIT;
-	int ofd = -1, efd = -1, rc;
-	pid_t pid;
+	int rc = 0;
 
-	if (out && (ofd = proc_capture_fd("stdout")) < 0)
-		return ofd;
-	if (err && (efd = proc_capture_fd("stderr")) < 0) {
-		if (ofd >= 0)
-			close(ofd);
-		return efd;
+	c->pid = -1;
+	c->out_fd = c->err_fd = -1;
+	if (out && (c->out_fd = proc_capture_fd("stdout")) < 0)
+		rc = c->out_fd;
+	else if (err && (c->err_fd = proc_capture_fd("stderr")) < 0)
+		rc = c->err_fd;
+	if (rc == 0) {
+		opts.stdout_fd = c->out_fd;
+		opts.stderr_fd = c->err_fd;
+		rc = proc_spawn(argv, &opts, &c->pid);
 	}
-	opts.stdout_fd = ofd;
-	opts.stderr_fd = efd;
-	rc = proc_spawn(argv, &opts, &pid);
-	if (rc == 0)
-		rc = proc_wait(pid);
-	if (rc >= 0 && out)
-		proc_capture_read(ofd, out);
-	if (rc >= 0 && err)
-		proc_capture_read(efd, err);
-	if (ofd >= 0)
-		close(ofd);
-	if (efd >= 0)
-		close(efd);
+	if (rc < 0)
+		capture_close(c);	/* a failed capture_fd left -errno: not closed */
 	return rc;
+}
+
+int proc_capture_finish(struct proc_capture *c, struct buf *out, struct buf *err)
+{
+	int rc = c->pid > 0 ? proc_wait(c->pid) : -ECHILD;
+
+	if (rc >= 0 && out && c->out_fd >= 0)
+		proc_capture_read(c->out_fd, out);
+	if (rc >= 0 && err && c->err_fd >= 0)
+		proc_capture_read(c->err_fd, err);
+	capture_close(c);
+	return rc;
+}
+
+int proc_run_capture(char *const argv[], struct buf *out, struct buf *err)
+{
+	struct proc_capture c;
+	int rc = proc_capture_start(argv, &c, out != NULL, err != NULL);
+
+	return rc < 0 ? rc : proc_capture_finish(&c, out, err);
 }
 
 static int needs_quotes(const char *s)

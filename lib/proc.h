@@ -3,6 +3,7 @@
 #ifndef BPFPACK_PROC_H
 #define BPFPACK_PROC_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -23,6 +24,16 @@ int proc_wait(pid_t pid);
 /* Runs ARGV to completion capturing stdout and stderr (either may be NULL to
  * inherit). Returns the exit status as proc_wait does. */
 int proc_run_capture(char *const argv[], struct buf *out, struct buf *err);
+/* The same in two steps, so the caller can work while ARGV runs: start it
+ * (0, or -errno reported as proc_spawn does), then wait for it and read
+ * what it printed (exit status as proc_wait). Every started capture must be
+ * finished. */
+struct proc_capture {
+	pid_t pid;
+	int out_fd, err_fd;
+};
+int proc_capture_start(char *const argv[], struct proc_capture *c, bool out, bool err);
+int proc_capture_finish(struct proc_capture *c, struct buf *out, struct buf *err);
 /* Renders ARGV for humans (-v output), quoting what a shell would need. */
 void proc_format_argv(char *const argv[], struct buf *out);
 /* Full path of PROGRAM found in PATH (or as given when it has a '/'); NULL if

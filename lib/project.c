@@ -210,6 +210,11 @@ static int manifest_entry(void *user, const char *section, const char *name, con
 			ctx->p->btf_filter = xstrdup(value);
 			return 1;
 		}
+		if (strcmp(name, "no_kernel_btf") == 0) {
+			/* Specs have no spaces: several are separated by them. */
+			split_words(value, &ctx->p->btf_no_kernel_btf);
+			return 1;
+		}
 	}
 	if (!*section)
 		report_error("%s: setting '%s' is outside any [section] (is a section header malformed?)",
@@ -333,5 +338,6 @@ void project_free(struct project *p)
 	}
 	free(p->tool_settings);
 	free(p->btf_filter);
+	strv_free(&p->btf_no_kernel_btf);
 	memset(p, 0, sizeof(*p));
 }

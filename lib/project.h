@@ -36,6 +36,8 @@ struct project {
 	/* From bpfpack.ini [btf]. */
 	struct strv btf_sources;	/* kernel BTF sources, absolute paths */
 	char *btf_filter;		/* --filter spec, or NULL */
+	struct strv btf_no_kernel_btf;	/* [btf] no_kernel_btf: --filter specs of kernels
+					 * without BTF of their own (check) */
 };
 
 /* Finds the project that holds START (a directory). Returns 0 and sets

@@ -238,15 +238,23 @@ int toolchain_find_for(struct toolchain *tc, const struct toolchain_arch *arch)
 	return 0;
 }
 
+/* The major version in clang's banner ("Debian clang version 19.1.7 ..."),
+ * which both `--version` and `-v` print; -EINVAL when there is none. */
+static int parse_clang_major(const char *text)
+{
+	const char *p = text ? strstr(text, "clang version ") : NULL;
+
+	return p ? atoi(p + strlen("clang version ")) : -EINVAL;
+}
+
 int toolchain_clang_major(const char *clang)
 {
 	char *argv[] = { (char *)clang, "--version", NULL };
 	struct buf out = {0};
 	int rc = proc_run_capture(argv, &out, NULL), major = -EINVAL;
-	const char *p;
 
-	if (rc == 0 && (p = strstr(out.data, "clang version ")))
-		major = atoi(p + strlen("clang version "));
+	if (rc == 0)
+		major = parse_clang_major(out.data);
 	buf_free(&out);
 	return rc < 0 ? rc : major;
 }
@@ -302,58 +310,89 @@ static void cross_includes(struct toolchain *tc)
 	}
 }
 
-int toolchain_probe_includes(struct toolchain *tc, const char *cache_path)
+int toolchain_probe_start(struct toolchain *tc, const char *cache_path, struct toolchain_probe *pr)
 {
 	struct stat st;
-	struct buf key = {0}, cached = {0}, out = {0}, err = {0};
-	int rc;
+	struct buf cached = {0};
 
+	memset(pr, 0, sizeof(*pr));
+	pr->run.pid = -1;
 	if (stat(tc->clang, &st) < 0)
 		return -errno;
+	pr->cache_path = cache_path ? xstrdup(cache_path) : NULL;
 	/* The cache: this key line, "clang MAJOR", then one directory a line. */
-	buf_printf(&key, "%s %lld %lld\n", tc->clang, (long long)st.st_size,
+	buf_printf(&pr->key, "%s %lld %lld\n", tc->clang, (long long)st.st_size,
 		   (long long)st.st_mtim.tv_sec);
 	if (cache_path && fs_exists(cache_path) && fs_read_file(cache_path, &cached) == 0 &&
-	    cached.len >= key.len && memcmp(cached.data, key.data, key.len) == 0 &&
-	    sscanf(cached.data + key.len, "clang %d\n", &tc->clang_major) == 1) {
+	    cached.len >= pr->key.len && memcmp(cached.data, pr->key.data, pr->key.len) == 0 &&
+	    sscanf(cached.data + pr->key.len, "clang %d\n", &tc->clang_major) == 1) {
 		char *save = NULL;
 
-		for (char *l = strtok_r(cached.data + key.len, "\n", &save); l;
+		for (char *l = strtok_r(cached.data + pr->key.len, "\n", &save); l;
 		     l = strtok_r(NULL, "\n", &save))
 			if (l[0] == '/')
 				strv_push(&tc->clang_sys_includes, l);
-		buf_free(&key);
 		buf_free(&cached);
 		cross_includes(tc);
+		pr->done = true;
 		return 0;
 	}
-	tc->clang_major = toolchain_clang_major(tc->clang);
-	if (tc->clang_major < 0)
-		tc->clang_major = 0;
+	buf_free(&cached);
+	/* One run of clang tells both: `-v` prints the version banner first. */
 	char *argv[] = { tc->clang, "-v", "-E", "-x", "c", "-", NULL };
 
-	rc = proc_run_capture(argv, &out, &err);
+	int rc = proc_capture_start(argv, &pr->run, true, true);
+
+	if (rc < 0) {
+		buf_free(&pr->key);
+		free(pr->cache_path);
+		pr->cache_path = NULL;
+		pr->done = true;
+	}
+	return rc;
+}
+
+int toolchain_probe_finish(struct toolchain *tc, struct toolchain_probe *pr)
+{
+	struct buf out = {0}, err = {0};
+	int rc = 0;
+
+	if (pr->done)
+		goto out;
+	pr->done = true;
+	rc = proc_capture_finish(&pr->run, &out, &err);
 	if (rc != 0) {
 		report_error("%s -v -E failed (exit %d): cannot learn its include directories",
 			     tc->clang, rc);
 		rc = -EIO;
 		goto out;
 	}
+	tc->clang_major = parse_clang_major(err.data);
+	if (tc->clang_major < 0)
+		tc->clang_major = 0;
 	parse_search_list(err.data, &tc->clang_sys_includes);
-	if (cache_path) {
-		buf_printf(&key, "clang %d\n", tc->clang_major);
+	if (pr->cache_path) {
+		buf_printf(&pr->key, "clang %d\n", tc->clang_major);
 		for (size_t i = 0; i < tc->clang_sys_includes.n; i++)
-			buf_printf(&key, "%s\n", tc->clang_sys_includes.v[i]);
-		fs_write_atomic(cache_path, key.data, key.len, 0644);
+			buf_printf(&pr->key, "%s\n", tc->clang_sys_includes.v[i]);
+		fs_write_atomic(pr->cache_path, pr->key.data, pr->key.len, 0644);
 	}
 	cross_includes(tc);
-	rc = 0;
 out:
-	buf_free(&key);
-	buf_free(&cached);
+	buf_free(&pr->key);
+	free(pr->cache_path);
+	pr->cache_path = NULL;
 	buf_free(&out);
 	buf_free(&err);
 	return rc;
+}
+
+int toolchain_probe_includes(struct toolchain *tc, const char *cache_path)
+{
+	struct toolchain_probe pr;
+	int rc = toolchain_probe_start(tc, cache_path, &pr);
+
+	return rc < 0 ? rc : toolchain_probe_finish(tc, &pr);
 }
 
 void toolchain_free(struct toolchain *tc)

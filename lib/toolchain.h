@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "proc.h"
 
 /* A target architecture: the names each part of the build uses for it. */
 struct toolchain_arch {
@@ -62,13 +63,24 @@ int toolchain_find_for(struct toolchain *tc, const struct toolchain_arch *arch);
  * PATH; NULL when it is not there. *NAME (may be NULL) gets the name looked
  * for, malloc'd. */
 char *toolchain_find_cross(const struct toolchain_arch *arch, const char *tool, char **name);
-/* Fills tc->clang_sys_includes and tc->clang_major (from `clang --version`),
+/* Fills tc->clang_sys_includes and tc->clang_major (from `clang -v`),
  * using CACHE_PATH (may be NULL) to skip running clang when the same clang
  * binary was asked before. For a cross
  * target (tc->arch), the host's multiarch include directory
  * (/usr/include/x86_64-linux-gnu) is replaced by the target's when that
  * exists, so <asm/...> headers are the target's. */
 int toolchain_probe_includes(struct toolchain *tc, const char *cache_path);
+/* The same in two steps, so the caller can work while clang runs: start
+ * (0 or -errno; nothing to finish then), then finish (0 or -errno, reported)
+ * before tc's include dirs are used. */
+struct toolchain_probe {
+	bool done;		/* answered from the cache, or finished */
+	struct proc_capture run;
+	struct buf key;
+	char *cache_path;
+};
+int toolchain_probe_start(struct toolchain *tc, const char *cache_path, struct toolchain_probe *pr);
+int toolchain_probe_finish(struct toolchain *tc, struct toolchain_probe *pr);
 void toolchain_free(struct toolchain *tc);
 
 /* Individual lookups (doctor uses them to report each one on its own);

@@ -7,13 +7,19 @@
  * the verdicts (they are the output). Built static, so it runs in vmtest's
  * busybox guest.
  *
- *   load OBJECT...
- */
+ *   load [--btf FILE] OBJECT...
+ *
+ * --btf FILE: on a kernel without BTF (no /sys/kernel/btf/vmlinux), libbpf
+ * gets FILE as btf_custom_path, which is what a tool with embedded BTF does
+ * there (the runtime hands libbpf the matching BTF): CO-RE relocations are
+ * resolved against FILE; what needs the kernel's own BTF still fails. On a
+ * kernel with BTF, FILE is not used. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -39,8 +45,18 @@ static const char *name_of(const char *path, char *out, size_t size)
 
 int main(int argc, char **argv)
 {
+	const char *btf = NULL;
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--btf")) {
+		/* As the runtime: the kernel's own BTF first, FILE only without it. */
+		if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+			btf = argv[2];
+		i = 3;
+	}
 	libbpf_set_print(keep_last);
-	for (int i = 1; i < argc; i++) {
+	for (; i < argc; i++) {
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf);
 		struct bpf_object *obj;
 		struct bpf_program *p;
 		const char *verdict = "ok";
@@ -48,7 +64,7 @@ int main(int argc, char **argv)
 
 		last[0] = '\0';
 		name_of(argv[i], name, sizeof(name));
-		obj = bpf_object__open_file(argv[i], NULL);
+		obj = bpf_object__open_file(argv[i], &oo);
 		if (!obj) {
 			printf("%s load-fail\n# open: %s\n", name, last);
 			continue;

@@ -193,6 +193,8 @@ mk_old_clang() {
 #!/bin/sh
 for a in "\$@"; do
 	[ "\$a" = --version ] && { echo "clang version 9.0.0"; echo "Target: x86_64-pc-linux-gnu"; exit 0; }
+	# -v prints the same banner on stderr (bpfpack's include-dir probe).
+	[ "\$a" = -v ] && { "$REAL_CLANG" "\$@" 2>&1 >/dev/null | sed 's/clang version [0-9.]*/clang version 9.0.0/' >&2; exit 0; }
 done
 exec "$REAL_CLANG" "\$@"
 EOF

@@ -4,6 +4,8 @@
 # helper; incremental rebuilds; compile_commands.json; an interrupted build.
 . "$(dirname "$0")/lib.sh"
 cd "$T_TMP"
+# A cache of this test's own: the first project compiles bpfpack's runtime.
+export BPFPACK_CACHE_DIR=$T_TMP/cache
 
 # Lines "  STEP      TARGET" of a build, as "STEP TARGET" sorted, one per line.
 steps() { grep -E '^  [A-Z-]+ +' | awk '{ print $1, $2 }' | sort | tr '\n' ';'; }
@@ -67,7 +69,8 @@ if (cd multi/sub && "$BPFPACK" build -j 2 >../../multi.out 2>&1); then
 else
 	t_fail "a two-tool project builds from a subdirectory" "$(cat multi.out)"
 fi
-want="AR libbpfpack.a;BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;CC runtime/bpfpack_btf.c;CC runtime/bpfpack_open.c;CC runtime/btfset.c;CC runtime/elf_compat.c;EMBED alpha;EMBED beta;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;VMLINUX vmlinux.h;"
+# (bpfpack's runtime comes from the cache: mytool's build put it there.)
+want="BPF alpha.bpf.c;BPF beta.bpf.c;CC alpha.c;CC beta.c;CC helpers.c;EMBED alpha;EMBED beta;GEN-OBJ alpha.bpf.o;GEN-OBJ beta.bpf.o;GEN-SKEL alpha.skel.h;GEN-SKEL beta.skel.h;LD alpha;LD beta;RUNTIME libbpfpack.a;VMLINUX vmlinux.h;"
 got=$(steps <multi.out)
 [ "$got" = "$want" ] && t_ok "every step of both tools ran once" || t_fail "every step of both tools ran once" "$got"
 ok=1
@@ -150,4 +153,40 @@ if [ ! -e killed/.output ] && [ ! -e killed/alpha ] && [ ! -e killed/compile_com
 else
 	t_fail "clean removes outputs and keeps sources" "$(ls -A killed)"
 fi
+# bpfpack's cache: the runtime archive and vmlinux.h a project made serve
+# the next project (same bytes, no compile); a changed runtime header makes
+# them again. The data dir is a copy, so its files can change.
+mkdir home
+cp -r "$BPFPACK_ROOT/runtime" "$BPFPACK_ROOT/include" "$BPFPACK_ROOT/templates" home/
+for n in one two three; do
+	mkdir "proj-$n"
+	cp alpha/alpha.* "proj-$n/"
+	printf '[project]\nname = %s\n' "$n" >"proj-$n/bpfpack.ini"
+done
+[ "$n" = three ] && [ -f home/runtime/btfset.h ] || t_fail "a copy of bpfpack's data dir" "$(ls home home/runtime)"
+BPFPACK_HOME=$PWD/home "$BPFPACK" build -C proj-one >one.out 2>&1
+BPFPACK_HOME=$PWD/home "$BPFPACK" build -C proj-two >two.out 2>&1
+if grep -q '^  CC        runtime/btfset.c' one.out && ! grep -q 'runtime/' two.out &&
+	grep -q '^  RUNTIME   libbpfpack.a (from bpfpack.s cache)' two.out; then
+	t_ok "the second project takes bpfpack's runtime from the cache, compiling none of it"
+else
+	t_fail "the second project takes bpfpack's runtime from the cache, compiling none of it" \
+		"$(cat one.out two.out)"
+fi
+cmp -s proj-one/.output/libbpfpack.a proj-two/.output/libbpfpack.a &&
+	cmp -s proj-one/.output/vmlinux.h proj-two/.output/vmlinux.h &&
+	cmp -s proj-one/alpha proj-two/alpha &&
+	t_ok "cached runtime and vmlinux.h: the same bytes, the same tool" ||
+	t_fail "cached runtime and vmlinux.h: the same bytes, the same tool" "$(cmp proj-one/alpha proj-two/alpha)"
+BPFPACK_HOME=$PWD/home "$BPFPACK" build -C proj-two >two-again.out 2>&1
+grep -q 'no work to do' two-again.out && t_ok "a project built from the cache is up to date after" ||
+	t_fail "a project built from the cache is up to date after" "$(cat two-again.out)"
+echo '/* changed */' >>home/runtime/btfset.h
+BPFPACK_HOME=$PWD/home "$BPFPACK" build -C proj-three >three.out 2>&1
+grep -q '^  CC        runtime/btfset.c' three.out && ! grep -q '^  RUNTIME' three.out &&
+	t_ok "a changed runtime header: the runtime is compiled again" ||
+	t_fail "a changed runtime header: the runtime is compiled again" "$(cat three.out)"
+./proj-two/alpha --help >/dev/null 2>&1 && t_ok "the tool linked with the cached runtime runs" ||
+	t_fail "the tool linked with the cached runtime runs" "$(./proj-two/alpha --help 2>&1 | tail -3)"
+
 t_done

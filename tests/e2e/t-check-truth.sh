@@ -5,9 +5,11 @@
 # each object uses one feature whose availability differs between them (a
 # helper newer than 5.10, a map type newer than 5.10, task_struct.__state
 # (state before 5.14) read with and without a bpf_core_field_exists guard,
-# kfuncs of 6.2 (plain, __weak behind bpf_ksym_exists, __weak unguarded), a tracepoint of 6.5, an fentry target no kernel has). The
-# reasons must name what is missing and, for the renamed field, what the
-# kernel has instead. Then --json, --markdown and --require.
+# kfuncs of 6.2 (plain, __weak behind bpf_ksym_exists, __weak unguarded), a tracepoint of 6.5, an fentry target no kernel has,
+# one every kernel has). The reasons must name what is missing and, for the
+# renamed field, what the kernel has instead. The same objects on 6.1
+# declared a kernel without BTF (--no-kernel-btf): "needs kernel BTF" for
+# what needs it, nothing else changes. Then --json, --markdown and --require.
 # Skips (saying so) on a machine without ../shared.
 . "$(dirname "$0")/lib.sh"
 
@@ -52,14 +54,14 @@ if ! "$BPFPACK" check "${objs[@]}" --btf "$K510" --btf "$K61" --btf "$K612" -j 2
 	t_done
 fi
 
-# verdict TOOL RELEASE: the verdict the table gives TOOL on RELEASE.
+# verdict TOOL RELEASE [TABLE]: the verdict the table gives TOOL on RELEASE.
 verdict() {
 	awk -v tool="$1" -v rel="$2" '
 		/^[^ ]/ { cur = $1; sub(/:$/, "", cur); next }
 		cur != tool { next }
 		/^  [a-z]/ { v = $1; next }
 		/^    [a-z0-9]+\/[^ ]*:/ { for (i = 2; i <= NF; i++) if ($i == rel) print v }
-	' table.txt
+	' "${3:-table.txt}"
 }
 
 # expect TOOL V510 V61 V612
@@ -87,6 +89,47 @@ expect fentry_missing load-fail load-fail load-fail
 expect core_kinds ok ok ok
 expect kfunc_weak ok ok ok
 expect kfunc_weak_unguarded load-fail load-fail ok
+expect fentry_exists ok ok ok
+
+# A kernel without BTF of its own (6.1 declared so; its BTF stands in, as
+# embedded BTF does): what needs the kernel's own BTF is load-fail, "needs
+# kernel BTF", and nothing else changes (CO-RE relocations still resolve
+# against the BTF, tp programs still load).
+if "$BPFPACK" check "${objs[@]}" --btf "$K61" --btf "$K612" --no-kernel-btf release=$R61 -j 2 >nokbtf.txt 2>nokbtf.err; then
+	nokbtf() {	# nokbtf TOOL VERDICT_NO_BTF VERDICT_612
+		local got got612
+		got=$(verdict "$1" $R61 nokbtf.txt)
+		got612=$(verdict "$1" $R612 nokbtf.txt)
+		if [ "$got $got612" = "$2 $3" ]; then
+			t_ok "check --no-kernel-btf: $1 is $2 on 6.1 without BTF, $3 on 6.12"
+		else
+			t_fail "check --no-kernel-btf: $1 is $2 on 6.1 without BTF, $3 on 6.12" \
+				"got: ${got:-none}, ${got612:-none}" "$(cat nokbtf.txt)"
+		fi
+	}
+	nokbtf baseline ok ok
+	nokbtf map_new ok ok
+	nokbtf field_unguarded ok ok
+	nokbtf field_guarded ok ok
+	nokbtf core_kinds ok ok
+	nokbtf tp_new attach-fail ok
+	nokbtf helper_new load-fail ok
+	nokbtf fentry_exists load-fail ok
+	nokbtf fentry_missing load-fail load-fail
+	nokbtf kfunc load-fail ok
+	nokbtf kfunc_weak load-fail ok
+	nokbtf kfunc_weak_unguarded load-fail ok
+	if grep -q "^    debian/12/x86_64: $R61 (no kernel BTF)\$" nokbtf.txt &&
+		grep -qE '^    - kernel_btf in on_unlink: needs kernel BTF: fentry/fexit/fmod_ret/tp_btf/iterator programs \(section fentry/do_unlinkat\)' nokbtf.txt &&
+		grep -qE '^    - kernel_btf: needs kernel BTF: kfunc bpf_task_acquire ' nokbtf.txt &&
+		grep -qE '^    - kernel_btf in on_exec: needs kernel BTF: helper bpf_get_current_task_btf \(#158\) returns' nokbtf.txt; then
+		t_ok "check --no-kernel-btf: the kernel is marked, each reason says needs kernel BTF and why"
+	else
+		t_fail "check --no-kernel-btf: the kernel is marked, each reason says needs kernel BTF and why" "$(cat nokbtf.txt)"
+	fi
+else
+	t_fail "check --no-kernel-btf runs" "$(cat nokbtf.err)"
+fi
 
 # has_reason NAME REGEX: the table says REGEX.
 has_reason() {
@@ -147,6 +190,15 @@ if grep -q '^  CHECK     1 of 2 kernels will not load field_unguarded: bpfpack c
 	t_ok "btf gen: one line when some kernels will not load the tool"
 else
 	t_fail "btf gen: one line when some kernels will not load the tool" "$(cat gen.out gen.err)"
+fi
+# ... and counts a kernel declared without BTF where the tool needs it (a
+# cache of its own: the verdicts are left by the minimizing).
+BPFPACK_CACHE_DIR=$T_TMP/gen-cache "$BPFPACK" btf gen --object fentry_exists.bpf.o --btf "$K510" --btf "$K612" --no-kernel-btf release=$R510 \
+	-o fe.btfset >gen3.out 2>gen3.err
+if grep -q '^  CHECK     1 of 2 kernels will not load fentry_exists: bpfpack check$' gen3.out; then
+	t_ok "btf gen --no-kernel-btf: the line counts the kernel without BTF"
+else
+	t_fail "btf gen --no-kernel-btf: the line counts the kernel without BTF" "$(cat gen3.out gen3.err)"
 fi
 "$BPFPACK" btf gen --object field_guarded.bpf.o --btf "$K510" --btf "$K612" -o gu.btfset >gen2.out 2>gen2.err
 if [ -s gu.btfset ] && ! grep -q 'CHECK' gen2.out; then

@@ -461,6 +461,30 @@ static void test_filter_parse_and_match(void **state)
 	assert_true(btf_filter_match(&f, &u20arm));
 	assert_true(btf_filter_match(&f, &deb12));
 	btf_filter_free(&f);
+
+	/* release=R names kernels by release, exactly or as a glob; it must
+	 * match too when distro or arch terms are given. */
+	snprintf(deb12.release, sizeof(deb12.release), "6.1.0-50-amd64");
+	snprintf(deb11.release, sizeof(deb11.release), "5.10.0-32-amd64");
+	assert_int_equal(btf_filter_parse("release=6.1.0-50-amd64", &f), 0);
+	assert_int_equal(f.n_releases, 1);
+	assert_int_equal(f.n_distros, 0);
+	assert_true(btf_filter_match(&f, &deb12));
+	assert_false(btf_filter_match(&f, &deb11));
+	assert_false(btf_filter_match(&f, &unknown));
+	btf_filter_free(&f);
+	assert_int_equal(btf_filter_parse("release=5.*,release=6.1.?-50-amd64", &f), 0);
+	assert_true(btf_filter_match(&f, &deb12));
+	assert_true(btf_filter_match(&f, &deb11));
+	assert_false(btf_filter_match(&f, &u22));	/* release "1.0" */
+	btf_filter_free(&f);
+	assert_int_equal(btf_filter_parse("debian:11,release=6.*", &f), 0);
+	assert_false(btf_filter_match(&f, &deb12));	/* release matches, distro does not */
+	assert_false(btf_filter_match(&f, &deb11));	/* distro matches, release does not */
+	btf_filter_free(&f);
+	assert_int_equal(btf_filter_parse("release=5.10.*,arm64", &f), 0);
+	assert_false(btf_filter_match(&f, &deb11));	/* x86_64 */
+	btf_filter_free(&f);
 }
 
 static void test_filter_rejects_bad_specs(void **state)
@@ -478,6 +502,10 @@ static void test_filter_rejects_bad_specs(void **state)
 		{ "debian:bookworm", "'debian:bookworm' has no valid version" },
 		{ "deb ian", "'deb ian' is neither" },
 		{ "mips", NULL },	/* a distro named mips is fine: no such arch term */
+		{ "release=", "'release=' is not a kernel release" },
+		{ "release=6.1 0", "'release=6.1 0' is not a kernel release" },
+		{ "rel=6.1", "'rel=6.1' is neither a distro" },
+		{ "release=6.1.*", NULL },
 	};
 
 	(void)state;

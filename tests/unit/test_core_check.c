@@ -25,6 +25,7 @@
 #include "../../btfhub/check.h"
 #include "../../lib/buf.h"
 #include "../../lib/fs.h"
+#include "testutil.h"
 
 static char dir[] = "/tmp/bpfpack-test-core-check.XXXXXX";
 static char *object, *good, *bare;
@@ -164,10 +165,86 @@ static void test_build_summary_line(void **state)
 	btf_source_list_free(&ks);
 }
 
+/* What needs the kernel's own BTF (shared with btf gen's warning), and a
+ * kernel declared without BTF: a tracepoint tool needs none of it and stays
+ * ok, its relocations resolved against the BTF standing in. */
+static void test_no_kernel_btf(void **state)
+{
+	struct btf_source_list ks = {0};
+	struct check_tool t;
+	struct check_result res[2];
+	struct check_opts o = { .parallel = 1, .no_cache = true };
+	char *spec = "release=6.9.0-good", *bad_spec = "release=", *none = "debian:99";
+	struct btf *b = btf__new_empty();
+	int i, proto, ds;
+
+	(void)state;
+	assert_non_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_TRACING));
+	assert_non_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_LSM));
+	assert_non_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_STRUCT_OPS));
+	assert_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_KPROBE));
+	assert_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_TRACEPOINT));
+	assert_null(check_prog_needs_kernel_btf(BPF_PROG_TYPE_EXT));	/* the target program's BTF */
+	assert_true(check_helper_needs_kernel_btf(BPF_FUNC_get_current_task_btf));
+	assert_true(check_helper_needs_kernel_btf(BPF_FUNC_skc_to_tcp_sock));
+	assert_false(check_helper_needs_kernel_btf(BPF_FUNC_get_current_task));
+	assert_false(check_helper_needs_kernel_btf(BPF_FUNC_probe_read_kernel));
+
+	/* Externs: a kfunc, a typed ksym of .ksyms, an untyped one, a static function. */
+	i = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	proto = btf__add_func_proto(b, i);
+	int kfunc = btf__add_func(b, "bpf_task_acquire", BTF_FUNC_EXTERN, proto);
+	int local = btf__add_func(b, "helper", BTF_FUNC_STATIC, proto);
+	int typed = btf__add_var(b, "bpf_prog_active", BTF_VAR_GLOBAL_EXTERN, i);
+	int untyped = btf__add_var(b, "init_task", BTF_VAR_GLOBAL_EXTERN, 0);
+	ds = btf__add_datasec(b, ".ksyms", 0);
+	assert_true(ds > 0);
+	btf__add_datasec_var_info(b, typed, 0, 4);
+	btf__add_datasec_var_info(b, untyped, 4, 1);
+	assert_string_equal(check_extern_needs_kernel_btf(b, (uint32_t)kfunc), "kfunc");
+	assert_string_equal(check_extern_needs_kernel_btf(b, (uint32_t)typed), "typed ksym");
+	assert_null(check_extern_needs_kernel_btf(b, (uint32_t)untyped));
+	assert_null(check_extern_needs_kernel_btf(b, (uint32_t)local));
+	btf__free(b);
+
+	assert_int_equal(btf_source_expand(good, &ks), 0);
+	assert_int_equal(btf_source_expand(bare, &ks), 0);
+	struct stderr_capture cap;
+	char *err;
+
+	stderr_capture_begin(&cap);
+	assert_int_equal(check_mark_no_kernel_btf(&ks, &bad_spec, 1, "--no-kernel-btf"), -EINVAL);
+	err = stderr_capture_end(&cap);
+	assert_non_null(strstr(err, "invalid filter 'release='"));
+	free(err);
+	assert_false(ks.v[0].no_kernel_btf || ks.v[1].no_kernel_btf);
+	stderr_capture_begin(&cap);
+	assert_int_equal(check_mark_no_kernel_btf(&ks, &none, 1, "--no-kernel-btf"), 0);
+	err = stderr_capture_end(&cap);
+	assert_non_null(strstr(err, "warning: --no-kernel-btf debian:99 matches none of the kernels"));
+	free(err);
+	assert_false(ks.v[0].no_kernel_btf || ks.v[1].no_kernel_btf);
+	assert_int_equal(check_mark_no_kernel_btf(&ks, &spec, 1, "--no-kernel-btf"), 0);
+	assert_true(ks.v[0].no_kernel_btf);
+	assert_false(ks.v[1].no_kernel_btf);
+	assert_int_equal(check_tool_open(object, "field_guarded", &t), 0);
+	memset(res, 0, sizeof(res));
+	assert_int_equal(check_run(&ks, &t, 1, &o, res), 0);
+	if (res[0].verdict != CHECK_OK)
+		fail_msg("a tracepoint tool needs no kernel BTF, got %s: %s", check_verdict_name(res[0].verdict),
+			 res[0].n ? res[0].v[0].detail : "");
+	assert_int_equal(res[1].verdict, CHECK_LOAD_FAIL);
+	check_result_free(&res[0]);
+	check_result_free(&res[1]);
+	check_tool_free(&t);
+	btf_source_list_free(&ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_no_kernel_btf),
 		cmocka_unit_test(test_build_summary_line),
 	};
 

@@ -607,6 +607,34 @@ static void test_parallel_limit_is_kept(void **state)
 	free(lock);
 }
 
+/* With one slot, the head of the longest chain starts before a lone job
+ * added earlier: "lone" (added first), then x1 -> x2 -> x3. */
+static void test_longest_chain_starts_first(void **state)
+{
+	struct fixture *f = *state;
+	static const char script[] = "echo \"$2\" >> \"$3\"; echo done > \"$1\"";
+	static const char *const names[] = { "lone", "x1", "x2", "x3" };
+	struct jobs jobs = { .sig_dir = f->sig };
+	struct jobs_stats stats;
+	size_t idx[4];
+
+	for (int i = 0; i < 4; i++) {
+		char *out = xasprintf("%s/%s.out", f->dir, names[i]);
+
+		idx[i] = jobs_add(&jobs, "S", names[i], out);
+		push_all(&jobs.v[idx[i]].argv, (const char *const[]){ "/bin/sh", "-c", script, "sh",
+			 JOBS_OUTPUT, names[i], f->log, NULL });
+		free(out);
+	}
+	jobs_add_dep(&jobs, idx[2], idx[1]);
+	jobs_add_dep(&jobs, idx[3], idx[2]);
+	assert_int_equal(jobs_run(&jobs, 1, &stats), 0);
+	assert_int_equal(stats.ran, 4);
+	/* x1 heads a chain of three: first; then x2 (two) before lone (one). */
+	assert_file_text(f->log, "x1\nx2\nlone\nx3\n");
+	jobs_free(&jobs);
+}
+
 static void test_dependency_cycle(void **state)
 {
 	struct fixture *f = *state;
@@ -716,6 +744,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_independent_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_limit_is_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_longest_chain_starts_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dependency_cycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_depfile_header_change_reruns, setup, teardown),
