@@ -71,7 +71,8 @@ done
 
 # Colour: on a terminal, unless NO_COLOR is set; never into a file.
 esc=$(printf '\033')
-on_tty() { script -qec "$1" /dev/null </dev/null; }
+# A terminal that has colours: the caller's TERM may be dumb (or unset).
+on_tty() { TERM=xterm script -qec "$1" /dev/null </dev/null; }
 out=$(on_tty "$BPFPACK build --bogus")
 grep -q "$esc\[" <<<"$out" && grep -q "unknown option '--bogus'" <<<"$out" &&
 	t_ok "an error is coloured on a terminal" || t_fail "an error is coloured on a terminal" "$(cat -v <<<"$out")"

@@ -38,9 +38,9 @@
 # failed.
 #
 # Safety: a chroot is deleted only once nothing is mounted under it any
-# more (the binds and everything under them, tracefs, tmpfs and netns files
-# the tests mount), and with rm --one-file-system: deleting a bound /dev
-# would delete the machine's own.
+# more (its own bind, the binds and everything under them, tracefs, tmpfs and
+# netns files the tests mount), and with rm --one-file-system: deleting a
+# bound /dev would delete the machine's own.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -96,9 +96,10 @@ host_mirror() {
 		awk -v c="$codename" '$2 == c { print $1; exit }'
 }
 
-# The mount points under DIR (deepest first), from the kernel's table.
+# The mount points under DIR and DIR itself (deepest first), from the
+# kernel's table.
 mounts_under() {
-	awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r
 }
 
 # Unmounts everything under DIR; refuses (returns 1) while anything stays.
@@ -168,7 +169,9 @@ base_tarball() {
 	echo "$tar"
 }
 
-# Unpacks TAR into DIR and binds /proc, and /sys and /dev with what is
+# Unpacks TAR into DIR, makes DIR a mount point of its own (a machine's / is
+# one: `ip netns add` and `unshare -m` change its propagation, which fails
+# on a plain directory), and binds /proc, and /sys and /dev with what is
 # mounted under them (cgroups, tracefs, bpffs; /dev/pts, /dev/shm), as a
 # booted machine has them; each made private, recursively, so nothing
 # mounted or unmounted inside reaches the machine's own.
@@ -176,6 +179,7 @@ make_chroot() {
 	local tar=$1 dir=$2 m
 	mkdir -p "$dir" && tar -C "$dir" -xf "$tar" || return 1
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
+	mount --bind "$dir" "$dir" && mount --make-private "$dir" || return 1
 	mount --bind /proc "$dir/proc" && mount --make-private "$dir/proc" || return 1
 	for m in sys dev; do
 		mount --rbind "/$m" "$dir/$m" && mount --make-rprivate "$dir/$m" || return 1

@@ -153,7 +153,7 @@ bpf_cc() {	# bpf_cc ARCH OUT SRC INCLUDE_DIRS...
 		-I"/usr/include/$multi" -c "$src" -o "$out" 2>>bpf.err
 }
 build_arch() {	# build_arch ARCH VMLINUX_BTF: $ARCH/objs/*.o and $ARCH/load
-	local arch=$1 vbtf=$2 src d t n cc=cc lib=$LIBBPF_A
+	local arch=$1 vbtf=$2 src d t n cc=cc lib=$LIBBPF_A ar
 	mkdir -p "$arch/objs" "$arch/tmpl"
 	"$BPFPACK" vmlinux --btf "$vbtf" -o "$arch/vmlinux.h" >/dev/null 2>vmlinux.err ||
 		{ not_ok "vmlinux.h for $arch" "$(cat vmlinux.err)"; return 1; }
@@ -173,10 +173,16 @@ build_arch() {	# build_arch ARCH VMLINUX_BTF: $ARCH/objs/*.o and $ARCH/load
 				not_ok "compile template $t for $arch" "$(tail -n 5 bpf.err)"
 		done
 	fi
+	ar=ar
 	if [ "$arch" = arm64 ]; then
-		cc=aarch64-linux-gnu-gcc lib=/usr/lib/aarch64-linux-gnu/libbpf.a
+		cc=aarch64-linux-gnu-gcc lib=/usr/lib/aarch64-linux-gnu/libbpf.a ar=aarch64-linux-gnu-ar
 	fi
-	"$cc" -static -O2 -o "$arch/load" "$ROOT/tests/check/load.c" "$lib" -lelf -lz -lzstd 2>cc.err ||
+	# As bpfpack's build links: the runtime's elf_compat in an archive after
+	# -lelf supplies what trixie's libelf.a (elfutils 0.192) lacks, and only then.
+	"$cc" -O2 -c -o "$arch/elf_compat.o" "$ROOT/runtime/elf_compat.c" 2>cc.err &&
+		"$ar" rcs "$arch/elf_compat.a" "$arch/elf_compat.o" 2>>cc.err &&
+		"$cc" -static -O2 -o "$arch/load" "$ROOT/tests/check/load.c" "$lib" -lelf -lz -lzstd \
+			"$arch/elf_compat.a" 2>>cc.err ||
 		{ not_ok "the static loader links for $arch" "$(cat cc.err)"; return 1; }
 }
 
