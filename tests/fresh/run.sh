@@ -179,6 +179,9 @@ make_chroot() {
 	local tar=$1 dir=$2 m
 	mkdir -p "$dir" && tar -C "$dir" -xf "$tar" || return 1
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" 2>/dev/null
+	# A booted machine has /etc/hosts (the installer writes it; minbase has
+	# none): localhost must resolve (the uprobe template's getaddrinfo test).
+	[ -e "$dir/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$dir/etc/hosts"
 	mount --bind "$dir" "$dir" && mount --make-private "$dir" || return 1
 	mount --bind /proc "$dir/proc" && mount --make-private "$dir/proc" || return 1
 	for m in sys dev; do
