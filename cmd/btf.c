@@ -291,28 +291,11 @@ static int btf_gen(int argc, char **argv)
 		free(label);
 		goto out;
 	}
-	rc = project_discover(a.dir, &p);
-	if (rc == 0)
-		rc = project_scan(&p);
-	if (rc == 0)
-		rc = project_require_tools(&p);
+	bool from_manifest;
+
+	rc = project_open_btf(a.dir, &p, &a.sources, &a.filter, &a.no_kernel_btf, &from_manifest);
 	if (rc < 0)
 		goto out;
-	if (!a.sources.n) {
-		for (size_t i = 0; i < p.btf_sources.n; i++)
-			strv_push(&a.sources, p.btf_sources.v[i]);
-		if (!a.filter)
-			a.filter = p.btf_filter;
-	}
-	if (!a.no_kernel_btf.n)
-		for (size_t i = 0; i < p.btf_no_kernel_btf.n; i++)
-			strv_push(&a.no_kernel_btf, p.btf_no_kernel_btf.v[i]);
-	if (!a.sources.n) {
-		report_error("no kernel BTF sources: pass --btf SOURCE or set [btf] sources in %s",
-			     PROJECT_MANIFEST);
-		rc = -EINVAL;
-		goto out;
-	}
 	if (a.tool && !strv_contains(&p.tools, a.tool)) {
 		report_error("no tool '%s' in %s", a.tool, p.root);
 		rc = -ENOENT;

@@ -319,6 +319,34 @@ int project_require_tools(const struct project *p)
 	return -ENOENT;
 }
 
+int project_open_btf(const char *dir, struct project *p, struct strv *sources, const char **filter,
+		     struct strv *no_kernel_btf, bool *no_kernel_btf_from_manifest)
+{
+	int rc = project_discover(dir, p);
+
+	if (rc == 0)
+		rc = project_scan(p);
+	if (rc == 0)
+		rc = project_require_tools(p);
+	if (rc < 0)
+		return rc;
+	/* An option replaces the manifest's setting, as --btf does. */
+	if (!sources->n) {
+		strv_push_all(sources, &p->btf_sources);
+		if (!*filter)
+			*filter = p->btf_filter;
+	}
+	*no_kernel_btf_from_manifest = !no_kernel_btf->n && p->btf_no_kernel_btf.n;
+	if (!no_kernel_btf->n)
+		strv_push_all(no_kernel_btf, &p->btf_no_kernel_btf);
+	if (!sources->n) {
+		report_error("no kernel BTF sources: pass --btf SOURCE or set [btf] sources in %s",
+			     PROJECT_MANIFEST);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void project_free(struct project *p)
 {
 	free(p->root);

@@ -47,6 +47,13 @@ int project_discover(const char *start, struct project *p);
 int project_scan(struct project *p);
 /* Reports and returns -ENOENT when the project has no tool. */
 int project_require_tools(const struct project *p);
+/* For the commands that take kernel BTF (btf gen, check): discovers, scans
+ * and requires tools of the project holding DIR, then fills SOURCES (and
+ * *FILTER) and NO_KERNEL_BTF from its [btf] settings unless the options gave
+ * them; *NO_KERNEL_BTF_FROM_MANIFEST says whether the manifest's were taken.
+ * Reports and returns -errno, -EINVAL when no source is left. */
+int project_open_btf(const char *dir, struct project *p, struct strv *sources, const char **filter,
+		     struct strv *no_kernel_btf, bool *no_kernel_btf_from_manifest);
 void project_free(struct project *p);
 /* The [tool NAME] settings of TOOL, or NULL when it has none. */
 const struct project_tool *project_tool_find(const struct project *p, const char *tool);

@@ -84,3 +84,61 @@ t_wait_for() {
 	done
 	return 1
 }
+
+# t_link_with_driver OUT SRC [LIBBPF_A]: links the C program SRC against the
+# driver's layer archives (in the Makefile's link order) and the Makefile's
+# LIBS, -lbpf replaced by LIBBPF_A when given. Fails (returns 1) with the
+# compiler's messages in cc.err.
+t_link_with_driver() {
+	local out=$1 src=$2 libbpf=${3:-} l libs=()
+	local archives=("$BPFPACK_ROOT"/build/libbtfhub.a "$BPFPACK_ROOT"/build/libvm.a
+		"$BPFPACK_ROOT"/build/libformats.a "$BPFPACK_ROOT"/build/liblib.a "$BPFPACK_ROOT"/build/libruntime.a)
+	for l in $(sed -n 's/^LIBS :\?= //p' "$BPFPACK_ROOT/Makefile"); do
+		[ -n "$libbpf" ] && [ "$l" = -lbpf ] && l=$libbpf
+		libs+=("$l")
+	done
+	cc -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -I"$BPFPACK_ROOT/include" -o "$out" \
+		"$src" "${archives[@]}" "${libs[@]}" 2>cc.err
+}
+
+# t_compile_bpf_corpus BTF: every purpose-built object of tests/check/, every
+# example tool and every template's program, compiled with $CLANG against a
+# vmlinux.h made from BTF, into the current directory. Sets T_BUILT (the
+# objects) and reports one check; returns 1 when vmlinux.h cannot be made.
+t_compile_bpf_corpus() {
+	local btf=$1 src d t name
+	if ! "$BPFPACK" vmlinux --btf "$btf" -o vmlinux.h 2>vmlinux.err; then
+		t_fail "vmlinux.h" "$(cat vmlinux.err)"
+		return 1
+	fi
+	t__bpf_cc() {	# OUT SRC INCLUDE_DIR
+		"$CLANG" -target bpf -g -O2 -D__TARGET_ARCH_x86 -DBPF_NO_KFUNC_PROTOTYPES -I. -I"$3" \
+			-I"/usr/include/$(gcc -dumpmachine)" -c "$2" -o "$1" 2>>bpf.err
+	}
+	T_BUILT=()
+	local failed=()
+	for src in "$BPFPACK_ROOT"/tests/check/*.bpf.c; do
+		name=check-$(basename "$src" .bpf.c).o
+		if t__bpf_cc "$name" "$src" "$BPFPACK_ROOT/tests/check"; then T_BUILT+=("$name"); else failed+=("$src"); fi
+	done
+	for src in "$BPFPACK_ROOT"/examples/tools/*.bpf.c; do
+		name=example-$(basename "$src" .bpf.c).o
+		if t__bpf_cc "$name" "$src" "$BPFPACK_ROOT/examples/tools"; then T_BUILT+=("$name"); else failed+=("$src"); fi
+	done
+	mkdir -p tmpl
+	for d in "$BPFPACK_ROOT"/templates/*/; do
+		t=$(basename "$d")
+		name=t_${t//[^a-z0-9]/_}
+		if "$BPFPACK" new "$name" -t "$t" -C tmpl >/dev/null 2>>bpf.err &&
+			t__bpf_cc "template-$t.o" "tmpl/$name/$name.bpf.c" "tmpl/$name"; then
+			T_BUILT+=("template-$t.o")
+		else
+			failed+=("template $t")
+		fi
+	done
+	if [ ${#failed[@]} -eq 0 ]; then
+		t_ok "every example, template and test object compiles (${#T_BUILT[@]})"
+	else
+		t_fail "every example, template and test object compiles" "failed: ${failed[*]}" "$(tail -n 20 bpf.err)"
+	fi
+}
