@@ -33,7 +33,8 @@ struct mod {
 
 struct mods {
 	const char *deb, *release;
-	char *prefix;		/* "lib/modules/R/" */
+	char *prefix;		/* "lib/modules/R/"; packages of merged-/usr releases */
+	char *usr_prefix;	/* (Debian 13 on) put them in "usr/lib/modules/R/" */
 	struct mod *v;
 	size_t n, cap;
 	struct buf builtin;	/* modules.builtin, when the package has one */
@@ -129,7 +130,7 @@ static int take_entry(void *ctx, const char *path, struct archive *a,
 		      const struct deb_control *control)
 {
 	struct mods *m = ctx;
-	size_t plen = strlen(m->prefix);
+	size_t plen = strlen(m->prefix), ulen = strlen(m->usr_prefix);
 	const char *rest;
 	struct mod *x;
 	bool packed;
@@ -137,9 +138,12 @@ static int take_entry(void *ctx, const char *path, struct archive *a,
 	int err;
 
 	(void)control;
-	if (strncmp(path, m->prefix, plen))
+	if (!strncmp(path, m->prefix, plen))
+		rest = path + plen;
+	else if (!strncmp(path, m->usr_prefix, ulen))
+		rest = path + ulen;
+	else
 		return 0;
-	rest = path + plen;
 	if (!strcmp(rest, "modules.builtin") && !m->have_builtin) {
 		m->have_builtin = true;
 		return read_all(a, &m->builtin, path);
@@ -274,6 +278,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 	int err = 0;
 
 	m.prefix = xasprintf("lib/modules/%s/", release);
+	m.usr_prefix = xasprintf("usr/%s", m.prefix);
 	for (i = 0; i < names->n; i++)
 		mods_want(&m, names->v[i]);
 	for (pass = 0; !err && pass < MAX_PASSES; pass++) {
@@ -291,7 +296,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 		for (i = 0; !err && i < n0; i++) {
 			if (m.v[i].state == MOD_WANTED) {
 				if (!is_builtin(&m, m.v[i].name)) {
-					report_error("kernel package %s has no module %s (in lib/modules/%s)",
+					report_error("kernel package %s has no module %s (in lib/modules/%s or usr/lib/modules/%s)",
 						     deb, m.v[i].name, release);
 					err = -ENOENT;
 				}
@@ -331,6 +336,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 	}
 	free(m.v);
 	free(m.prefix);
+	free(m.usr_prefix);
 	free(ctx);
 	buf_free(&m.builtin);
 	strv_free(&order);

@@ -144,7 +144,7 @@ static int print_counts(struct {{NAME}}_bpf *skel, int ncpus)
 	printf("%-12s %12s %14s\n", "PROTO", "PACKETS", "BYTES");
 	for (__u32 slot = 0; slot < NR_SLOTS; slot++) {
 		struct counter sum = { 0 };
-		char buf[16];
+		char buf[sizeof("proto-4294967295")];
 
 		err = bpf_map__lookup_elem(skel->maps.counters, &slot, sizeof(slot), percpu,
 					   ncpus * sizeof(*percpu), 0);
