@@ -297,7 +297,7 @@ int vm_modules_write(const char *deb, const char *release, const struct strv *na
 			if (m.v[i].state == MOD_WANTED) {
 				if (!is_builtin(&m, m.v[i].name)) {
 					report_error("kernel package %s has no module %s (in lib/modules/%s or usr/lib/modules/%s)",
-						     deb, m.v[i].name, release);
+						     deb, m.v[i].name, release, release);
 					err = -ENOENT;
 				}
 				m.v[i].state = MOD_BUILTIN;
