@@ -31,7 +31,7 @@ mapfile -t cmds < <("$BPFPACK" __options --commands)
 # one from everything below).
 want="new vmlinux build btf btf gen btf embed btf from-debug check inspect vmtest clean doctor help"
 for c in new vmlinux build btf "btf gen" "btf embed" "btf from-debug" "btf extract" check inspect vmtest clean doctor help; do
-	printf '%s\n' "${cmds[@]}" | grep -qxF "$c" || t_fail "__options lists command '$c'" "${cmds[*]}"
+	grep -qxF "$c" <<<"$(printf '%s\n' "${cmds[@]}")" || t_fail "__options lists command '$c'" "${cmds[*]}"
 done
 [ "${#cmds[@]}" -ge 13 ] && t_ok "the command list has every command ($want)" ||
 	t_fail "the command list has every command" "${cmds[*]}"
