@@ -142,3 +142,21 @@ t_compile_bpf_corpus() {
 		t_fail "every example, template and test object compiles" "failed: ${failed[*]}" "$(tail -n 20 bpf.err)"
 	fi
 }
+
+# t_corpus_sources WHAT: the kernels to compare over, as SOURCES (--btf
+# arguments) and NEWEST (the BTF for vmlinux.h): ../shared/btf-corpus, else
+# the running kernel's BTF; without either, skips WHAT and ends the test.
+t_corpus_sources() {
+	local corpus=${T_SHARED:-$(cd "$BPFPACK_ROOT/.." && pwd)/shared}/btf-corpus
+	if [ -d "$corpus" ]; then
+		SOURCES=(--btf "$corpus")
+		NEWEST=$(ls "$corpus"/debian/13/x86_64/*.btf.tar.xz 2>/dev/null | tail -n 1)
+	elif [ -r /sys/kernel/btf/vmlinux ]; then
+		SOURCES=(--btf /sys/kernel/btf/vmlinux)
+		NEWEST=/sys/kernel/btf/vmlinux
+		echo "# no ../shared/btf-corpus: the running kernel's BTF only"
+	else
+		t_skip "$1" "needs ../shared/btf-corpus or /sys/kernel/btf/vmlinux"
+		t_done
+	fi
+}

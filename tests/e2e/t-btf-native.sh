@@ -8,8 +8,6 @@
 # ../shared the running kernel's BTF is the corpus.
 . "$(dirname "$0")/lib.sh"
 
-SHARED=${T_SHARED:-$(cd "$BPFPACK_ROOT/.." && pwd)/shared}
-CORPUS=$SHARED/btf-corpus
 cd "${T_TMP:?lib.sh did not load}" || exit 1
 
 CLANG=$(command -v clang-19 || command -v clang)
@@ -18,17 +16,7 @@ if [ -z "$CLANG" ] || [ -z "$BPFTOOL_BIN" ]; then
 	t_skip "native minimizer equals bpftool" "needs clang and bpftool"
 	t_done
 fi
-if [ -d "$CORPUS" ]; then
-	SOURCES=(--btf "$CORPUS")
-	NEWEST=$(ls "$CORPUS"/debian/13/x86_64/*.btf.tar.xz 2>/dev/null | tail -n 1)
-elif [ -r /sys/kernel/btf/vmlinux ]; then
-	SOURCES=(--btf /sys/kernel/btf/vmlinux)
-	NEWEST=/sys/kernel/btf/vmlinux
-	echo "# no ../shared/btf-corpus: the running kernel's BTF only"
-else
-	t_skip "native minimizer equals bpftool" "needs ../shared/btf-corpus or /sys/kernel/btf/vmlinux"
-	t_done
-fi
+t_corpus_sources "native minimizer equals bpftool"
 
 if ! t_link_with_driver minimize_diff "$BPFPACK_ROOT/tests/minimize/minimize_diff.c"; then
 	t_fail "minimize_diff links" "$(cat cc.err)"

@@ -9,8 +9,6 @@
 # kernel's BTF is the corpus.
 . "$(dirname "$0")/lib.sh"
 
-SHARED=${T_SHARED:-$(cd "$BPFPACK_ROOT/.." && pwd)/shared}
-CORPUS=$SHARED/btf-corpus
 cd "${T_TMP:?lib.sh did not load}" || exit 1
 
 CLANG=$(command -v clang-19 || command -v clang)
@@ -19,17 +17,7 @@ if [ -z "$CLANG" ] || [ -z "$LIBBPF_A" ]; then
 	t_skip "resolutions equal libbpf's" "needs clang and the static libbpf.a"
 	t_done
 fi
-if [ -d "$CORPUS" ]; then
-	SOURCES=(--btf "$CORPUS")
-	NEWEST=$(ls "$CORPUS"/debian/13/x86_64/*.btf.tar.xz 2>/dev/null | tail -n 1)
-elif [ -r /sys/kernel/btf/vmlinux ]; then
-	SOURCES=(--btf /sys/kernel/btf/vmlinux)
-	NEWEST=/sys/kernel/btf/vmlinux
-	echo "# no ../shared/btf-corpus: the running kernel's BTF only"
-else
-	t_skip "resolutions equal libbpf's" "needs ../shared/btf-corpus or /sys/kernel/btf/vmlinux"
-	t_done
-fi
+t_corpus_sources "resolutions equal libbpf's"
 
 if ! t_link_with_driver libbpf_diff "$BPFPACK_ROOT/tests/check/libbpf_diff.c" "$LIBBPF_A"; then
 	t_fail "libbpf_diff links with libbpf.a" "$(cat cc.err)"
