@@ -785,14 +785,13 @@ static void runtime_cache_key(const struct build_ctx *b, const struct jobs *jobs
 	buf_printf(&what, "bpfpack %s runtime archive\n", BPFPACK_VERSION);
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct job *j = &jobs->v[i];
-		char *prog = proc_find_program(j->argv.v[0]);
 		struct stat st;
 
-		if (!prog || stat(prog, &st) < 0)
+		/* The compiler and archiver are full paths (the toolchain's). */
+		if (stat(j->argv.v[0], &st) < 0)
 			memset(&st, 0, sizeof(st));
-		buf_printf(&what, "%s %s %lld %lld\n", j->step, prog ? prog : j->argv.v[0],
-			   (long long)st.st_size, (long long)st.st_mtim.tv_sec);
-		free(prog);
+		buf_printf(&what, "%s %s %lld %lld\n", j->step, j->argv.v[0], (long long)st.st_size,
+			   (long long)st.st_mtim.tv_sec);
 		for (size_t a = 0; a < j->argv.n; a++) {
 			/* The project's path, wherever it is a whole path or
 			 * its start (the prefix map, -I.output, ...), as a
